@@ -1,0 +1,7 @@
+"""tinygrad_dk: understand neural networks by building them from scalars you can see."""
+
+from tinygrad_dk.engine import Value
+from tinygrad_dk.gradcheck import GradcheckError, gradcheck
+
+__all__ = ["GradcheckError", "Value", "gradcheck"]
+__version__ = "0.1.0"

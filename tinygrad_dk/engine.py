@@ -1,0 +1,269 @@
+"""The scalar autograd engine: one op table, the `Value` node, and `backward`.
+
+Every `Value` remembers the op that made it, its (at most two) children, and the local
+derivative ``d self / d child`` along each child edge, computed once when the op runs.
+`backward` orders the graph topologically with an explicit stack (a chain of a million
+nodes is fine) and applies the chain rule along every edge: ``child.grad += local * grad``.
+
+Only the primitives in the table carry derivative code; subtraction, division and
+negation are compositions of them. Subgradients follow PyTorch: relu'(0) = 0,
+abs'(0) = 0, step' = 0. A node refers only to its children, never back to itself, so a
+graph holds no reference cycles and is freed by reference counting as soon as it is
+dropped; and it is one object, so the garbage collector has little to walk.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+
+class Op(NamedTuple):
+    """One primitive: ``forward(a, b) -> out`` and ``local(a, b, out) -> (d out/d a, ...)``.
+
+    For a binary op ``a`` and ``b`` are the children's data; for a unary op ``b`` is the
+    op's constant (the 2 in ``x ** 2`` or ``x * 2``, leaky ReLU's slope) or None.
+    """
+
+    name: str
+    arity: int
+    forward: Callable[[float, Any], float]
+    local: Callable[[float, Any, float], tuple[float, ...]]
+
+
+def _exp(a: float) -> float:
+    try:
+        return math.exp(a)
+    except OverflowError:  # as IEEE floats and PyTorch: exp(1000) = inf
+        return math.inf
+
+
+def _log(a: float) -> float:
+    if a <= 0:
+        raise ValueError(f"log is undefined at {a!r}: its input must be > 0")
+    return math.log(a)
+
+
+def _sqrt(a: float) -> float:
+    if a < 0:
+        raise ValueError(f"sqrt is undefined at {a!r}: its input must be >= 0")
+    return math.sqrt(a)
+
+
+def _pow(a: float, b: float) -> float:
+    if a == 0 and b < 0:
+        raise ZeroDivisionError(f"pow: 0.0 ** {b!r} divides by zero: keep the base away from 0")
+    if a < 0 and not float(b).is_integer():
+        raise ValueError(f"pow: {a!r} ** {b!r} is undefined: a negative base needs an integer exponent")
+    try:
+        return a**b
+    except OverflowError:  # 10.0 ** 400 = inf, with the sign of the result
+        return -math.inf if a < 0 and int(b) % 2 else math.inf
+
+
+def _value_pow(a: float, b: float) -> float:
+    if a < 0:
+        raise ValueError(f"pow: {a!r} ** Value is undefined: with a Value exponent the base must be >= 0")
+    return _pow(a, b)
+
+
+def _d_pow(a: float, k: float) -> float:
+    """d/da a**k = k * a**(k-1); at a = 0 with 0 < k < 1 that is inf (sqrt'(0)), as in PyTorch."""
+    return k * _pow(a, k - 1) if a != 0 or k >= 1 else (0.0 if k == 0 else math.inf)
+
+
+def _sigmoid(a: float) -> float:
+    if a >= 0:  # exp of a negative number only: no overflow
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+def _softplus(a: float) -> float:
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))  # log(1 + e^a) without overflow
+
+
+# The op table. Each row: name, arity, forward, local derivatives given the inputs and out.
+ADD = Op("add", 2, lambda a, b: a + b, lambda a, b, out: (1.0, 1.0))
+MUL = Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a))
+POW = Op("pow", 2, _value_pow, lambda a, b, out: (_d_pow(a, b), out * math.log(a) if a > 0 else 0.0))
+ADDK = Op("addk", 1, lambda a, k: a + k, lambda a, k, out: (1.0,))  # x + k, k a plain number
+MULK = Op("mulk", 1, lambda a, k: a * k, lambda a, k, out: (k,))  # x * k
+POWK = Op("powk", 1, _pow, lambda a, k, out: (_d_pow(a, k),))  # x ** k
+EXP = Op("exp", 1, lambda a, _: _exp(a), lambda a, _, out: (out,))
+LOG = Op("log", 1, lambda a, _: _log(a), lambda a, _, out: (1.0 / a,))
+SQRT = Op("sqrt", 1, lambda a, _: _sqrt(a), lambda a, _, out: (0.5 / out if out else math.inf,))
+ABS = Op("abs", 1, lambda a, _: abs(a), lambda a, _, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,))
+TANH = Op("tanh", 1, lambda a, _: math.tanh(a), lambda a, _, out: (1.0 - out * out,))
+SIGMOID = Op("sigmoid", 1, lambda a, _: _sigmoid(a), lambda a, _, out: (out * (1.0 - out),))
+RELU = Op("relu", 1, lambda a, _: a if a > 0 else 0.0, lambda a, _, out: (1.0 if a > 0 else 0.0,))
+LEAKY_RELU = Op("leaky_relu", 1, lambda a, s: a if a > 0 else s * a, lambda a, s, out: (1.0 if a > 0 else s,))
+SOFTPLUS = Op("softplus", 1, lambda a, _: _softplus(a), lambda a, _, out: (_sigmoid(a),))
+SIN = Op("sin", 1, lambda a, _: math.sin(a), lambda a, _, out: (math.cos(a),))
+COS = Op("cos", 1, lambda a, _: math.cos(a), lambda a, _, out: (-math.sin(a),))
+STEP = Op("step", 1, lambda a, _: 1.0 if a > 0 else 0.0, lambda a, _, out: (0.0,))
+
+OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADDK, MULK, POWK, EXP, LOG, SQRT, ABS, TANH,
+                                             SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS, STEP)}
+
+
+def _as_float(x: object, what: str = "Value data") -> float:
+    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
+        return float(x)  # type: ignore[arg-type]
+    if getattr(x, "shape", None) == () and hasattr(x, "__float__"):  # numpy scalars, numpy.bool_
+        return float(x)  # type: ignore[arg-type]
+    raise TypeError(f"{what} must be an int, float, bool or numpy scalar, not {type(x).__name__}: {x!r}")
+
+
+class Value:
+    """A scalar node of a computation graph: ``data``, ``grad`` and how it was made.
+
+    >>> a, b = Value(2.0, "a"), Value(-3.0, "b")
+    >>> c = a * b + a
+    >>> c.backward()
+    >>> c.data, a.grad, b.grad
+    (-4.0, -2.0, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_rule", "_arg", "_a", "_da", "_b", "_db")
+
+    def __init__(self, data: Any, label: str = "", _rule: Op | None = None, _arg: Any = None,
+                 _a: Value | None = None, _da: float = 0.0, _b: Value | None = None, _db: float = 0.0) -> None:
+        self.data = data if type(data) is float else _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._rule = _rule  # the Op that made this node; None for a leaf
+        self._arg = _arg  # a unary op's constant, if any
+        self._a, self._da = _a, _da  # first child and d self / d child
+        self._b, self._db = _b, _db  # second child (binary ops) and d self / d child
+
+    def _apply(self, rule: Op, other: Any = None) -> Value:
+        a = self.data
+        if rule.arity == 1:  # other is the op's constant
+            out = rule.forward(a, other)
+            return Value(out, "", rule, other, self, rule.local(a, other, out)[0])
+        b = other.data
+        out = rule.forward(a, b)
+        da, db = rule.local(a, b, out)
+        return Value(out, "", rule, None, self, da, other, db)
+
+    # --- method sugar: one line per op ---
+    def __add__(self, other: Any) -> Value:
+        return self._apply(ADD, other) if isinstance(other, Value) else self._apply(ADDK, _as_float(other, "+"))
+
+    def __mul__(self, other: Any) -> Value:
+        return self._apply(MUL, other) if isinstance(other, Value) else self._apply(MULK, _as_float(other, "*"))
+
+    def __pow__(self, other: Any) -> Value:
+        return self._apply(POW, other) if isinstance(other, Value) else self._apply(POWK, _as_float(other, "**"))
+
+    def exp(self) -> Value: return self._apply(EXP)
+    def log(self) -> Value: return self._apply(LOG)
+    def sqrt(self) -> Value: return self._apply(SQRT)
+    def __abs__(self) -> Value: return self._apply(ABS)
+    def tanh(self) -> Value: return self._apply(TANH)
+    def sigmoid(self) -> Value: return self._apply(SIGMOID)
+    def relu(self) -> Value: return self._apply(RELU)
+    def leaky_relu(self, slope: float = 0.01) -> Value: return self._apply(LEAKY_RELU, _as_float(slope, "slope"))
+    def softplus(self) -> Value: return self._apply(SOFTPLUS)
+    def sin(self) -> Value: return self._apply(SIN)
+    def cos(self) -> Value: return self._apply(COS)
+    def step(self) -> Value: return self._apply(STEP)
+
+    # --- compositions: no derivative code of their own ---
+    def __neg__(self) -> Value: return self * -1.0
+    def __radd__(self, other: Any) -> Value: return self + other
+    def __sub__(self, other: Any) -> Value: return self + (-other)
+    def __rsub__(self, other: Any) -> Value: return other + (-self)
+    def __rmul__(self, other: Any) -> Value: return self * other
+    def __rpow__(self, other: Any) -> Value: return Value(other) ** self
+
+    def __truediv__(self, other: Any) -> Value:
+        divisor = other.data if isinstance(other, Value) else _as_float(other, "/")
+        if divisor == 0.0:
+            raise ZeroDivisionError(f"division by zero: {self.data!r} / 0.0: the divisor must not be 0")
+        return self * other**-1 if isinstance(other, Value) else self * (1.0 / divisor)
+
+    def __rtruediv__(self, other: Any) -> Value:  # other / self
+        if self.data == 0.0:
+            raise ZeroDivisionError(f"division by zero: {other!r} / 0.0: the divisor must not be 0")
+        return other * self**-1
+
+    # --- what a node is made of (for drawing, explaining and compiling) ---
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node ("" for a leaf)."""
+        return self._rule.name if self._rule else ""
+
+    @property
+    def arg(self) -> Any:
+        """The op's constant (the 2 in ``x * 2``), or None."""
+        return self._arg
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The operands, in argument order."""
+        return () if self._a is None else (self._a,) if self._b is None else (self._a, self._b)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """``d self / d child`` for each child, in the order of `children`."""
+        return () if self._a is None else (self._da,) if self._b is None else (self._da, self._db)
+
+    _prev, _op = children, op  # micrograd's names
+
+    # --- plain-number behaviour ---
+    def __float__(self) -> float: return self.data
+    def __lt__(self, other: Any) -> bool: return self.data < float(other)
+    def __le__(self, other: Any) -> bool: return self.data <= float(other)
+    def __gt__(self, other: Any) -> bool: return self.data > float(other)
+    def __ge__(self, other: Any) -> bool: return self.data >= float(other)
+    __hash__ = object.__hash__  # by identity, and == stays identity: graphs put nodes in sets
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data}, grad={self.grad}{label})"
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Add ``d self / d leaf * grad`` to the ``grad`` of every leaf below this node.
+
+        As in PyTorch, leaves accumulate over repeated calls: set ``leaf.grad = 0.0`` (or
+        call ``model.zero_grad()``) before each new pass. Inner nodes hold the gradients of
+        the latest pass only.
+        """
+        order = topological_order(self)
+        self.grad += _as_float(grad, "grad")
+        for node in reversed(order):  # parents before children: each grad is final when used
+            if node._a is not None:
+                node._a.grad += node._da * node.grad
+                if node._b is not None:
+                    node._b.grad += node._db * node.grad
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node below ``root``, children before parents, by an explicit stack.
+
+    Inner nodes get ``grad = 0.0`` on the way, so that a new backward pass starts clean.
+    """
+    order: list[Value] = []
+    entered: set[Value] = set()  # its children were pushed above it
+    done: set[Value] = set()  # in `order`
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if node not in entered:
+            entered.add(node)
+            if node._a is not None:
+                stack.append(node._a)
+                if node._b is not None:
+                    stack.append(node._b)
+            continue
+        stack.pop()  # second visit: every node below it is in `order` by now
+        if node not in done:
+            done.add(node)
+            if node._a is not None:
+                node.grad = 0.0
+            order.append(node)
+    return order

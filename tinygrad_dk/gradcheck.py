@@ -1,0 +1,68 @@
+"""`gradcheck`: compare the engine's gradients with central finite differences.
+
+>>> from tinygrad_dk import gradcheck
+>>> gradcheck(lambda v: (v[0] * v[1]).tanh() + v[0] ** 2, [0.3, -1.2])
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from tinygrad_dk.engine import Value
+
+
+class GradcheckError(AssertionError):
+    """Raised by `gradcheck` when an analytic gradient disagrees with the numeric one."""
+
+
+def _as_number(x: float | Value) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _evaluate(f: Callable[[list[Value]], Value], point: Sequence[float]) -> Value:
+    out = f([Value(x, f"x{i}") for i, x in enumerate(point)])
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return one Value, but it returned {type(out).__name__}: {out!r}")
+    return out
+
+
+def gradcheck(f: Callable[[list[Value]], Value], inputs: Sequence[float | Value], *,
+              eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
+    """Check ``d f / d inputs`` from ``backward()`` against central differences.
+
+    ``f`` maps a list of Values (one per input, made fresh from the input numbers) to one
+    Value. Passes when ``|analytic - numeric| <= atol + rtol * |numeric|`` for every
+    input and returns True; otherwise raises `GradcheckError` with a table of all inputs.
+    """
+    if eps <= 0 or atol < 0 or rtol < 0:
+        raise ValueError(f"gradcheck: eps must be > 0 and atol, rtol >= 0, got eps={eps}, atol={atol}, rtol={rtol}")
+    point = [_as_number(x) for x in inputs]
+    if not point:
+        raise ValueError("gradcheck: inputs is empty: give at least one number to differentiate at")
+    xs = [Value(x, f"x{i}") for i, x in enumerate(point)]
+    out = f(xs)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return one Value, but it returned {type(out).__name__}: {out!r}")
+    out.backward()
+
+    rows, failed = [], False
+    for i, x in enumerate(xs):
+        # 1. numeric derivative from two more evaluations, every other input held still
+        up = _evaluate(f, point[:i] + [point[i] + eps] + point[i + 1:]).data
+        down = _evaluate(f, point[:i] + [point[i] - eps] + point[i + 1:]).data
+        numeric = (up - down) / (2 * eps)
+        # 2. compare; a non-finite gradient passes only if both agree exactly
+        diff = abs(x.grad - numeric)
+        ok = diff <= atol + rtol * abs(numeric) if math.isfinite(diff) else x.grad == numeric
+        failed |= not ok
+        rows.append((f"x{i} = {point[i]:.6g}", f"{x.grad:.8g}", f"{numeric:.8g}", f"{diff:.3g}", "" if ok else "<-- wrong"))
+    if failed:
+        header = ("input", "analytic", "numeric", "difference", "")
+        widths = [max(len(r[c]) for r in [header, *rows]) for c in range(4)]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[4] for r in [header, *rows]]
+        raise GradcheckError(
+            f"gradcheck failed (eps={eps}, atol={atol}, rtol={rtol}): backward() disagrees with central differences\n"
+            + "\n".join(line.rstrip() for line in lines))
+    return True
