@@ -111,9 +111,9 @@ OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADDK, MULK, POWK, EX
 
 def _as_float(x: object, what: str = "Value data") -> float:
     if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
-        return float(x)  # type: ignore[arg-type]
+        return float(x)
     if getattr(x, "shape", None) == () and hasattr(x, "__float__"):  # numpy scalars, numpy.bool_
-        return float(x)  # type: ignore[arg-type]
+        return float(x)
     raise TypeError(f"{what} must be an int, float, bool or numpy scalar, not {type(x).__name__}: {x!r}")
 
 

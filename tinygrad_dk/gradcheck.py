@@ -50,18 +50,20 @@ def gradcheck(f: Callable[[list[Value]], Value], inputs: Sequence[float | Value]
     rows, failed = [], False
     for i, x in enumerate(xs):
         # 1. numeric derivative from two more evaluations, every other input held still
-        up = _evaluate(f, point[:i] + [point[i] + eps] + point[i + 1:]).data
-        down = _evaluate(f, point[:i] + [point[i] - eps] + point[i + 1:]).data
+        up = _evaluate(f, [*point[:i], point[i] + eps, *point[i + 1:]]).data
+        down = _evaluate(f, [*point[:i], point[i] - eps, *point[i + 1:]]).data
         numeric = (up - down) / (2 * eps)
         # 2. compare; a non-finite gradient passes only if both agree exactly
         diff = abs(x.grad - numeric)
         ok = diff <= atol + rtol * abs(numeric) if math.isfinite(diff) else x.grad == numeric
         failed |= not ok
-        rows.append((f"x{i} = {point[i]:.6g}", f"{x.grad:.8g}", f"{numeric:.8g}", f"{diff:.3g}", "" if ok else "<-- wrong"))
+        mark = "" if ok else "<-- wrong"
+        rows.append((f"x{i} = {point[i]:.6g}", f"{x.grad:.8g}", f"{numeric:.8g}", f"{diff:.3g}", mark))
     if failed:
         header = ("input", "analytic", "numeric", "difference", "")
         widths = [max(len(r[c]) for r in [header, *rows]) for c in range(4)]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[4] for r in [header, *rows]]
+        lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)), r[4]])
+                 for r in [header, *rows]]
         raise GradcheckError(
             f"gradcheck failed (eps={eps}, atol={atol}, rtol={rtol}): backward() disagrees with central differences\n"
             + "\n".join(line.rstrip() for line in lines))
