@@ -234,6 +234,9 @@ class Value:
         the latest pass only.
         """
         order = topological_order(self)
+        for node in order:  # inner nodes start every pass at 0; leaves accumulate
+            if node._a is not None:
+                node.grad = 0.0
         self.grad += _as_float(grad, "grad")
         for node in reversed(order):  # parents before children: each grad is final when used
             if node._a is not None:
@@ -243,10 +246,7 @@ class Value:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node below ``root``, children before parents, by an explicit stack.
-
-    Inner nodes get ``grad = 0.0`` on the way, so that a new backward pass starts clean.
-    """
+    """Every node below ``root`` (and root, last), children before parents, by an explicit stack."""
     order: list[Value] = []
     entered: set[Value] = set()  # its children were pushed above it
     done: set[Value] = set()  # in `order`
@@ -263,7 +263,5 @@ def topological_order(root: Value) -> list[Value]:
         stack.pop()  # second visit: every node below it is in `order` by now
         if node not in done:
             done.add(node)
-            if node._a is not None:
-                node.grad = 0.0
             order.append(node)
     return order
