@@ -1,0 +1,390 @@
+"""The `tinygrad-dk` command: a thin layer over the library for the learner's path.
+
+    tinygrad-dk demo [--out DIR]          train the demo network and write its pictures
+    tinygrad-dk train [options]           train on a toy data set, optionally compare methods
+    tinygrad-dk graph [--model FILE]      draw the computation graph for one input
+    tinygrad-dk explain [--format ...]    the worked backpropagation example, step by step
+    tinygrad-dk explore [options]         write the explorer page (one offline HTML file)
+
+Bad flags or values print a usage message and exit with status 2; an output folder that
+cannot be written prints why and exits with status 1, leaving nothing half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tinygrad_dk import data
+from tinygrad_dk.nn import ACTIVATIONS, MLP, ModelFileError, Module, load
+from tinygrad_dk.train import History, TrainingDiverged, accuracy, fit
+
+DATASETS: dict[str, Callable[..., tuple[list[list[float]], list[int]]]] = {
+    "moons": data.make_moons,
+    "circles": data.make_circles,
+    "blobs": data.make_blobs,
+    "xor": data.make_xor,
+    "spiral": data.make_spiral,
+}
+LOSSES = ("hinge", "mse", "bce", "cross_entropy")
+DEMO_OUT = "tinygrad_dk_out"
+
+
+class CommandError(Exception):
+    """A problem to report in one line and exit with status 1 (not a usage error)."""
+
+
+# --- argument types: a bad value becomes a usage message with status 2 ---
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _nonnegative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be > 0, got 0")
+    return value
+
+
+def _layers(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected hidden layer sizes like 16,16, got {text!r}") from None
+    if any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(f"every layer needs at least 1 neuron, got {text!r}")
+    return sizes
+
+
+def _batch_size(text: str) -> int | None:
+    if text == "full":
+        return None
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected 'full', 1 (SGD) or a batch size K, got {text!r}") from None
+
+
+def _numbers(text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas like 0.5,-0.2, got {text!r}") from None
+
+
+# --- output: everything is staged in a hidden folder, then moved into place ---
+
+@contextmanager
+def _staged(out: Path) -> Iterator[Path]:
+    """A temporary folder inside ``out`` whose files are moved into ``out`` when the block succeeds."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".tinygrad_dk-", dir=out))
+    except OSError as error:
+        raise CommandError(f"cannot write to the output folder {str(out)!r}: {error.strerror or error}. "
+                           "Choose another folder with --out.") from error
+    try:
+        yield stage
+        for item in sorted(stage.iterdir()):
+            os.replace(item, out / item.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _check_file_target(path: Path, flag: str) -> None:
+    """Fail early (status 1) when ``path``'s folder does not exist or cannot be written."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandError(f"{flag}: the folder {str(folder)!r} does not exist; create it or choose another path")
+    if not os.access(folder, os.W_OK):
+        raise CommandError(f"{flag}: cannot write to the folder {str(folder)!r}; choose another path")
+
+
+def _written(paths: Sequence[Path]) -> None:
+    print("wrote:")
+    for path in paths:
+        print(f"  {path}")
+
+
+# --- the subcommands ---
+
+def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
+    make = DATASETS[args.dataset]
+    kwargs: dict[str, Any] = {"seed": args.seed}
+    if args.noise is not None:
+        if args.dataset in ("blobs",):
+            kwargs["std"] = args.noise
+        else:
+            kwargs["noise"] = args.noise
+    return make(args.samples, **kwargs)
+
+
+def _model_for(args: argparse.Namespace, classes: int) -> MLP:
+    nouts = [*args.layers, 1 if classes == 2 else classes]
+    return MLP(2, nouts, activation=args.activation, seed=args.seed)
+
+
+def _loss_for(args: argparse.Namespace, classes: int) -> str:
+    if args.loss is not None:
+        return str(args.loss)
+    return "hinge" if classes == 2 else "cross_entropy"
+
+
+def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int]]:
+    X, y = _dataset(args)
+    classes = len(set(y))
+    batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
+    runs = []
+    for batch_size in batch_sizes:
+        model = _model_for(args, classes)  # same seed: every run starts from the same weights
+        name = "full batch" if batch_size is None else "SGD" if batch_size == 1 else f"mini-batch {batch_size}"
+        history = fit(model, X, y, loss=_loss_for(args, classes), optimizer=args.optimizer, lr=args.lr,
+                      epochs=args.epochs, batch_size=batch_size, seed=args.seed, l2=args.l2,
+                      progress=not args.quiet, label=name)
+        print(f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
+              f"after {history.epochs} epochs ({sum(history.updates)} updates)")
+        runs.append((model, history))
+    return runs, X, y
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train on a toy data set; save the model and plot the run(s) if asked."""
+    if args.save is not None:
+        _check_file_target(args.save, "--save")
+    runs, X, y = _train_runs(args)
+    written = []
+    if args.save is not None:
+        runs[0][0].save(args.save)
+        written.append(args.save)
+    if args.plot is not None:
+        from tinygrad_dk.viz import plot_decision_boundary, plot_history
+
+        with _staged(args.plot) as stage:
+            plot_history({h.label: h for _, h in runs}, stage / "training.png")
+            for model, history in runs:
+                name = history.label.replace(" ", "_")
+                plot_decision_boundary(model, X, y, stage / f"decision_boundary_{name}.png",
+                                       title=f"{history.label}: accuracy {accuracy(model, X, y):.1%}")
+            names = sorted(p.name for p in stage.iterdir())
+        written += [args.plot / name for name in names]
+    if written:
+        _written(written)
+    return 0
+
+
+def _graph_input(args: argparse.Namespace, model: Module) -> list[float]:
+    nin = getattr(model, "nin", None)
+    x = args.input if args.input is not None else [0.5] * (nin or 2)
+    if nin is not None and len(x) != nin:
+        raise CommandError(f"--input has {len(x)} numbers but the model takes {nin}; give {nin} like "
+                           + ",".join(["0.5"] * nin))
+    return x
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """Render the computation graph of a saved model (or of the worked example) for one input."""
+    from tinygrad_dk.engine import Value
+    from tinygrad_dk.viz import draw_dot, render
+
+    _check_file_target(args.out, "--out")
+    if args.model is None:
+        from tinygrad_dk.explain import worked_example
+
+        root = worked_example().loss
+        params = None
+    else:
+        try:
+            model = load(args.model)
+        except (ModelFileError, FileNotFoundError) as error:
+            raise CommandError(str(error)) from error
+        x = [Value(v, f"x{i + 1}") for i, v in enumerate(_graph_input(args, model))]
+        out = model(x)
+        root = out if isinstance(out, Value) else sum(out[1:], out[0])
+        root.label = root.label or "out"
+        root.backward()
+        params = model.parameters()
+    try:
+        graph = draw_dot(root, rankdir=args.rankdir, params=params, max_nodes=args.max_nodes)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+    _written([render(graph, args.out)])
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print the worked example, step by step."""
+    from tinygrad_dk.explain import explain
+
+    if args.out is None:
+        print(explain(format=args.format, samples=args.samples, seed=args.seed))
+        return 0
+    with _staged(args.out) as stage:
+        text = explain(format=args.format, samples=args.samples, seed=args.seed, out_dir=stage)
+        names = sorted(p.name for p in stage.iterdir())
+    print(text.replace(str(stage), str(args.out)))
+    _written([args.out / name for name in names])
+    return 0
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Train and write the explorer page."""
+    from tinygrad_dk.explore import explore
+
+    _check_file_target(args.out, "--out")
+    X, y = _dataset(args)
+    classes = len(set(y))
+    batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
+    path = explore(_model_for(args, classes), X, y, out=args.out, batch_sizes=batch_sizes,
+                   loss=_loss_for(args, classes), optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
+                   seed=args.seed, l2=args.l2, progress=not args.quiet)
+    _written([path])
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: train MLP(2, [16, 16, 1]) on two moons by full-batch gradient descent; draw it all."""
+    from tinygrad_dk.engine import Value
+    from tinygrad_dk.explore import record_run, write_explorer
+    from tinygrad_dk.losses import hinge
+    from tinygrad_dk.viz import draw_dot, draw_network, plot_decision_boundary, plot_history, render
+
+    with _staged(args.out) as stage:
+        # 1. data and model, as in micrograd's demo
+        X, y = data.make_moons(100, noise=0.1, seed=0)
+        model = MLP(2, [16, 16, 1], seed=0)
+        print("tinygrad-dk demo: MLP(2, [16, 16, 1]) on make_moons(100), full-batch gradient descent, 100 epochs")
+        # 2. train (the explorer's recorder calls fit and keeps the weights of every epoch)
+        run = record_run(model, X, y, loss="hinge", optimizer="sgd", lr=0.5, epochs=100, l2=1e-4,
+                         label="full batch", progress=not args.quiet)
+        history = run.history
+        print(f"final: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%}")
+        # 3. one sample through the trained network, with its loss
+        x = [Value(v, f"x{i + 1}") for i, v in enumerate(X[0])]
+        score = model(x)
+        assert isinstance(score, Value)  # one output neuron
+        score.label = "score"
+        loss = hinge(score, 1 if y[0] == 1 else -1)
+        loss.label = "loss"
+        loss.backward()
+        graph = draw_dot(loss, params=model.parameters(), max_nodes=2000)
+        render(graph, stage / "computation_graph.svg")
+        model.zero_grad()
+        render(draw_network(model), stage / "network.svg")
+        plot_decision_boundary(model, X, y, stage / "decision_boundary.png",
+                               title=f"two moons: accuracy {history.accuracy[-1]:.1%}")
+        plot_history(history, stage / "training.png")
+        write_explorer(run, stage / "explorer.html")
+        model.save(stage / "model.json")
+        names = sorted(p.name for p in stage.iterdir())
+    _written([args.out / name for name in names])
+    return 0
+
+
+# --- the parser ---
+
+def _add_training_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help="toy data set (default moons)")
+    parser.add_argument("--samples", type=_positive_int, default=100, help="number of samples (default 100)")
+    parser.add_argument("--noise", type=_nonnegative_float, default=None, help="noise of the data set")
+    parser.add_argument("--layers", type=_layers, default=[16, 16], help="hidden layer sizes (default 16,16)")
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden activation")
+    parser.add_argument("--loss", choices=LOSSES, default=None,
+                        help="loss (default hinge for two classes, cross_entropy for more)")
+    parser.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="optimizer (default sgd)")
+    parser.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default by optimizer)")
+    parser.add_argument("--epochs", type=_positive_int, default=100, help="epochs (default 100)")
+    parser.add_argument("--batch-size", type=_batch_size, default=None, metavar="full|1|K",
+                        help="full = full-batch gradient descent (default), 1 = SGD, K = mini-batch")
+    parser.add_argument("--l2", type=_nonnegative_float, default=1e-4, help="L2 penalty (default 1e-4)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for data, weights and shuffling (default 0)")
+    parser.add_argument("--compare", action="store_true", help="run full batch, mini-batch and SGD from one seed")
+    parser.add_argument("--compare-batch", type=_positive_int, default=16, metavar="K",
+                        help="the mini-batch size --compare uses (default 16)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `tinygrad-dk` (unknown options are errors)."""
+    parser = argparse.ArgumentParser(prog="tinygrad-dk", description="Neural networks from scalars you can see.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="train the demo network and write its pictures (the main job)")
+    demo.add_argument("--out", type=Path, default=Path(DEMO_OUT), help=f"output folder (default ./{DEMO_OUT}/)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(run=cmd_demo)
+
+    train = sub.add_parser("train", help="train an MLP on a toy data set")
+    _add_training_options(train)
+    train.add_argument("--save", type=Path, default=None, metavar="MODEL.json", help="save the trained model")
+    train.add_argument("--plot", type=Path, default=None, metavar="DIR", help="write the plots to this folder")
+    train.set_defaults(run=cmd_train)
+
+    graph = sub.add_parser("graph", help="draw the computation graph of a saved model for one input")
+    graph.add_argument("--model", type=Path, default=None, help="a model saved with --save (default: the worked "
+                       "example's network and loss)")
+    graph.add_argument("--input", type=_numbers, default=None, help="the input, like 0.5,-0.2")
+    graph.add_argument("--out", type=Path, default=Path("computation_graph.svg"),
+                       help="the file to write: .svg, .png, .pdf or .dot (default computation_graph.svg)")
+    graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)")
+    graph.add_argument("--max-nodes", type=_positive_int, default=2000, help="refuse larger graphs (default 2000)")
+    graph.set_defaults(run=cmd_graph)
+
+    explain = sub.add_parser("explain", help="the worked backpropagation example, step by step")
+    explain.add_argument("--format", choices=("text", "markdown"), default="text")
+    explain.add_argument("--samples", type=_positive_int, default=None,
+                         help="also compare one full-batch update with N SGD updates on N samples")
+    explain.add_argument("--seed", type=int, default=0, help="seed for the extra samples (default 0)")
+    explain.add_argument("--out", type=Path, default=None, metavar="DIR",
+                         help="write the network before and after the update to this folder")
+    explain.set_defaults(run=cmd_explain)
+
+    explore = sub.add_parser("explore", help="write the explorer: one offline HTML page of a training run")
+    _add_training_options(explore)
+    explore.add_argument("--out", type=Path, default=Path("explorer.html"), metavar="FILE.html")
+    explore.set_defaults(run=cmd_explore)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `tinygrad-dk` with ``argv`` (default: the command line); return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CommandError as error:
+        print(f"tinygrad-dk {args.command}: {error}", file=sys.stderr)
+        return 1
+    except TrainingDiverged as error:
+        print(f"tinygrad-dk {args.command}: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"tinygrad-dk {args.command}: could not write {error.filename or 'a file'}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
