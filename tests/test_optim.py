@@ -1,0 +1,200 @@
+"""Optimizers: step by step against torch.optim, state kept in the optimizer, every error pinned."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from support import need_module
+
+from tinygrad_dk import Value
+from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
+
+START = [1.5, -0.7, 0.3]
+
+
+def objective(p: list[Any]) -> Any:
+    """A smooth bowl with curvature that differs per direction and a coupling term; works on Values and tensors."""
+    x, y, z = p
+    return (x - 1.0) ** 2 + 3.0 * (y + 0.5) ** 2 + (x * z).tanh() + 0.25 * z**4
+
+
+def run(make: Any, steps: int = 20, schedule: Any = None) -> list[list[float]]:
+    """Minimise `objective` with ``make(params)``; the parameters after every step."""
+    params = [Value(v) for v in START]
+    opt = make(params)
+    trace = []
+    for t in range(steps):
+        if schedule:
+            opt.lr = schedule(t)
+        opt.zero_grad()
+        objective(params).backward()
+        opt.step()
+        trace.append([p.data for p in params])
+    return trace
+
+
+def run_torch(torch: Any, make: Any, steps: int = 20, schedule: Any = None) -> list[list[float]]:
+    params = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in START]
+    opt = make(params)
+    trace = []
+    for t in range(steps):
+        if schedule:
+            for group in opt.param_groups:
+                group["lr"] = schedule(t)
+        opt.zero_grad()
+        objective(params).backward()
+        opt.step()
+        trace.append([p.item() for p in params])
+    return trace
+
+
+CASES = [  # (our class, torch's name, keyword arguments)
+    (SGD, "SGD", {"lr": 0.05}),
+    (SGD, "SGD", {"lr": 0.05, "weight_decay": 0.1}),
+    (SGD, "SGD", {"lr": 0.05, "momentum": 0.9}),
+    (SGD, "SGD", {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.2}),
+    (SGD, "SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    (SGD, "SGD", {"lr": 0.02, "momentum": 0.8, "nesterov": True, "weight_decay": 0.1}),
+    (Adam, "Adam", {}),
+    (Adam, "Adam", {"lr": 0.1}),
+    (Adam, "Adam", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6}),
+    (Adam, "Adam", {"lr": 0.05, "weight_decay": 0.1}),
+    (Adam, "Adam", {"lr": 0.05, "betas": (0.0, 0.0)}),
+    (AdamW, "AdamW", {}),
+    (AdamW, "AdamW", {"lr": 0.1, "weight_decay": 0.5}),
+    (AdamW, "AdamW", {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-4, "weight_decay": 0.0}),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs", "kwargs"), CASES, ids=[f"{c[1]}-{c[2]}" for c in CASES])
+def test_matches_torch_step_by_step(ours: type[Optimizer], theirs: str, kwargs: dict[str, Any]) -> None:
+    torch = need_module("torch")
+    mine = run(lambda ps: ours(ps, **kwargs))
+    ref = run_torch(torch, lambda ps: getattr(torch.optim, theirs)(ps, **kwargs))
+    for step, (a, b) in enumerate(zip(mine, ref, strict=True), 1):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-12), f"step {step}"
+    assert mine[-1] != pytest.approx(START, abs=1e-3)  # it moved
+
+
+@pytest.mark.parametrize(("ours", "theirs", "kwargs"), [(SGD, "SGD", {"momentum": 0.9}), (Adam, "Adam", {}),
+                                                        (AdamW, "AdamW", {})])
+def test_learning_rate_schedule_matches_torch(ours: type[Optimizer], theirs: str, kwargs: dict[str, Any]) -> None:
+    torch = need_module("torch")
+
+    def schedule(t: int) -> float:
+        return 0.1 * 0.5 * (1 + math.cos(math.pi * t / 20))  # cosine decay from 0.1
+
+    mine = run(lambda ps: ours(ps, lr=1.0, **kwargs), schedule=schedule)
+    ref = run_torch(torch, lambda ps: getattr(torch.optim, theirs)(ps, lr=1.0, **kwargs), schedule=schedule)
+    for a, b in zip(mine, ref, strict=True):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-12)
+
+
+# --- the update rules by hand, without torch ---
+
+def test_sgd_is_p_minus_lr_grad() -> None:
+    w = Value(2.0)
+    opt = SGD([w], lr=0.25)
+    (w * w).backward()  # grad 4
+    opt.step()
+    assert w.data == 1.0
+
+
+def test_sgd_momentum_buffer_starts_at_the_first_gradient() -> None:
+    w = Value(0.0)
+    opt = SGD([w], lr=1.0, momentum=0.9)
+    for expected in (-1.0, -1.0 - 1.9, -1.0 - 1.9 - 2.71):  # buffer 1, 1.9, 2.71 for a constant gradient 1
+        opt.zero_grad()
+        w.backward()  # d w / d w = 1
+        opt.step()
+        assert w.data == pytest.approx(expected)
+    assert opt.momentum_buffer == [pytest.approx(2.71)]
+
+
+def test_adam_first_step_is_lr_times_sign() -> None:
+    # bias correction: m_hat = g, v_hat = g**2, so the first step is lr * g / (|g| + eps)
+    ws = [Value(1.0), Value(-3.0)]
+    opt = Adam(ws, lr=0.01, eps=1e-12)
+    (ws[0] * 5.0 + ws[1] * -0.001).backward()
+    opt.step()
+    assert [w.data for w in ws] == pytest.approx([0.99, -2.99], rel=1e-9)
+    assert opt.steps == 1
+
+
+def test_adamw_decays_weights_without_a_gradient() -> None:
+    w = Value(2.0)
+    opt = AdamW([w], lr=0.1, weight_decay=0.5)
+    opt.step()  # grad 0: only the decoupled decay acts, p *= 1 - lr * wd
+    assert w.data == pytest.approx(2.0 * (1 - 0.05))
+    v = Value(2.0)
+    Adam([v], lr=0.1, weight_decay=0.5).step()  # Adam's decay goes through the moments: lr * sign
+    assert v.data == pytest.approx(1.9)
+
+
+def test_zero_grad_and_state_live_in_the_optimizer() -> None:
+    ws = [Value(1.0), Value(2.0)]
+    opt = Adam(ws, lr=0.1)
+    (ws[0] * ws[1]).backward()
+    assert [w.grad for w in ws] == [2.0, 1.0]
+    opt.step()
+    assert len(opt.exp_avg) == len(opt.exp_avg_sq) == 2 and opt.exp_avg[0] != 0.0
+    opt.zero_grad()
+    assert [w.grad for w in ws] == [0.0, 0.0]
+    with pytest.raises(AttributeError):
+        ws[0].momentum = 1.0  # type: ignore[attr-defined]  # Values have __slots__: nothing can be bolted on
+
+
+def test_params_may_be_any_iterable_and_lr_can_change() -> None:
+    ws = [Value(1.0), Value(2.0)]
+    opt = SGD(iter(ws), lr=0.1)
+    assert opt.params == ws
+    opt.lr = 0.01
+    assert opt.lr == 0.01
+    assert repr(opt) == "SGD(2 parameters, lr=0.01)"
+
+
+def test_base_class_step_is_abstract() -> None:
+    with pytest.raises(NotImplementedError, match="Optimizer must implement step"):
+        Optimizer([Value(1.0)], lr=0.1).step()
+
+
+# --- bad hyperparameters ---
+
+W = [Value(1.0)]
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: SGD(W, lr=0.0), r"SGD: lr must be > 0, got 0.0"),
+    (lambda: SGD(W, lr=-0.1), r"SGD: lr must be > 0, got -0.1"),
+    (lambda: Adam(W, lr=math.nan), r"Adam: lr must be a finite number, got nan"),
+    (lambda: SGD(W, lr="0.1"), r"SGD: lr must be a finite number, got '0.1'"),  # type: ignore[arg-type]
+    (lambda: SGD([], lr=0.1), r"SGD: optimizer got an empty parameter list"),
+    (lambda: Adam(iter([])), r"Adam: optimizer got an empty parameter list"),
+    (lambda: SGD(Value(1.0)), r"SGD: params must be an iterable of Values such as model.parameters\(\)"),  # type: ignore[arg-type]
+    (lambda: SGD([Value(1.0), 2.0]), r"SGD: params\[1\] is a float, not a Value"),  # type: ignore[list-item]
+    (lambda: SGD([W[0], W[0]]), r"SGD: params\[1\] is the same Value as params\[0\]"),
+    (lambda: SGD(W, momentum=-0.5), r"SGD: momentum must be >= 0, got -0.5"),
+    (lambda: SGD(W, nesterov=True), r"SGD: nesterov=True needs momentum > 0"),
+    (lambda: SGD(W, momentum=0.9, nesterov=1), r"SGD: nesterov must be True or False"),  # type: ignore[arg-type]
+    (lambda: SGD(W, weight_decay=-1e-4), r"SGD: weight_decay must be >= 0, got -0.0001"),
+    (lambda: Adam(W, betas=(1.0, 0.999)), r"Adam: betas must each be in \[0, 1\), got \(1.0, 0.999\)"),
+    (lambda: Adam(W, betas=(0.9, -0.1)), r"Adam: betas must each be in \[0, 1\)"),
+    (lambda: Adam(W, betas=0.9), r"Adam: betas must be a pair \(beta1, beta2\), got 0.9"),  # type: ignore[arg-type]
+    (lambda: AdamW(W, betas=(0.9, 0.99, 0.5)), r"AdamW: betas must be a pair"),  # type: ignore[arg-type]
+    (lambda: Adam(W, eps=0.0), r"Adam: eps must be > 0, got 0.0"),
+    (lambda: AdamW(W, eps=-1e-8), r"AdamW: eps must be > 0"),
+    (lambda: Adam(W, weight_decay=-0.1), r"Adam: weight_decay must be >= 0"),
+    (lambda: AdamW(W, weight_decay=math.inf), r"AdamW: weight_decay must be a finite number, got inf"),
+])
+def test_bad_hyperparameters(make: Any, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_lr_is_checked_when_changed() -> None:
+    opt = Adam(W)
+    with pytest.raises(ValueError, match=r"Adam: lr must be > 0, got -1"):
+        opt.lr = -1
+    assert opt.lr == 1e-3

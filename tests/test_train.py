@@ -1,0 +1,321 @@
+"""Training: it learns (moons, XOR, three blobs), it is reproducible, it records what it says, it fails loudly."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from support import need_module
+
+from tinygrad_dk import Value
+from tinygrad_dk.data import make_blobs, make_moons, make_xor
+from tinygrad_dk.losses import hinge
+from tinygrad_dk.nn import MLP
+from tinygrad_dk.optim import SGD, Adam
+from tinygrad_dk.train import History, TrainingDiverged, accuracy, fit, predict, scores
+
+
+def weights(model: Any) -> list[float]:
+    return [p.data for p in model.parameters()]
+
+
+# --- it learns ---
+
+def test_two_moons_full_batch_reaches_97_percent() -> None:
+    # The setting: Adam, lr 0.03, hinge loss, full batch, 100 epochs. The slowest test here: each epoch
+    # builds and differentiates a graph of about 70,000 nodes.
+    X, y = make_moons(100, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], seed=0)
+    history = fit(model, X, y, loss="hinge", optimizer="adam", lr=0.03, epochs=100, progress=False)
+    assert history.updates == [1] * 100
+    assert history.accuracy[-1] >= 0.97
+    assert accuracy(model, X, y) == history.accuracy[-1]
+    assert history.loss[-1] < 0.1 * history.loss[0]
+
+
+def test_xor_with_a_2_4_1_tanh_network() -> None:
+    X, y = make_xor(40, noise=0.2, seed=0)
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    history = fit(model, X, y, loss="bce", optimizer="adam", lr=0.1, epochs=50, progress=False)
+    assert history.accuracy[-1] == 1.0
+    assert predict(model, [[-1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [1.0, -1.0]]) == [0, 1, 0, 1]
+
+
+def test_three_blobs_with_cross_entropy() -> None:
+    X, y = make_blobs(60, 3, seed=0)
+    model = MLP(2, [8, 3], seed=0)
+    history = fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=20, progress=False)
+    assert history.accuracy[-1] >= 0.9
+    assert accuracy(model, X, y) == history.accuracy[-1]
+    assert set(predict(model, X)) == {0, 1, 2}
+
+
+@pytest.mark.parametrize(("batch_size", "updates"), [(None, 1), (8, 4), (1, 30)])
+def test_full_batch_mini_batch_and_sgd(batch_size: int | None, updates: int) -> None:
+    X, y = make_blobs(30, 2, seed=1)  # two separable blobs: every method should get there
+    model = MLP(2, [1], seed=0)
+    history = fit(model, X, y, loss="hinge", lr=0.05, epochs=15, batch_size=batch_size, progress=False)
+    assert history.updates == [updates] * 15  # 1, ceil(30 / 8), 30
+    assert history.batch_size == batch_size
+    assert history.accuracy[-1] == 1.0
+    assert history.loss[-1] < 0.25 * history.loss[0]
+
+
+def test_mse_with_several_outputs_uses_one_hot_targets() -> None:
+    X, y = make_blobs(30, 3, seed=2)
+    history = fit(MLP(2, [6, 3], seed=0), X, y, loss="mse", optimizer="adam", lr=0.05, epochs=20, progress=False)
+    assert history.accuracy[-1] >= 0.9
+
+
+# --- it is reproducible and records what it says ---
+
+def small_run(**kwargs: Any) -> tuple[History, list[float]]:
+    X, y = make_moons(24, seed=3)
+    model = MLP(2, [4, 1], activation="tanh", seed=1)
+    options = {"loss": "hinge", "lr": 0.1, "epochs": 4, "batch_size": 5, "progress": False, **kwargs}
+    history = fit(model, X, y, **options)
+    return history, weights(model)
+
+
+def test_same_seed_same_history_other_seed_other_history() -> None:
+    a, wa = small_run(seed=7, label="a")
+    b, wb = small_run(seed=7, label="a")
+    assert a == b and wa == wb  # `==` compares everything but the timings
+    assert a.to_dict() | {"seconds": None} == b.to_dict() | {"seconds": None}
+    c, _ = small_run(seed=8, label="a")
+    assert c.loss != a.loss
+    d, _ = small_run(seed=8, shuffle=False)
+    e, _ = small_run(seed=9, shuffle=False)
+    assert d == e  # without shuffling the seed does not matter
+
+
+def test_history_fields() -> None:
+    history, _ = small_run(seed=0, label="moons, minibatch")
+    assert history.epochs == 4
+    assert history.label == "moons, minibatch" and history.batch_size == 5
+    assert history.lr == [0.1] * 4 and history.updates == [5] * 4
+    assert all(s > 0 for s in history.seconds)
+    data = history.to_dict()
+    assert set(data) == {"loss", "accuracy", "lr", "seconds", "updates", "label", "batch_size"}
+    assert data["loss"] == history.loss and data["loss"] is not history.loss
+
+
+def test_full_batch_loss_is_the_mean_loss_at_the_starting_weights() -> None:
+    X, y = make_moons(20, seed=4)
+    model, twin = MLP(2, [3, 1], seed=5), MLP(2, [3, 1], seed=5)
+    history = fit(model, X, y, loss="hinge", l2=0.01, epochs=2, progress=False)
+    # recomputed with plain floats from the same starting weights
+    layers = [[([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in twin.layers]
+
+    def score(x: list[float]) -> float:
+        h = [max(0.0, sum(w * xi for w, xi in zip(ws, x, strict=True)) + b) for ws, b in layers[0]]
+        ws, b = layers[1][0]
+        return sum(w * hi for w, hi in zip(ws, h, strict=True)) + b
+
+    data_loss = sum(max(0.0, 1 - (2 * t - 1) * score(x)) for x, t in zip(X, y, strict=True)) / len(X)
+    penalty = 0.01 * sum(p.data**2 for p in twin.parameters())
+    assert history.loss[0] == pytest.approx(data_loss + penalty, rel=1e-12)
+
+
+def test_mini_batch_loss_is_weighted_by_batch_size() -> None:
+    seen: list[tuple[float, int]] = []
+
+    def recording_hinge(outputs: list[Any], labels: list[int]) -> Value:
+        loss = hinge(outputs, [2 * t - 1 for t in labels])
+        seen.append((loss.data, len(labels)))
+        return loss
+
+    X, y = make_moons(23, seed=6)
+    history = fit(MLP(2, [3, 1], seed=0), X, y, loss=recording_hinge, batch_size=10, epochs=1, progress=False)
+    assert [n for _, n in seen] == [10, 10, 3]
+    assert history.loss[0] == pytest.approx(sum(v * n for v, n in seen) / 23, rel=1e-12)
+    assert history.loss[0] != pytest.approx(sum(v for v, _ in seen) / 3, rel=1e-6)
+
+
+def test_accuracy_rule_is_threshold_half_for_mse() -> None:
+    model = MLP(1, [1], seed=0)
+    model.parameters()[0].data, model.parameters()[1].data = 1.0, 0.0  # score = x
+    X, y = [[0.2], [0.7], [-1.0]], [0, 1, 0]
+    history = fit(model, X, y, loss="mse", lr=1e-9, epochs=1, progress=False)
+    assert history.accuracy == [1.0]  # 0.2 < 0.5: class 0
+    assert predict(model, X) == [1, 1, 0] and predict(model, X, threshold=0.5) == [0, 1, 0]
+    assert accuracy(model, X, y) == pytest.approx(2 / 3)
+    assert scores(model, X) == pytest.approx([0.2, 0.7, -1.0], abs=1e-8)
+
+
+def test_labels_minus_one_plus_one_and_numpy_inputs_are_the_same_as_zero_one_lists() -> None:
+    np = need_module("numpy")
+    X, y = make_moons(16, seed=2)
+    runs = []
+    for X_in, y_in in [(X, y), (X, [2 * t - 1 for t in y]), (np.array(X), np.array(y)),
+                       (np.array(X), np.array(y, dtype=float))]:
+        for loss in ("hinge", "bce"):
+            model = MLP(2, [3, 1], seed=0)
+            runs.append((loss, fit(model, X_in, y_in, loss=loss, epochs=3, progress=False), weights(model)))
+    for loss in ("hinge", "bce"):
+        same = [(h, w) for name, h, w in runs if name == loss]
+        assert all(pair == same[0] for pair in same)
+
+
+def test_callbacks_see_every_epoch_and_can_change_the_learning_rate() -> None:
+    X, y = make_moons(12, seed=0)
+    model = MLP(2, [2, 1], seed=0)
+    opt = SGD(model.parameters(), lr=0.2, momentum=0.5)
+    snapshots: list[tuple[int, int, dict[str, float]]] = []
+
+    def record(epoch: int, m: Any, history: History) -> None:
+        snapshots.append((epoch, history.epochs, m.state_dict()))
+
+    def halve(epoch: int, m: Any, history: History) -> None:
+        opt.lr /= 2
+
+    history = fit(model, X, y, optimizer=opt, epochs=3, callbacks=[record, halve], progress=False)
+    assert [(e, n) for e, n, _ in snapshots] == [(1, 1), (2, 2), (3, 3)]
+    assert snapshots[-1][2] == model.state_dict() and snapshots[0][2] != snapshots[1][2]
+    assert history.lr == [0.2, 0.1, 0.05]
+
+
+def test_a_callback_that_changes_the_weights_is_seen_by_the_next_epoch() -> None:
+    X, y = make_moons(12, seed=0)
+    model = MLP(2, [2, 1], seed=0)
+
+    def reset(epoch: int, m: Any, history: History) -> None:
+        for p in m.parameters():
+            p.data = 0.5
+
+    history = fit(model, X, y, epochs=2, callbacks=[reset], progress=False)
+    twin = MLP(2, [2, 1], seed=0)
+    for p in twin.parameters():
+        p.data = 0.5
+    assert history.loss[1] == fit(twin, X, y, epochs=1, progress=False).loss[0]
+
+
+def test_optimizer_choices() -> None:
+    X, y = make_moons(12, seed=0)
+    for optimizer in ("sgd", "adam", "adamw", None):
+        history = fit(MLP(2, [2, 1], seed=0), X, y, optimizer=optimizer, epochs=1, progress=False)
+        assert history.lr == [0.1 if optimizer in ("sgd", None) else 0.01]
+    model = MLP(2, [2, 1], seed=0)
+    opt = Adam(model.parameters()[:3], lr=0.05)  # a subset: the rest stay frozen
+    before = weights(model)
+    fit(model, X, y, optimizer=opt, epochs=2, progress=False)
+    assert weights(model)[3:] == before[3:] and weights(model)[:3] != before[:3]
+
+
+def test_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    X, y = make_moons(8, seed=0)
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=2, label="tiny", progress=True)
+    err = capsys.readouterr().err
+    assert "tiny" in err and "loss=" in err and "accuracy=" in err and "2/2" in err
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=2, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+# --- divergence ---
+
+def test_an_update_that_overflows_is_undone() -> None:
+    model = MLP(1, [1], seed=0)
+    for p in model.parameters():
+        p.data = 0.0  # score 0 for x = 1000: the hinge gradient is -1000 for w, -1 for b
+    before = weights(model)
+    with pytest.raises(TrainingDiverged, match=r"training diverged at epoch 1, batch 1 of 1: the update made "
+                                               r"parameter L1\.n1\.w1 -?inf.*smaller learning rate than lr=1e\+306"):
+        fit(model, [[1000.0]], [1], loss="hinge", lr=1e306, batch_size=1, progress=False)
+    assert weights(model) == before
+
+
+def test_an_infinite_loss_stops_training_with_the_last_finite_weights() -> None:
+    model = MLP(1, [1], seed=0)
+    for p in model.parameters():
+        p.data = 0.0  # the first step makes w = b = 2e300, the next loss is (4e300 - 1)**2 = inf
+    after_epoch: list[list[float]] = []
+    with pytest.raises(TrainingDiverged, match=r"training diverged at epoch 2: the loss is inf; the model keeps its "
+                                               r"last finite parameters\. Try a smaller learning rate") as info:
+        fit(model, [[1.0]], [1], loss="mse", lr=1e300, epochs=5, progress=False,
+            callbacks=[lambda epoch, m, h: after_epoch.append(weights(m))])
+    assert isinstance(info.value, ValueError)
+    assert (info.value.epoch, info.value.batch, info.value.history.epochs) == (2, None, 1)
+    assert len(after_epoch) == 1 and weights(model) == after_epoch[0]
+    assert weights(model) == [2e300, 2e300]
+
+
+def test_a_huge_learning_rate_leaves_finite_weights_from_before_the_failure() -> None:
+    class Recording(SGD):
+        def step(self) -> None:
+            self.before = [p.data for p in self.params]
+            super().step()
+            self.after = [p.data for p in self.params]
+
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    opt = Recording(model.parameters(), lr=1e150)
+    with pytest.raises(TrainingDiverged, match=r"training diverged at epoch \d+, batch \d+ of 4") as info:
+        fit(model, X, y, loss="mse", optimizer=opt, batch_size=5, epochs=50, progress=False)
+    assert all(math.isfinite(w) for w in weights(model))
+    failed_update = "the update made" in str(info.value)
+    assert weights(model) == (opt.before if failed_update else opt.after)
+
+
+# --- bad arguments ---
+
+MOONS = make_moons(10, seed=0)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"X": []}, ValueError, r"fit: X is empty"),
+    ({"X": "abc"}, TypeError, r"fit: X must be a list of samples"),
+    ({"X": [1.0, 2.0]}, ValueError, r"fit: X must be 2-D, .* X\[0\] is 1.0; write one-feature samples as \[\[x0\]"),
+    ({"X": [[1.0, 2.0], [1.0]]}, ValueError, r"fit: X\[1\] has 1 features but X\[0\] has 2"),
+    ({"X": [[]]}, ValueError, r"fit: the samples in X have no features"),
+    ({"X": [[1.0, math.nan]]}, ValueError, r"fit: X\[0\]\[1\] is nan: features must be finite numbers"),
+    ({"y": [0, 1]}, ValueError, r"fit: X has 10 samples but y has 2 labels"),
+    ({"y": 1}, TypeError, r"fit: y must be a list of class labels"),
+    ({"y": [0.5] * 10}, ValueError, r"fit: y\[0\] is 0.5: labels must be whole numbers"),
+    ({"y": [0, 2] * 5}, ValueError, r"fit: a model with one output needs two classes labelled 0/1 or -1/\+1, got "
+                                    r"labels \[0, 2\]"),
+    ({"y": [0, 2] * 5, "model": MLP(2, [2], seed=0), "loss": "cross_entropy"}, ValueError,
+     r"fit: y\[1\] is 2, but a model with 2 outputs needs class labels 0\.\.1"),
+    ({"loss": "cross_entropy"}, ValueError, r"fit: loss='cross_entropy' needs a model with one output per class"),
+    ({"loss": "hinge", "model": MLP(2, [2], seed=0)}, ValueError, r"fit: loss='hinge' needs a model with one output"),
+    ({"loss": "l1"}, ValueError, r"fit: unknown loss 'l1': use one of hinge, mse, bce, cross_entropy"),
+    ({"optimizer": "rmsprop"}, ValueError, r"fit: unknown optimizer 'rmsprop': use one of sgd, adam, adamw"),
+    ({"optimizer": SGD([Value(1.0)]), "lr": None}, ValueError, r"fit: the optimizer holds Values that are not the "
+                                                               r"model's parameters"),
+    ({"optimizer": "sgd", "lr": -1.0}, ValueError, r"SGD: lr must be > 0, got -1.0"),
+    ({"epochs": 0}, ValueError, r"fit: epochs must be an int >= 1, got 0"),
+    ({"epochs": 2.5}, ValueError, r"fit: epochs must be an int >= 1, got 2.5"),
+    ({"batch_size": 0}, ValueError, r"fit: batch_size must be an int >= 1, got 0"),
+    ({"l2": -0.1}, ValueError, r"fit: l2 must be a finite number >= 0, got -0.1"),
+    ({"callbacks": print}, TypeError, r"fit: callbacks must be a list of functions, .* callbacks=\[f\]"),
+    ({"callbacks": [1]}, TypeError, r"fit: every callback must be a function callback\(epoch, model, history\)"),
+    ({"model": object()}, TypeError, r"fit: model must be callable and have parameters\(\)"),
+    ({"model": lambda x: "no"}, TypeError, r"fit: model must be callable and have parameters\(\)"),
+])
+def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
+    arguments = {"model": MLP(2, [2, 1], seed=0), "X": MOONS[0], "y": MOONS[1], "epochs": 1, "progress": False,
+                 **kwargs}
+    model, X, y = arguments.pop("model"), arguments.pop("X"), arguments.pop("y")
+    with pytest.raises(error, match=match):
+        fit(model, X, y, **arguments)
+
+
+def test_lr_with_an_optimizer_instance_is_an_error() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match=r"fit: lr=0\.5 given with an optimizer instance: set the learning rate on "
+                                         r"the optimizer \(SGD\(params, lr=\.\.\.\)\)"):
+        fit(model, *MOONS, optimizer=SGD(model.parameters()), lr=0.5, progress=False)
+
+
+def test_a_model_that_returns_no_values() -> None:
+    class Bad:
+        def __call__(self, x: list[float]) -> float:
+            return 1.0
+
+        def parameters(self) -> list[Value]:
+            return [Value(1.0)]
+
+    with pytest.raises(TypeError, match=r"fit: the model must return a Value or a list of Values, not float"):
+        fit(Bad(), *MOONS, progress=False)
+    with pytest.raises(TypeError, match=r"predict: the model must return a Value or a list of Values"):
+        predict(Bad(), MOONS[0])

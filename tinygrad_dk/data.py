@@ -1,0 +1,174 @@
+"""Small two-dimensional classification data sets, in pure Python, seeded and deterministic.
+
+Each ``make_*`` returns ``(X, y)``: ``X`` a list of ``[x0, x1]`` lists of floats, ``y`` a list
+of int labels (0/1 for two classes, 0..k-1 for k). Classes are balanced (their sizes differ
+by at most one) and the points are shuffled. Every random number comes from
+``random.Random(seed)``: the same seed gives the same data, and the global ``random``
+state is never touched.
+
+>>> X, y = make_moons(6, noise=0.0)
+>>> len(X), sorted(y)
+(6, [0, 0, 0, 1, 1, 1])
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+__all__ = ["make_blobs", "make_circles", "make_moons", "make_spiral", "make_xor", "train_test_split"]
+
+Dataset = tuple[list[list[float]], list[int]]
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+# --- checking arguments ---
+
+def _count(owner: str, name: str, value: Any, minimum: int, why: str = "") -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{owner}: {name} must be an int, not {type(value).__name__}: {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{owner}: {name} must be >= {minimum}{why}, got {value!r}")
+    return int(value)
+
+
+def _nonnegative(owner: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number, not {type(value).__name__}: {value!r}")
+    number = float(value)
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
+    return number
+
+
+def _sizes(n: int, groups: int) -> list[int]:
+    """``n`` split into ``groups`` sizes that differ by at most one, the larger first."""
+    return [n // groups + (1 if g < n % groups else 0) for g in range(groups)]
+
+
+def _linspace(start: float, stop: float, count: int, endpoint: bool = True) -> list[float]:
+    if count == 1:
+        return [start]
+    step = (stop - start) / (count - 1 if endpoint else count)
+    return [start + i * step for i in range(count)]
+
+
+def _finish(rng: random.Random, points: list[tuple[float, float]], labels: list[int], noise: float) -> Dataset:
+    """Add Gaussian noise of standard deviation ``noise`` to every coordinate, then shuffle."""
+    X = [[x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)] if noise else [x, y] for x, y in points]
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    return [X[i] for i in order], [labels[i] for i in order]
+
+
+# --- the data sets ---
+
+def make_moons(n_samples: int = 100, *, noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Two interleaving half circles, like scikit-learn's: class 0 is the upper arc, class 1 the lower.
+
+    The upper arc is ``(cos t, sin t)`` and the lower ``(1 - cos t, 0.5 - sin t)`` for ``t``
+    evenly spaced in [0, pi]; ``noise`` is the standard deviation of the Gaussian noise on
+    each coordinate. Without noise x lies in [-1, 2] and y in [-0.5, 1].
+    """
+    n = _count("make_moons", "n_samples", n_samples, 2, " (one per moon)")
+    noise = _nonnegative("make_moons", "noise", noise)
+    rng = random.Random(seed)
+    n_upper, n_lower = _sizes(n, 2)
+    points = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, math.pi, n_upper)]
+    points += [(1.0 - math.cos(t), 0.5 - math.sin(t)) for t in _linspace(0.0, math.pi, n_lower)]
+    return _finish(rng, points, [0] * n_upper + [1] * n_lower, noise)
+
+
+def make_circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Dataset:
+    """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1), like scikit-learn's."""
+    n = _count("make_circles", "n_samples", n_samples, 2, " (one per circle)")
+    noise = _nonnegative("make_circles", "noise", noise)
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
+        raise ValueError(f"make_circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
+    rng = random.Random(seed)
+    n_outer, n_inner = _sizes(n, 2)
+    points = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, 2 * math.pi, n_outer, endpoint=False)]
+    points += [(factor * math.cos(t), factor * math.sin(t))
+               for t in _linspace(0.0, 2 * math.pi, n_inner, endpoint=False)]
+    return _finish(rng, points, [0] * n_outer + [1] * n_inner, noise)
+
+
+def make_blobs(n_samples: int = 100, centers: int = 3, *, std: float = 0.5, seed: int = 0) -> Dataset:
+    """Gaussian blobs of standard deviation ``std``, one per class, centred evenly on a circle of radius 2.
+
+    Class k's centre is ``(2 cos(2 pi k / centers), 2 sin(2 pi k / centers))``.
+    """
+    k = _count("make_blobs", "centers", centers, 1)
+    n = _count("make_blobs", "n_samples", n_samples, k, f" (at least one per centre: centers={k})")
+    std = _nonnegative("make_blobs", "std", std)
+    rng = random.Random(seed)
+    points, labels = [], []
+    for label, size in enumerate(_sizes(n, k)):
+        angle = 2 * math.pi * label / k
+        points += [(2.0 * math.cos(angle), 2.0 * math.sin(angle))] * size
+        labels += [label] * size
+    return _finish(rng, points, labels, std)
+
+
+def make_xor(n_samples: int = 100, *, noise: float = 0.2, seed: int = 0) -> Dataset:
+    """Four clusters at the corners (+-1, +-1): label 1 where exactly one coordinate is positive (XOR).
+
+    The corners take turns, so n_samples = 4 gives one point per corner. No line separates
+    the classes: a network needs a hidden layer.
+    """
+    n = _count("make_xor", "n_samples", n_samples, 4, " (one per corner)")
+    noise = _nonnegative("make_xor", "noise", noise)
+    rng = random.Random(seed)
+    corners = [((-1.0, -1.0), 0), ((-1.0, 1.0), 1), ((1.0, 1.0), 0), ((1.0, -1.0), 1)]  # labels alternate
+    points, labels = [], []
+    for (corner, label), size in zip(corners, _sizes(n, 4), strict=True):
+        points += [corner] * size
+        labels += [label] * size
+    return _finish(rng, points, labels, noise)
+
+
+def make_spiral(n_samples: int = 100, classes: int = 3, *, noise: float = 0.03, seed: int = 0) -> Dataset:
+    """Interleaved spiral arms, one per class, turning outwards from the origin to radius 1.
+
+    Along an arm the radius r grows evenly from 0.1 to 1 while the angle grows by 1.5 pi;
+    arm k starts at angle ``2 pi k / classes``.
+    """
+    k = _count("make_spiral", "classes", classes, 2)
+    n = _count("make_spiral", "n_samples", n_samples, k, f" (at least one per class: classes={k})")
+    noise = _nonnegative("make_spiral", "noise", noise)
+    rng = random.Random(seed)
+    points, labels = [], []
+    for label, size in enumerate(_sizes(n, k)):
+        for r in _linspace(0.1, 1.0, size):
+            angle = 2 * math.pi * label / k + 1.5 * math.pi * r
+            points.append((r * math.cos(angle), r * math.sin(angle)))
+        labels += [label] * size
+    return _finish(rng, points, labels, noise)
+
+
+def train_test_split(X: Sequence[T], y: Sequence[U], test_fraction: float = 0.25, *,
+                     seed: int = 0) -> tuple[list[T], list[T], list[U], list[U]]:
+    """Shuffle and split into ``(X_train, X_test, y_train, y_test)``; the test set gets ``ceil(n * test_fraction)``.
+
+    >>> X_train, X_test, y_train, y_test = train_test_split([[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1])
+    >>> len(X_train), len(X_test)
+    (3, 1)
+    """
+    if len(X) != len(y):
+        raise ValueError(f"train_test_split: X has {len(X)} samples but y has {len(y)} labels: give one label "
+                         "per sample")
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real) or not 0 < test_fraction < 1:
+        raise ValueError(f"train_test_split: test_fraction must be in (0, 1), got {test_fraction!r}")
+    n = len(X)
+    n_test = math.ceil(n * test_fraction)
+    if n_test >= n:
+        raise ValueError(f"train_test_split: {n} samples with test_fraction={test_fraction} leave none to train on: "
+                         "give more samples or a smaller test_fraction")
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    test, train = order[:n_test], order[n_test:]
+    return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]

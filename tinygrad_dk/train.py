@@ -1,0 +1,393 @@
+"""Training a classifier: `fit` runs gradient descent and returns a `History`; `predict`, `accuracy`, `scores`.
+
+`fit` is the loop a learner writes by hand (forward, loss, ``zero_grad``, ``backward``,
+``step``) with the checks and records around it: labels mapped to what the loss needs,
+shuffled batches from an explicit seed, a progress bar, per-epoch callbacks, and a
+`TrainingDiverged` error that leaves the model at its last finite parameters.
+
+>>> from tinygrad_dk.nn import MLP
+>>> X, y = [[-1.0], [-0.5], [0.5], [1.0]], [0, 0, 1, 1]
+>>> model = MLP(1, [1], seed=0)
+>>> history = fit(model, X, y, loss="hinge", lr=0.5, epochs=20, progress=False)
+>>> history.epochs, history.accuracy[-1], predict(model, X)
+(20, 1.0, [0, 0, 1, 1])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tqdm import tqdm
+
+from tinygrad_dk import losses
+from tinygrad_dk.engine import Value
+from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
+
+__all__ = ["LOSSES", "OPTIMIZERS", "History", "Model", "TrainingDiverged", "accuracy", "fit", "predict", "scores"]
+
+LOSSES = ("hinge", "mse", "bce", "cross_entropy")  # the loss names `fit` understands
+OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {  # name -> (class, default lr in `fit`)
+    "sgd": (SGD, 0.1), "adam": (Adam, 0.01), "adamw": (AdamW, 0.01)}
+_LOSS_FUNCTIONS = ((losses.hinge, "hinge"), (losses.mse, "mse"), (losses.bce_with_logits, "bce"),
+                   (losses.cross_entropy, "cross_entropy"))
+
+
+class Model(Protocol):
+    """What `fit` needs of a model (a `tinygrad_dk.nn.Module` has it): call it on a list of floats; `parameters`."""
+
+    def __call__(self, x: Any) -> Any: ...  # one Value, or a list of Values (one per class)
+    def parameters(self) -> list[Value]: ...
+
+
+@dataclass
+class History:
+    """What `fit` records per epoch; ``history.loss[-1]`` is the last epoch's mean training loss.
+
+    ``loss``: the mean loss over the epoch's updates (weighted by batch size), including the
+    ``l2`` penalty; ``accuracy``: the training accuracy after the epoch's updates; ``lr``: the
+    learning rate used; ``seconds``: wall time; ``updates``: optimizer steps. Two histories
+    compare equal when everything but the timings is equal.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list, compare=False)  # timings differ from run to run
+    updates: list[int] = field(default_factory=list)
+    label: str = ""
+    batch_size: int | None = None
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs are recorded."""
+        return len(self.loss)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain lists, numbers and strings (ready for ``json.dumps``)."""
+        return dataclasses.asdict(self)
+
+
+class TrainingDiverged(ValueError):
+    """The loss or a parameter became NaN or infinite; the model keeps its last finite parameters.
+
+    ``epoch`` (1-based), ``batch`` (1-based, None for full-batch training) and ``history``
+    (the epochs completed before the failure) say where it happened. An optimizer's own
+    state (momentum, Adam's moments) is not rolled back: build a new one to go on.
+    """
+
+    def __init__(self, problem: str, *, epoch: int, batch: tuple[int, int] | None, lr: float,
+                 history: History) -> None:
+        where = f"epoch {epoch}" + (f", batch {batch[0]} of {batch[1]}" if batch else "")
+        super().__init__(f"training diverged at {where}: {problem}. Try a smaller learning rate than lr={lr:g}")
+        self.epoch, self.batch, self.history = epoch, batch[0] if batch else None, history
+
+
+# --- the data, checked where it enters ---
+
+def _rows(X: Any, who: str) -> list[list[float]]:
+    """``X`` as a list of equally long lists of finite floats (numpy arrays are converted)."""
+    if hasattr(X, "tolist"):  # numpy
+        X = X.tolist()
+    if not isinstance(X, (list, tuple)):
+        raise TypeError(f"{who}: X must be a list of samples (each a list of numbers) or a 2-D numpy array, "
+                        f"not {type(X).__name__}")
+    if not X:
+        raise ValueError(f"{who}: X is empty: give at least one sample")
+    rows: list[list[float]] = []
+    for i, row in enumerate(X):
+        if hasattr(row, "tolist"):
+            row = row.tolist()
+        if not isinstance(row, (list, tuple)):
+            raise ValueError(f"{who}: X must be 2-D, a list of samples each a list of numbers, but X[{i}] is "
+                             f"{row!r}; write one-feature samples as [[x0], [x1], ...]")
+        if len(row) != len(rows[0] if rows else row):
+            raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {len(rows[0])}: every sample "
+                             "needs the same number")
+        for j, v in enumerate(row):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+                raise ValueError(f"{who}: X[{i}][{j}] is {v!r}: features must be finite numbers")
+        rows.append([float(v) for v in row])
+    if not rows[0]:
+        raise ValueError(f"{who}: the samples in X have no features: give at least one number per sample")
+    return rows
+
+
+def _labels(y: Any, n: int, who: str) -> list[int]:
+    """``y`` as a list of ``n`` int labels (numpy arrays and whole floats such as 1.0 are accepted)."""
+    if hasattr(y, "tolist"):
+        y = y.tolist()
+    if not isinstance(y, (list, tuple)):
+        raise TypeError(f"{who}: y must be a list of class labels or a 1-D numpy array, not {type(y).__name__}")
+    if len(y) != n:
+        raise ValueError(f"{who}: X has {n} samples but y has {len(y)} labels: give one label per sample")
+    labels = []
+    for i, v in enumerate(y):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not float(v).is_integer():
+            raise ValueError(f"{who}: y[{i}] is {v!r}: labels must be whole numbers (class labels such as 0/1, "
+                             "-1/+1 or 0..k-1)")
+        labels.append(int(float(v)))
+    return labels
+
+
+def _binary(labels: list[int], who: str) -> list[int]:
+    """Two-class labels 0/1 or -1/+1 as 0/1 (1 is the positive class)."""
+    found = set(labels)
+    if not (found <= {0, 1} or found <= {-1, 1}):
+        raise ValueError(f"{who}: a model with one output needs two classes labelled 0/1 or -1/+1, got labels "
+                         f"{sorted(found)}; for k classes give the model k outputs")
+    return [1 if v == 1 else 0 for v in labels]
+
+
+def _indices(labels: list[int], k: int, who: str) -> list[int]:
+    for i, v in enumerate(labels):
+        if not 0 <= v < k:
+            raise ValueError(f"{who}: y[{i}] is {v}, but a model with {k} outputs needs class labels 0..{k - 1}")
+    return labels
+
+
+def _outputs(out: Any, who: str) -> Value | list[Value]:
+    """A model's output for one sample: one Value, or a list of Values (a list of one is unwrapped)."""
+    if isinstance(out, Value):
+        return out
+    if isinstance(out, (list, tuple)) and out and all(isinstance(v, Value) for v in out):
+        return out[0] if len(out) == 1 else list(out)
+    raise TypeError(f"{who}: the model must return a Value or a list of Values, not {type(out).__name__}: {out!r}")
+
+
+def _predicted(out: Value | list[Value], threshold: float) -> int:
+    """Class of one output: ``score > threshold`` for one output, argmax (first on ties) for several."""
+    if isinstance(out, Value):
+        return 1 if out.data > threshold else 0
+    best = 0
+    for j in range(1, len(out)):
+        if out[j].data > out[best].data:
+            best = j
+    return best
+
+
+def _classes(labels: list[int], out: Value | list[Value], who: str) -> list[int]:
+    return _binary(labels, who) if isinstance(out, Value) else _indices(labels, len(out), who)
+
+
+# --- evaluating a model ---
+
+def scores(model: Model, X: Any) -> list[float] | list[list[float]]:
+    """The model's raw outputs (``.data``) per sample: a float each, or a list per sample for several outputs."""
+    outs = [_outputs(model(row), "scores") for row in _rows(X, "scores")]
+    return [out.data if isinstance(out, Value) else [v.data for v in out] for out in outs]  # type: ignore[return-value]
+
+
+def predict(model: Model, X: Any, *, threshold: float = 0.0) -> list[int]:
+    """Predicted classes: for one output 1 if ``score > threshold`` else 0; for several, the argmax.
+
+    Use ``threshold=0.5`` for a model trained with ``loss="mse"`` on 0/1 targets.
+    """
+    return [_predicted(_outputs(model(row), "predict"), threshold) for row in _rows(X, "predict")]
+
+
+def accuracy(model: Model, X: Any, y: Any, *, threshold: float = 0.0) -> float:
+    """The fraction of samples whose `predict`-ed class is the label (0/1 or -1/+1 labels for one output).
+
+    >>> from tinygrad_dk.nn import MLP
+    >>> model = MLP(1, [1], seed=0)
+    >>> model.parameters()[0].data = 1.0  # score = x
+    >>> accuracy(model, [[-2.0], [3.0], [4.0]], [-1, 1, -1])
+    0.6666666666666666
+    """
+    rows = _rows(X, "accuracy")
+    labels = _labels(y, len(rows), "accuracy")
+    outs = [_outputs(model(row), "accuracy") for row in rows]
+    classes = _classes(labels, outs[0], "accuracy")
+    return sum(_predicted(out, threshold) == c for out, c in zip(outs, classes, strict=True)) / len(rows)
+
+
+# --- what each loss needs ---
+
+@dataclass(frozen=True)
+class _Task:
+    loss: Callable[[list[Any], list[Any]], Value]  # batch outputs, batch targets -> mean loss
+    targets: list[Any]  # per sample, as the loss wants them
+    classes: list[int]  # per sample, the right class for accuracy
+    threshold: float  # for one output: predicted class 1 if score > threshold
+
+
+def _task(loss: Any, out: Value | list[Value], labels: list[int]) -> _Task:
+    """Map the labels to what ``loss`` needs, given the model's output for one sample."""
+    name = next((n for f, n in _LOSS_FUNCTIONS if f is loss), loss)  # losses.hinge means "hinge"
+    k = 1 if isinstance(out, Value) else len(out)  # outputs per sample
+    single = k == 1
+    if callable(name):  # the user's own loss: labels as given
+        return _Task(name, labels, _classes(labels, out, "fit"), 0.0)
+    if not isinstance(name, str) or name not in LOSSES:
+        raise ValueError(f"fit: unknown loss {loss!r}: use one of {', '.join(LOSSES)}, or a function "
+                         "(outputs, labels) -> Value")
+    if name == "cross_entropy":
+        if single:
+            raise ValueError("fit: loss='cross_entropy' needs a model with one output per class (k >= 2); "
+                             "with one output use loss='bce' or 'hinge'")
+        classes = _indices(labels, k, "fit")
+        return _Task(losses.cross_entropy, classes, classes, 0.0)
+    if name == "mse" and not single:  # one-hot targets, argmax prediction
+        classes = _indices(labels, k, "fit")
+        return _Task(losses.mse, [[1.0 if j == c else 0.0 for j in range(k)] for c in classes], classes, 0.0)
+    if not single:
+        raise ValueError(f"fit: loss={name!r} needs a model with one output (a score); for k classes use "
+                         "loss='cross_entropy' with k outputs")
+    classes = _binary(labels, "fit")
+    if name == "hinge":
+        return _Task(losses.hinge, [2.0 * c - 1.0 for c in classes], classes, 0.0)  # labels -1/+1
+    if name == "bce":
+        return _Task(losses.bce_with_logits, [float(c) for c in classes], classes, 0.0)  # on a linear output
+    return _Task(losses.mse, [float(c) for c in classes], classes, 0.5)  # mse on 0/1 targets
+
+
+def _optimizer(optimizer: Any, params: list[Value], lr: float | None) -> Optimizer:
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise ValueError(f"fit: lr={lr!r} given with an optimizer instance: set the learning rate on the "
+                             f"optimizer ({type(optimizer).__name__}(params, lr=...)) instead")
+        owned = {id(p) for p in params}
+        if not all(id(p) in owned for p in optimizer.params):
+            raise ValueError("fit: the optimizer holds Values that are not the model's parameters: build it "
+                             "from model.parameters()")
+        return optimizer
+    if optimizer is None:
+        optimizer = "sgd"
+    if not isinstance(optimizer, str) or optimizer.lower() not in OPTIMIZERS:
+        raise ValueError(f"fit: unknown optimizer {optimizer!r}: use one of {', '.join(OPTIMIZERS)}, or an "
+                         "Optimizer such as SGD(model.parameters(), lr=0.1)")
+    cls, default_lr = OPTIMIZERS[optimizer.lower()]
+    return cls(params, lr=default_lr if lr is None else lr)
+
+
+def _count(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"fit: {name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+# --- training ---
+
+def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[Any]], Value] = "hinge",
+        optimizer: Optimizer | str | None = None, lr: float | None = None, epochs: int = 100,
+        batch_size: int | None = None, shuffle: bool = True, seed: int = 0, l2: float = 0.0,
+        progress: bool = True, callbacks: Iterable[Callable[[int, Any, History], object]] = (),
+        label: str = "") -> History:
+    """Train ``model`` on ``X`` (samples) and ``y`` (class labels) by gradient descent; return the `History`.
+
+    How many samples make one update is the difference between the three classic methods:
+
+    - ``batch_size=None``: full-batch gradient descent. Each epoch builds one graph of the
+      mean loss over all samples and makes one update: ``updates == 1`` per epoch.
+    - ``batch_size=1``: stochastic gradient descent (SGD). One update per sample, so
+      ``n`` noisy updates per epoch.
+    - ``batch_size=k``: mini-batch gradient descent: ``ceil(n / k)`` updates per epoch, each
+      from the mean loss of ``k`` samples (the last batch may be smaller).
+
+    ``loss``: ``"hinge"`` (labels mapped to -1/+1), ``"bce"`` (logistic loss on the raw
+    score, `losses.bce_with_logits`; labels 0/1), ``"mse"`` (0/1 targets for one output,
+    one-hot for several) or ``"cross_entropy"`` (a model with k outputs, labels 0..k-1); the
+    functions of the same names in `tinygrad_dk.losses` are understood too. Any other
+    function is called as ``loss(outputs, labels)`` on a batch (labels as given) and must
+    return the batch's mean loss as a Value. Labels may be 0/1 or -1/+1 for one output.
+
+    Accuracy counts a sample right when its predicted class is its label: for one output
+    the class is 1 if the score is > 0 (> 0.5 for ``"mse"``), for several the argmax.
+
+    ``optimizer``: None or ``"sgd"`` (lr 0.1 unless ``lr`` is given), ``"adam"`` or
+    ``"adamw"`` (lr 0.01), or an `Optimizer` built on ``model.parameters()``. ``l2`` adds
+    ``l2 * sum(p**2)`` over the model's parameters to every batch's loss. ``seed`` drives the
+    shuffling only (seed the model where you build it); ``shuffle=False`` keeps the order.
+
+    ``callbacks``: each is called as ``callback(epoch, model, history)`` after every epoch
+    (``epoch`` counts from 1, ``history`` holds that epoch already), for instance to record
+    the weights per epoch with ``model.state_dict()``.
+
+    A NaN or infinite loss or parameter raises `TrainingDiverged` (a ValueError) naming the
+    epoch and batch; the parameters are restored to those before the failing update.
+    """
+    # 1. check everything before the first update
+    rows = _rows(X, "fit")
+    labels = _labels(y, len(rows), "fit")
+    if not callable(model) or not callable(getattr(model, "parameters", None)):
+        raise TypeError(f"fit: model must be callable and have parameters() (a tinygrad_dk.nn.Module such as MLP), "
+                        f"not {type(model).__name__}")
+    params = list(model.parameters())
+    opt = _optimizer(optimizer, params, lr)
+    epochs = _count("epochs", epochs, 1)
+    if batch_size is not None:
+        batch_size = _count("batch_size", batch_size, 1)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and l2 >= 0):
+        raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
+    if not isinstance(callbacks, Iterable):
+        raise TypeError(f"fit: callbacks must be a list of functions, not {type(callbacks).__name__}; "
+                        "wrap one function as callbacks=[f]")
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"fit: every callback must be a function callback(epoch, model, history), got {cb!r}")
+    task = _task(loss, _outputs(model(rows[0]), "fit"), labels)
+
+    # 2. the epochs
+    n = len(rows)
+    size = n if batch_size is None else min(batch_size, n)
+    order = list(range(n))
+    rng = random.Random(seed)  # the shuffling's own generator: the global one is never touched
+    history = History(label=label, batch_size=batch_size)
+    reusable: tuple[list[float], list[Value | list[Value]]] | None = None  # the last accuracy pass
+    with tqdm(range(1, epochs + 1), desc=label or "fit", unit="epoch", disable=not progress) as bar:
+        for epoch in bar:
+            start = time.perf_counter()
+            if shuffle and size < n:
+                rng.shuffle(order)
+            batches = [order[i:i + size] for i in range(0, n, size)]
+            total = 0.0
+            for b, batch in enumerate(batches, 1):
+                where = {"epoch": epoch, "batch": (b, len(batches)) if batch_size is not None else None,
+                         "lr": opt.lr, "history": history}  # for TrainingDiverged
+                # 2a. forward: the loss graph of this batch (full batch: reuse the outputs that the
+                # accuracy pass built at these very parameters, unless a callback changed them)
+                if reusable is not None and size == n and reusable[0] == [p.data for p in params]:
+                    outs = reusable[1]
+                else:
+                    outs = [_outputs(model(rows[i]), "fit") for i in batch]
+                value = task.loss(outs, [task.targets[i] for i in batch])
+                if l2:
+                    value = value + losses.l2(params) * l2
+                if not math.isfinite(value.data):
+                    raise TrainingDiverged(f"the loss is {value.data}; the model keeps its last finite parameters",
+                                           **where)
+                # 2b. backward and update, undone if it makes a parameter non-finite
+                for p in params:
+                    p.grad = 0.0
+                value.backward()
+                before = [p.data for p in params]
+                opt.step()
+                bad = next((p for p in params if not math.isfinite(p.data)), None)
+                if bad is not None:
+                    name, data = bad.label or f"#{params.index(bad)}", bad.data
+                    for p, old in zip(params, before, strict=True):
+                        p.data = old
+                    raise TrainingDiverged(f"the update made parameter {name} {data}; the parameters are restored "
+                                           "to their values before it", **where)
+                total += value.data * len(batch)
+            # 2c. accuracy after the epoch's updates
+            outs = [_outputs(model(row), "fit") for row in rows]
+            right = sum(_predicted(out, task.threshold) == c for out, c in zip(outs, task.classes, strict=True))
+            reusable = ([p.data for p in params], outs) if size == n else None
+            history.loss.append(total / n)
+            history.accuracy.append(right / n)
+            history.lr.append(opt.lr)
+            history.updates.append(len(batches))
+            history.seconds.append(time.perf_counter() - start)
+            bar.set_postfix(loss=f"{history.loss[-1]:.4f}", accuracy=f"{history.accuracy[-1]:.3f}")
+            for cb in callbacks:
+                cb(epoch, model, history)
+    return history
