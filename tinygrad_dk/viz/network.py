@@ -1,0 +1,132 @@
+"""`draw_network`: an MLP as the textbook draws it, one circle per neuron, one line per weight.
+
+Inputs on the left, then one column per layer. Each neuron shows its activation and bias
+``b``; each line is a weight, blue when positive, orange when negative, thicker the larger
+its size, and labelled with its value while the network is small enough to read them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from tinygrad_dk.engine import Value
+from tinygrad_dk.viz._style import FONT, KIND_COLOURS, NEUTRAL, sign_colour
+from tinygrad_dk.viz.render import Diagram
+
+MAX_EDGE_LABELS = 24  # above this many weights (a 4 x 4 layer, say) the labels crowd each other out
+
+
+def number(x: float) -> str:
+    """A weight, bias or gradient, short: two decimals, or scientific when tiny.
+
+    >>> number(0.4213), number(-1.0), number(0.0), number(-0.00213)
+    ('0.42', '-1.00', '0.00', '-2.1e-03')
+    """
+    return f"{x:.2f}" if x == 0 or abs(x) >= 0.01 else f"{x:.1e}"
+
+
+def _layers(model: Any) -> list[list[Any]]:
+    """The model's neurons, layer by layer: an MLP's layers, a Layer, or one Neuron or Perceptron."""
+    if hasattr(model, "layers"):
+        layers = model.layers
+    elif hasattr(model, "neurons"):
+        layers = [model]
+    elif hasattr(model, "w") and hasattr(model, "b"):
+        layers = [SimpleNamespace(neurons=[model])]
+    else:
+        raise TypeError(f"draw_network needs an MLP, Layer, Neuron or Perceptron (an object with .layers, "
+                        f".neurons or .w and .b), got {type(model).__name__}")
+    if not isinstance(layers, Sequence) or not layers:
+        raise ValueError(f"draw_network: the model's .layers must be a non-empty list, got {layers!r}")
+    result = []
+    for i, layer in enumerate(layers):
+        neurons = getattr(layer, "neurons", None)
+        if not isinstance(neurons, Sequence) or not neurons:
+            raise ValueError(f"draw_network: layer {i + 1} of the model has no neurons (.neurons is {neurons!r})")
+        for neuron in neurons:
+            w, b = getattr(neuron, "w", None), getattr(neuron, "b", None)
+            if not (isinstance(b, Value) and isinstance(w, Sequence) and all(isinstance(wi, Value) for wi in w)):
+                raise TypeError(f"draw_network: every neuron of layer {i + 1} needs .w (a list of Values) "
+                                f"and .b (a Value); got {type(neuron).__name__}")
+        result.append(list(neurons))
+    return result
+
+
+def _keep_in_order(column: Any, names: list[str]) -> None:
+    """Invisible edges down a column, so x1 is drawn above x2 and neuron 1 above neuron 2."""
+    for upper, lower in itertools.pairwise(names):
+        column.edge(upper, lower, style="invis")
+
+
+def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = False,
+                 max_edge_labels: int = MAX_EDGE_LABELS) -> Diagram:
+    """The neuron-level picture of an MLP (or Layer, Neuron, Perceptron); `render` writes it to a file.
+
+    Weights are labelled while there are at most ``max_edge_labels`` of them (the graph's
+    caption says when they are left out); ``show_grads`` adds each weight's and bias's grad.
+    """
+    if isinstance(max_edge_labels, bool) or not isinstance(max_edge_labels, int) or max_edge_labels < 0:
+        raise ValueError(f"draw_network: max_edge_labels must be an int >= 0, got {max_edge_labels!r}")
+    layers = _layers(model)
+    nin = len(layers[0][0].w)
+    weights = [w.data for layer in layers for neuron in layer for w in neuron.w]
+    label_edges = show_weights and len(weights) <= max_edge_labels
+    largest = max((abs(w) for w in weights if math.isfinite(w)), default=0.0) or 1.0
+
+    graph = Diagram("network")
+    graph.attr(rankdir="LR", bgcolor="white", fontname=FONT, fontsize="11", ranksep="2.2" if label_edges else "1.4",
+               nodesep="0.25" if label_edges else "0.06", splines="line", ordering="out",
+               outputorder="edgesfirst")  # neurons drawn over the lines
+    graph.attr("node", fontname=FONT, fontsize="10", shape="ellipse", style="filled", fixedsize="true",
+               width="1.0", height="0.75" if show_grads else "0.6")
+    # A weight's number sits just above its line, near the neuron it feeds, where the lines into
+    # one neuron have spread apart; in the middle they would cross, and so would their labels.
+    graph.attr("edge", fontname=FONT, arrowsize="0.4", dir="none", labelfontname=FONT, labelfontsize="9",
+               labeldistance="4.5", labelangle="8")
+
+    # 1. the inputs, then each layer's neurons, one column (rank) each
+    previous = [f"x{i + 1}" for i in range(nin)]
+    with graph.subgraph() as column:
+        column.attr(rank="same")
+        for name in previous:
+            column.node(name, name, fillcolor=KIND_COLOURS["input"], width="0.5", height="0.5")
+        _keep_in_order(column, previous)
+    for depth, layer in enumerate(layers):
+        last = depth == len(layers) - 1
+        names = [f"L{depth + 1}N{j + 1}" for j in range(len(layer))]
+        with graph.subgraph() as column:
+            column.attr(rank="same")
+            for name, neuron in zip(names, layer, strict=True):
+                text = f"{getattr(neuron, 'activation', '')}\nb={number(neuron.b.data)}"
+                if show_grads:
+                    text += f"\ngrad {number(neuron.b.grad)}"
+                column.node(name, text, fillcolor=KIND_COLOURS["output" if last else "inner"],
+                            color=sign_colour(neuron.b.data), penwidth="1.5")
+            _keep_in_order(column, names)
+        # 2. one line per weight, into the neuron it feeds
+        for name, neuron in zip(names, layer, strict=True):
+            if len(neuron.w) != len(previous):
+                raise ValueError(f"draw_network: neuron {name} has {len(neuron.w)} weights but the layer before it "
+                                 f"has {len(previous)} outputs")
+            for source, w in zip(previous, neuron.w, strict=True):
+                size = abs(w.data) / largest if math.isfinite(w.data) else 1.0  # 0 to 1; a diverged weight: 1
+                alpha = "" if label_edges else f"{int(60 + 195 * size):02x}"  # faint small weights in a crowd
+                attrs = {"color": sign_colour(w.data) + alpha, "penwidth": f"{0.4 + 2.6 * size:.2f}"}
+                if label_edges:
+                    text = number(w.data) + (f" (grad {number(w.grad)})" if show_grads else "")
+                    attrs.update(headlabel=text, labelfontcolor=sign_colour(w.data))
+                graph.edge(source, name, **attrs)
+        previous = names
+
+    # 3. the caption: how to read it, and what was left out
+    caption = [f"{nin} inputs, layers of {', '.join(str(len(layer)) for layer in layers)} neurons, "
+               f"{len(weights)} weights; blue = positive, orange = negative, thicker = larger |w|; "
+               "b = bias (the border shows its sign)"]
+    if show_weights and not label_edges:
+        caption.append(f"weight values not written: {len(weights)} is more than max_edge_labels={max_edge_labels}")
+    graph.attr(label="\\l".join(caption) + "\\l", labelloc="b", labeljust="l", fontcolor=NEUTRAL)
+    return graph
