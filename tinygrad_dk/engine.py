@@ -71,7 +71,9 @@ def _value_pow(a: float, b: float) -> float:
 
 def _d_pow(a: float, k: float) -> float:
     """d/da a**k = k * a**(k-1); at a = 0 with 0 < k < 1 that is inf (sqrt'(0)), as in PyTorch."""
-    return k * _pow(a, k - 1) if a != 0 or k >= 1 else (0.0 if k == 0 else math.inf)
+    if k == 0:  # d/da a**0 = 0, also where a**-1 overflows to inf (0 * inf would be NaN)
+        return 0.0
+    return k * _pow(a, k - 1) if a != 0 or k >= 1 else math.inf
 
 
 def _sigmoid(a: float) -> float:
@@ -79,6 +81,14 @@ def _sigmoid(a: float) -> float:
         return 1.0 / (1.0 + math.exp(-a))
     e = math.exp(a)
     return e / (1.0 + e)
+
+
+def _sin(a: float) -> float:
+    return math.sin(a) if math.isfinite(a) else math.nan  # sin(inf) is NaN, as in IEEE floats and PyTorch
+
+
+def _cos(a: float) -> float:
+    return math.cos(a) if math.isfinite(a) else math.nan
 
 
 def _softplus(a: float) -> float:
@@ -101,8 +111,8 @@ SIGMOID = Op("sigmoid", 1, lambda a, _: _sigmoid(a), lambda a, _, out: (out * (1
 RELU = Op("relu", 1, lambda a, _: a if a > 0 else 0.0, lambda a, _, out: (1.0 if a > 0 else 0.0,))
 LEAKY_RELU = Op("leaky_relu", 1, lambda a, s: a if a > 0 else s * a, lambda a, s, out: (1.0 if a > 0 else s,))
 SOFTPLUS = Op("softplus", 1, lambda a, _: _softplus(a), lambda a, _, out: (_sigmoid(a),))
-SIN = Op("sin", 1, lambda a, _: math.sin(a), lambda a, _, out: (math.cos(a),))
-COS = Op("cos", 1, lambda a, _: math.cos(a), lambda a, _, out: (-math.sin(a),))
+SIN = Op("sin", 1, lambda a, _: _sin(a), lambda a, _, out: (_cos(a),))
+COS = Op("cos", 1, lambda a, _: _cos(a), lambda a, _, out: (-_sin(a),))
 STEP = Op("step", 1, lambda a, _: 1.0 if a > 0 else 0.0, lambda a, _, out: (0.0,))
 
 OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADDK, MULK, POWK, EXP, LOG, SQRT, ABS, TANH,
@@ -112,8 +122,9 @@ OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADDK, MULK, POWK, EX
 def _as_float(x: object, what: str = "Value data") -> float:
     if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
         return float(x)
-    if getattr(x, "shape", None) == () and hasattr(x, "__float__"):  # numpy scalars, numpy.bool_
-        return float(x)
+    kind = getattr(getattr(x, "dtype", None), "kind", None)  # numpy: b(ool), i(nt), u(nsigned int), f(loat)
+    if kind in ("b", "i", "u", "f") and getattr(x, "shape", None) == () and hasattr(x, "__float__"):
+        return float(x)  # not complex (it would lose its imaginary part), not str
     raise TypeError(f"{what} must be an int, float, bool or numpy scalar, not {type(x).__name__}: {x!r}")
 
 
@@ -216,10 +227,10 @@ class Value:
 
     # --- plain-number behaviour ---
     def __float__(self) -> float: return self.data
-    def __lt__(self, other: Any) -> bool: return self.data < float(other)
-    def __le__(self, other: Any) -> bool: return self.data <= float(other)
-    def __gt__(self, other: Any) -> bool: return self.data > float(other)
-    def __ge__(self, other: Any) -> bool: return self.data >= float(other)
+    def __lt__(self, other: Any) -> bool: return self.data < _compared(other)
+    def __le__(self, other: Any) -> bool: return self.data <= _compared(other)
+    def __gt__(self, other: Any) -> bool: return self.data > _compared(other)
+    def __ge__(self, other: Any) -> bool: return self.data >= _compared(other)
     __hash__ = object.__hash__  # by identity, and == stays identity: graphs put nodes in sets
 
     def __repr__(self) -> str:
@@ -233,16 +244,21 @@ class Value:
         call ``model.zero_grad()``) before each new pass. Inner nodes hold the gradients of
         the latest pass only.
         """
+        seed = _as_float(grad, "grad")  # checked before any node changes
         order = topological_order(self)
         for node in order:  # inner nodes start every pass at 0; leaves accumulate
             if node._a is not None:
                 node.grad = 0.0
-        self.grad += _as_float(grad, "grad")
+        self.grad += seed
         for node in reversed(order):  # parents before children: each grad is final when used
             if node._a is not None:
                 node._a.grad += node._da * node.grad
                 if node._b is not None:
                     node._b.grad += node._db * node.grad
+
+
+def _compared(other: Any) -> float:
+    return other.data if isinstance(other, Value) else _as_float(other, "the other side of a comparison")
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from tinygrad_dk.engine import Value
+from tinygrad_dk.engine import Value, _as_float
 
 
 class GradcheckError(AssertionError):
@@ -18,7 +18,7 @@ class GradcheckError(AssertionError):
 
 
 def _as_number(x: float | Value) -> float:
-    return x.data if isinstance(x, Value) else float(x)
+    return x.data if isinstance(x, Value) else _as_float(x, "gradcheck input")
 
 
 def _evaluate(f: Callable[[list[Value]], Value], point: Sequence[float]) -> Value:
@@ -36,8 +36,9 @@ def gradcheck(f: Callable[[list[Value]], Value], inputs: Sequence[float | Value]
     Value. Passes when ``|analytic - numeric| <= atol + rtol * |numeric|`` for every
     input and returns True; otherwise raises `GradcheckError` with a table of all inputs.
     """
-    if eps <= 0 or atol < 0 or rtol < 0:
-        raise ValueError(f"gradcheck: eps must be > 0 and atol, rtol >= 0, got eps={eps}, atol={atol}, rtol={rtol}")
+    if not (0 < eps < math.inf and atol >= 0 and rtol >= 0):  # written so that NaN fails too
+        raise ValueError(f"gradcheck: eps must be > 0 and finite, atol and rtol >= 0, got eps={eps}, atol={atol}, "
+                         f"rtol={rtol}")
     point = [_as_number(x) for x in inputs]
     if not point:
         raise ValueError("gradcheck: inputs is empty: give at least one number to differentiate at")
