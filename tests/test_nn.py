@@ -555,8 +555,8 @@ def test_save_replaces_an_existing_file(tmp_path: Path) -> None:
     assert load(path).state_dict() == second.state_dict()
 
 
-def _fail_mid_dump(obj: Any, file: Any, **kwargs: Any) -> None:
-    file.write('{"format": "tinygrad_dk.model", "vers')  # half a file, then the disk fills
+def _fail_mid_write(fd: int) -> None:
+    os.write(fd, b'{"format": "tinygrad_dk.model", "vers')  # half a file, then the disk fills
     raise OSError(28, "No space left on device")
 
 
@@ -565,7 +565,7 @@ def _fail_replace(src: Any, dst: Any) -> None:
 
 
 @pytest.mark.parametrize(("target", "name", "failure", "message"), [
-    (json, "dump", _fail_mid_dump, "No space left on device"),
+    (os, "fsync", _fail_mid_write, "No space left on device"),
     (os, "replace", _fail_replace, "Permission denied"),
 ])
 def test_a_failed_save_leaves_the_previous_file_and_no_debris(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

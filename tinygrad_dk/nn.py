@@ -30,17 +30,16 @@ Files: `Module.save` writes JSON (never pickle), replacing the file atomically, 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import numbers
 import os
 import random
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import Any
 
+from tinygrad_dk._files import write_atomic
 from tinygrad_dk.engine import Value
 
 __all__ = ["ACTIVATIONS", "FORMAT", "INITS", "MLP", "VERSION", "Layer", "ModelFileError", "Module", "Neuron",
@@ -240,7 +239,7 @@ class Module:
             raise FileNotFoundError(f"cannot save to {path}: the directory {path.parent} does not exist; create it")
         document = {"format": FORMAT, "version": VERSION, "class": type(self).__name__, "config": config,
                     "state": state}
-        _write_atomically(path, document)
+        write_atomic(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode())  # floats as repr
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         """One ``(name, inputs, neurons, activation)`` row per layer, for `summary`."""
@@ -569,26 +568,6 @@ class ModelFileError(ValueError):
 
 class _MissingModelFile(ModelFileError, FileNotFoundError):
     """A missing model file: also a FileNotFoundError, for ``except FileNotFoundError``."""
-
-
-def _write_atomically(path: Path, document: dict[str, Any]) -> None:
-    """Write JSON to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
-    # One name per process and thread, so two saves never share a temporary file; a rename
-    # within one directory is atomic, so readers see the old file or the new one, never half.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    done = False
-    try:
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(document, file, indent=1, allow_nan=False)  # floats as repr: they read back bit-identical
-            file.write("\n")
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-        done = True
-    finally:
-        if not done:  # leave the previous file, and no debris
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
 
 
 def load(path: str | os.PathLike[str]) -> Module:

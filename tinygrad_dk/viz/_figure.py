@@ -10,7 +10,8 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from tinygrad_dk.viz._files import suffix_format, write_atomic
+from tinygrad_dk._files import write_atomic
+from tinygrad_dk.viz._files import suffix_format
 
 PLOT_FORMATS: dict[str, str] = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -36,4 +37,5 @@ def save_figure(figure: Figure, path: Path, what: str) -> Path:
     metadata = {"Date": None} if fmt in ("svg", "pdf") else None  # no timestamps: same plot, same bytes
     with matplotlib.rc_context({"svg.hashsalt": "tinygrad_dk"}):
         figure.savefig(buffer, format=fmt, metadata=metadata, facecolor="white")
+    path.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(path, buffer.getvalue())

@@ -1,26 +1,8 @@
-"""Writing a picture to disk atomically: a failed render never leaves half a file behind."""
+"""File helpers for the pictures: the output format from a path's suffix."""
 
 from __future__ import annotations
 
-import itertools
-import os
 from pathlib import Path
-
-_counter = itertools.count()
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file next to ``path``, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
-    try:
-        with open(temporary, "xb") as file:  # created with the user's umask, unlike mkstemp
-            file.write(data)
-        os.replace(temporary, path)  # atomic on POSIX and Windows
-    finally:
-        if temporary.exists():  # only when writing or replacing failed
-            temporary.unlink()
-    return path
 
 
 def suffix_format(path: Path, formats: dict[str, str], what: str) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import graphviz
 
-from tinygrad_dk.viz._files import suffix_format, write_atomic
+from tinygrad_dk._files import write_atomic
+from tinygrad_dk.viz._files import suffix_format
 
 FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
 
@@ -50,6 +51,7 @@ def render(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source, path: str
     target = Path(path)
     fmt = suffix_format(target, FORMATS, "render")
     data = graph.source.encode("utf-8") if fmt == "dot" else _image(graph, fmt)
+    target.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(target, data)
 
 

@@ -1,0 +1,443 @@
+"""The explorer: one offline HTML page to step through a training run and one sample's backward pass.
+
+`record_run` trains a model with `tinygrad_dk.train.fit`, with a callback that keeps the
+weights after every epoch (every k-th one for long runs, at most ``max_frames``). It then
+loads a few of those weight sets into a copy of the model, builds each sample's loss graph
+with the engine, runs ``backward`` and keeps every node's data and grad and every edge's
+local derivative. `write_explorer` writes one or more runs into one self-contained HTML
+file: the script, the style and the numbers (as JSON) are inline, nothing is fetched.
+`explore` does both, once per batch size, from copies of one model.
+
+>>> from tinygrad_dk.data import make_moons
+>>> from tinygrad_dk.nn import MLP
+>>> X, y = make_moons(20)
+>>> run = record_run(MLP(2, [4, 1]), X, y, epochs=3, progress=False)
+>>> run.epochs, run.backprop["scope"], len(run.backprop["samples"])
+([0, 1, 2, 3], 'whole', 20)
+
+Then ``write_explorer([run], "explorer.html")`` writes the page.
+
+What the page shows, and why:
+
+- Training: the data and the decision boundary after each recorded epoch (the page runs
+  the forward pass itself, with the same sums in the same order as `tinygrad_dk.nn`), the
+  loss and accuracy curves of every run, and the weights on a network diagram.
+- Backpropagation: the graph of one sample's loss, with the numbers from the engine. A
+  sample's whole graph is shown when it has at most `WHOLE_GRAPH_LIMIT` nodes (MLP(2, [4, 1])
+  has 50); for a larger network it would be unreadable, so the page shows the last layer and
+  the loss, with the previous layer's outputs as inputs (MLP(2, [16, 16, 1]): the output
+  neuron and its 16 inputs, 68 of the sample's 982 nodes). Their gradients are exact: the whole
+  graph was built and backpropagated. The page says which of the two it shows. Graphs are
+  kept at ``graph_epochs`` of the recorded epochs (the first and the last by default) and for
+  at most ``max_graph_samples`` samples: graphs at all 101 epochs would make the demo's page
+  24 MB; with two it is about 1.2 MB and opens in well under a second.
+- "Step backward" finalizes one node's gradient at a time, in the engine's order (reverse
+  topological), and writes its sum out: ``grad = local * parent grad + ...``.
+
+Hooks for tests and tools: ``#bp-sum`` carries ``data-node`` (the node's index),
+``data-label``, ``data-grad`` (the engine's grad), ``data-sum`` (the page's own sum of the
+terms) and ``data-terms``; the highlighted node is ``#bp-graph .node.current`` with id
+``bp-node-<index>``; ``#epoch-slider``, ``#boundary`` (with ``data-epoch``) and
+``#loss-marker`` / ``#accuracy-marker`` (with ``data-epoch``) drive and show the training
+tab; ``window.tinygradExplorer.forward(run, frame, [x1, x2])`` runs the page's forward pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import math
+import numbers
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tinygrad_dk._files import write_atomic
+from tinygrad_dk.engine import Value, topological_order
+from tinygrad_dk.train import History, _task, fit
+
+__all__ = ["GRAPH_SCOPES", "JS_ACTIVATIONS", "WHOLE_GRAPH_LIMIT", "Run", "explore", "record_run", "render_html",
+           "write_explorer"]
+
+JS_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "linear", "step")  # what the page evaluates
+GRAPH_SCOPES = ("auto", "whole", "last_layer")  # which part of a sample's graph the page shows
+WHOLE_GRAPH_LIMIT = 60  # "auto" shows a sample's whole graph up to this many nodes
+FORMAT = "tinygrad_dk.explorer"  # the "format" field of the page's JSON
+_NONFINITE = {"nan": "__nan__", "inf": "__inf__", "-inf": "__-inf__"}  # JSON has no NaN: the page maps these back
+
+
+@dataclass
+class Run:
+    """One recorded training run: the weights at some epochs, fit's `History`, and backprop graphs.
+
+    ``frames[k]`` holds the weights after epoch ``epochs[k]`` (epoch 0: before training) in
+    the order of ``names`` (the model's ``state_dict`` names). ``backprop`` is the exported
+    graph data described in `record_run`.
+    """
+
+    label: str
+    X: list[list[float]]
+    classes: list[int]  # each sample's class index (0/1 for one output, as fit counts accuracy)
+    layers: list[tuple[int, int, str]]  # (inputs, neurons, activation) per layer
+    names: list[str]
+    epochs: list[int]
+    frames: list[list[float]]
+    history: History
+    loss: str
+    threshold: float  # one output: class 1 when the score is above it
+    backprop: dict[str, Any] = field(repr=False)
+
+    def state(self, epoch: int) -> dict[str, float]:
+        """The weights recorded after ``epoch`` as a ``state_dict`` (epoch 0: before training)."""
+        if epoch not in self.epochs:
+            raise ValueError(f"Run.state: epoch {epoch!r} was not recorded; recorded epochs: "
+                             f"{_span(self.epochs)}")
+        return dict(zip(self.names, self.frames[self.epochs.index(epoch)], strict=True))
+
+
+def _span(values: Sequence[int]) -> str:
+    shown = ", ".join(map(str, values[:6]))
+    return shown + (f", ..., {values[-1]}" if len(values) > 6 else "")
+
+
+# --- checks where the input enters ---
+
+def _count(who: str, name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{who}: {name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
+    """(inputs, neurons, activation) per layer of an MLP-like model; what the page can draw."""
+    layers = getattr(model, "layers", None)
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise TypeError(f"{who}: model must be a tinygrad_dk.nn.MLP (with .layers of neurons), not "
+                        f"{type(model).__name__}")
+    shape = []
+    for k, layer in enumerate(layers, 1):
+        neurons = getattr(layer, "neurons", None)
+        if not isinstance(neurons, (list, tuple)) or not neurons:
+            raise TypeError(f"{who}: layer {k} of the model has no .neurons list: build the model with tinygrad_dk.nn")
+        acts = {getattr(n, "activation", None) for n in neurons}
+        if len(acts) != 1:
+            raise ValueError(f"{who}: the neurons of layer {k} use different activations {sorted(map(str, acts))}; "
+                             "the page draws one activation per layer")
+        act = acts.pop()
+        if act not in JS_ACTIVATIONS:
+            raise ValueError(f"{who}: layer {k} uses activation {act!r}, which the page cannot evaluate: use one of "
+                             f"{', '.join(JS_ACTIVATIONS)}")
+        shape.append((len(neurons[0].w), len(neurons), str(act)))
+    if shape[0][0] != 2:
+        raise ValueError(f"{who}: the explorer draws two-dimensional data, but the model has {shape[0][0]} inputs: "
+                         "use a model with 2 inputs, as MLP(2, [16, 16, 1])")
+    return shape
+
+
+def _weights(model: Any) -> list[float]:
+    """The weights in ``state_dict`` order: per layer, per neuron, its weights and then its bias."""
+    return [v.data for layer in model.layers for n in layer.neurons for v in (*n.w, n.b)]
+
+
+def _names(model: Any) -> list[str]:
+    return [f"layers.{k}.neurons.{j}.{p}" for k, layer in enumerate(model.layers) for j, n in enumerate(layer.neurons)
+            for p in (*(f"w.{i}" for i in range(len(n.w))), "b")]
+
+
+def _set_weights(model: Any, flat: Sequence[float]) -> None:
+    values = iter(flat)
+    for layer in model.layers:
+        for n in layer.neurons:
+            for v in (*n.w, n.b):
+                v.data = next(values)
+
+
+def _data(X: Any, y: Any, who: str) -> tuple[list[list[float]], list[Any]]:
+    """X and y as lists; the two-feature check (fit checks the rest)."""
+    rows = X.tolist() if hasattr(X, "tolist") else X
+    labels = y.tolist() if hasattr(y, "tolist") else y
+    if not isinstance(rows, (list, tuple)) or not rows:
+        raise ValueError(f"{who}: X must be a non-empty list of [x1, x2] samples, got {X!r:.60}")
+    if not isinstance(labels, (list, tuple)) or len(labels) != len(rows):
+        n = len(labels) if isinstance(labels, (list, tuple)) else type(labels).__name__
+        raise ValueError(f"{who}: X has {len(rows)} samples but y has {n} labels: give one label per sample")
+    for i, row in enumerate(rows):
+        row = row.tolist() if hasattr(row, "tolist") else row
+        if not isinstance(row, (list, tuple)) or len(row) != 2:
+            raise ValueError(f"{who}: the explorer draws two-dimensional data, but X[{i}] is {row!r}: give each "
+                             "sample as [x1, x2]")
+    return [[float(v) for v in row] for row in rows], list(labels)
+
+
+def _evenly(values: Sequence[int], count: int) -> list[int]:
+    """``count`` of ``values``, evenly spaced, always with the first and the last."""
+    if count >= len(values):
+        return list(values)
+    if count == 1:
+        return [values[-1]]
+    picks = sorted({round(k * (len(values) - 1) / (count - 1)) for k in range(count)})
+    return [values[i] for i in picks]
+
+
+# --- one sample's graph, from the engine ---
+
+def _sample_graph(model: Any, x: Sequence[float], target: Any, task: Any, scope: str
+                  ) -> tuple[tuple[Any, ...], dict[str, Any], int]:
+    """Build, backpropagate and export one sample's loss graph: (structure key, numbers, full graph size).
+
+    Nodes are exported in reverse topological order (the loss first): the order in which the
+    engine's ``backward`` finalizes their gradients. Edges go from a node to each of its
+    children, in the node order and then the argument order: the order in which the engine
+    adds ``local * grad`` terms into each child.
+    """
+    inputs = [Value(v, f"x{i + 1}") for i, v in enumerate(x)]
+    names: dict[int, str] = {}
+    outputs: list[list[Value]] = []
+    h: list[Value] = inputs
+    for k, layer in enumerate(model.layers, 1):
+        h = [neuron(h) for neuron in layer.neurons]  # the same graph as model(x): Neuron.__call__ per neuron
+        outputs.append(h)
+        for j, v in enumerate(h, 1):
+            names[id(v)] = f"L{k}.n{j}.out"
+    if len(h) == 1:
+        names[id(h[0])] = "score"
+    loss = task.loss([h[0] if len(h) == 1 else h], [target])
+    names[id(loss)] = "loss"
+
+    order = topological_order(loss)  # before backward: it sets inner grads to 0 on the way
+    for v in order:
+        if not v.children:
+            v.grad = 0.0  # leaves accumulate over backward calls: start this sample clean
+    loss.backward()
+
+    cut: set[int] = set()
+    if scope == "last_layer" and len(outputs) > 1:
+        cut = {id(v) for v in outputs[-2]}
+        keep = {id(loss)}
+        stack = [loss]
+        while stack:  # everything above the previous layer's outputs
+            node = stack.pop()
+            if id(node) in cut:
+                continue
+            for child in node.children:
+                if id(child) not in keep:
+                    keep.add(id(child))
+                    stack.append(child)
+        shown = [v for v in reversed(order) if id(v) in keep]
+    else:
+        shown = order[::-1]
+    index = {id(v): i for i, v in enumerate(shown)}
+    edges, local = [], []
+    for i, v in enumerate(shown):
+        if id(v) in cut:
+            continue
+        for child, d in zip(v.children, v.local_grads, strict=True):
+            edges.append((i, index[id(child)]))
+            local.append(d)
+    nodes = tuple((names.get(id(v), v.label), v.op) for v in shown)
+    key = (nodes, tuple(edges), tuple(sorted(index[c] for c in cut)))
+    numbers_ = {"data": [v.data for v in shown], "grad": [v.grad for v in shown], "local": local,
+                "args": {str(i): v.arg for i, v in enumerate(shown) if v.arg is not None}, "loss": loss.data}
+    return key, numbers_, len(order)
+
+
+def _backprop(model: Any, X: list[list[float]], task: Any, frames: dict[int, list[float]], scope: str,
+              max_graph_samples: int) -> dict[str, Any]:
+    """The graphs of some samples at some epochs, their structures shared (they rarely differ)."""
+    n = len(X)
+    samples = _evenly(list(range(n)), max_graph_samples)
+    probe = copy.deepcopy(model)  # the caller's model keeps its weights and grads
+    structures: dict[tuple[Any, ...], int] = {}
+    graphs: list[list[dict[str, Any]]] = []
+    size = 0
+    for weights in frames.values():
+        _set_weights(probe, weights)
+        per_sample = []
+        for i in samples:
+            if scope == "auto":  # decided on the first graph: every sample's graph has the same shape
+                key, nums, size = _sample_graph(probe, X[i], task.targets[i], task, "whole")
+                scope = "whole" if size <= WHOLE_GRAPH_LIMIT else "last_layer"
+                if scope == "last_layer":
+                    key, nums, size = _sample_graph(probe, X[i], task.targets[i], task, scope)
+            else:
+                key, nums, size = _sample_graph(probe, X[i], task.targets[i], task, scope)
+            nums["s"] = structures.setdefault(key, len(structures))
+            per_sample.append(nums)
+        graphs.append(per_sample)
+    if scope == "last_layer" and len(model.layers) == 1:
+        scope = "whole"  # one layer: its inputs are the data, the whole graph
+    layers = model.layers
+    if scope == "whole":
+        note = (f"The whole graph of one sample's loss: {size} nodes, from the inputs x1, x2 and every weight "
+                "to the loss.")
+        short = f"The whole graph: all {size} nodes, from the inputs and every weight to the loss."
+    else:
+        last, below = len(layers), len(layers) - 1
+        what = "the output neuron" if len(layers[-1].neurons) == 1 else f"the {len(layers[-1].neurons)} output neurons"
+        note = (f"One sample's whole graph has {size} nodes, too many to read, so this is its top: {what} "
+                f"(layer L{last}) and the loss. Its inputs are the outputs of layer L{below} (dashed boxes); "
+                f"their graph continues below, into the layers under L{last}, and is not drawn. Every number is "
+                "the engine's: the whole graph was built and backpropagated.")
+        shown = len(next(iter(structures))[0]) if structures else 0
+        short = (f"The top {shown} of its {size} nodes: {what} and the loss. Dashed: outputs of layer L{below}, "
+                 "whose graph is not drawn.")
+    note += (" The gradients are those of this sample's loss alone; a training step averages them over its batch"
+             + (f". Graphs were kept for {len(samples)} of the {n} samples." if len(samples) < n else "."))
+    return {"scope": scope, "scope_note": note, "scope_short": short, "epochs": list(frames), "samples": samples,
+            "structures": [{"nodes": [{"label": label, "op": op} for label, op in key[0]],
+                            "edges": [list(e) for e in key[1]], "cut": list(key[2])} for key in structures],
+            "graphs": graphs}
+
+
+# --- recording ---
+
+def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int = 100, max_frames: int = 101,
+               graph_epochs: int = 2, graph: str = "auto", max_graph_samples: int = 200, label: str = "",
+               batch_size: int | None = None, **fit_kwargs: Any) -> Run:
+    """Train ``model`` in place with `fit` and record what the explorer shows; return the `Run`.
+
+    The weights are kept after every epoch, or after every k-th one (and the last) so that at
+    most ``max_frames`` sets are kept, counting the starting weights. ``graph_epochs`` of those
+    (evenly spaced, first and last included) get backprop graphs for at most
+    ``max_graph_samples`` samples; ``graph`` is "whole", "last_layer" (the last layer and the
+    loss) or "auto" (whole up to `WHOLE_GRAPH_LIMIT` nodes). Other keywords go to `fit`
+    (``lr``, ``optimizer``, ``seed``, ``progress``, ``callbacks``, ...).
+
+    ``run.backprop`` holds ``epochs`` and ``samples`` (indices into X), ``structures`` (each
+    a list of ``nodes`` with label and op in reverse topological order, ``edges`` as
+    ``[node, child]`` index pairs, and ``cut``: the nodes shown as inputs), and ``graphs``
+    (per epoch, per sample: ``data``, ``grad``, ``local`` per edge, ``args`` (op constants),
+    ``loss`` and ``s``, the index of its structure).
+    """
+    who = "record_run"
+    rows, labels = _data(X, y, who)
+    layers = _structure(model, who)
+    epochs = _count(who, "epochs", epochs, 1)
+    max_frames = _count(who, "max_frames", max_frames, 2)
+    graph_epochs = _count(who, "graph_epochs", graph_epochs, 1)
+    max_graph_samples = _count(who, "max_graph_samples", max_graph_samples, 1)
+    if graph not in GRAPH_SCOPES:
+        raise ValueError(f"{who}: graph must be one of {', '.join(GRAPH_SCOPES)}, got {graph!r}")
+    if not isinstance(label, str):
+        raise TypeError(f"{who}: label must be a string, not {type(label).__name__}")
+    callbacks = list(fit_kwargs.pop("callbacks", ()))
+    label = label or _batch_label(batch_size)
+
+    every = math.ceil(epochs / (max_frames - 1))  # epochs between two kept weight sets
+    kept_epochs, frames = [0], [_weights(model)]
+
+    def keep(epoch: int, model: Any, history: History) -> None:
+        if epoch % every == 0 or epoch == epochs:
+            kept_epochs.append(epoch)
+            frames.append(_weights(model))
+
+    history = fit(model, rows, labels, loss=loss, epochs=epochs, batch_size=batch_size, label=label,
+                  callbacks=[*callbacks, keep], **fit_kwargs)
+    out = model(rows[0])
+    task = _task(loss, out if isinstance(out, Value) else list(out), [int(float(v)) for v in labels])
+    chosen = _evenly(kept_epochs, graph_epochs)
+    backprop = _backprop(model, rows, task, {e: frames[kept_epochs.index(e)] for e in chosen}, graph,
+                         max_graph_samples)
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
+    return Run(label=label, X=rows, classes=list(task.classes), layers=layers,
+               names=_names(model), epochs=kept_epochs, frames=frames, history=history, loss=loss_name,
+               threshold=task.threshold, backprop=backprop)
+
+
+def _batch_label(batch_size: int | None) -> str:
+    if batch_size is None:
+        return "full batch"
+    return "SGD (batch 1)" if batch_size == 1 else f"mini-batch {batch_size}"
+
+
+# --- writing ---
+
+def _plain(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by the page's markers (JSON has no such numbers)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _NONFINITE[repr(value)]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _asset(name: str) -> str:
+    return resources.files("tinygrad_dk").joinpath(f"explorer/{name}").read_text(encoding="utf-8")
+
+
+def _document(runs: Sequence[Run], title: str) -> dict[str, Any]:
+    return {"format": FORMAT, "version": 1, "title": title, "X": runs[0].X, "y": runs[0].classes,
+            "runs": [{"label": r.label, "loss": r.loss, "batch_size": r.history.batch_size,
+                      "predict": "half" if r.threshold == 0.5 else "sign",
+                      "layers": [{"nin": a, "nout": b, "activation": c} for a, b, c in r.layers],
+                      "epochs": r.epochs, "weights": r.frames,
+                      "history": {"loss": r.history.loss, "accuracy": r.history.accuracy, "lr": r.history.lr,
+                                  "updates": r.history.updates},
+                      "backprop": r.backprop} for r in runs]}
+
+
+def render_html(runs: Sequence[Run], title: str = "tinygrad_dk explorer") -> str:
+    """The page for ``runs`` as one HTML string: script, style and data inline."""
+    data = json.dumps(_plain(_document(runs, title)), separators=(",", ":"), allow_nan=False)
+    # inside <script> only "</script" and "<!--" can end or confuse the element: no "<" survives
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    parts = {"TITLE": html.escape(title), "CSS": _asset("explorer.css"), "JS": _asset("explorer.js"), "DATA": data}
+    return re.sub(r"__(TITLE|CSS|JS|DATA)__", lambda m: parts[m.group(1)], _asset("template.html"))  # one pass
+
+
+def write_explorer(runs: Run | Iterable[Run], path: str | os.PathLike[str], *, title: str = "tinygrad_dk explorer"
+                   ) -> Path:
+    """Write the explorer page for one run or several (trained on the same data) to ``path``; return it.
+
+    The file is replaced atomically: a failed write leaves the old file as it was.
+    """
+    runs = [runs] if isinstance(runs, Run) else list(runs)
+    if not runs:
+        raise ValueError("write_explorer: runs is empty: give at least one Run from record_run")
+    for r in runs:
+        if not isinstance(r, Run):
+            raise TypeError(f"write_explorer: runs must be Runs from record_run, not {type(r).__name__}")
+        if r.X != runs[0].X or r.classes != runs[0].classes:
+            raise ValueError(f"write_explorer: run {r.label!r} was trained on other data than run "
+                             f"{runs[0].label!r}: one page shows runs on the same X and y")
+    if not isinstance(title, str):
+        raise TypeError(f"write_explorer: title must be a string, not {type(title).__name__}")
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"write_explorer: the page is HTML: give a path ending in .html, not {str(path)!r}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"write_explorer: the directory {path.parent} does not exist; create it first")
+    text = render_html(runs, title)
+    return write_atomic(path, text.encode("utf-8"))
+
+
+def explore(model: Any, X: Any, y: Any, *, out: str | os.PathLike[str] = "explorer.html",
+            batch_sizes: Sequence[int | None] = (None,), title: str = "tinygrad_dk explorer",
+            **kwargs: Any) -> Path:
+    """Train a copy of ``model`` once per batch size (None: full batch, 1: SGD) and write the page to ``out``.
+
+    Every run starts from the same weights; ``model`` itself is not changed. Other keywords
+    go to `record_run` and on to `fit`. ``explore(model, X, y, batch_sizes=[None, 16, 1])``
+    compares full batch, mini-batch and SGD on one page; a ``label`` is put before each
+    run's batch label.
+    """
+    if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, Sequence) or not batch_sizes:
+        raise ValueError(f"explore: batch_sizes must be a non-empty list such as [None, 16, 1], got {batch_sizes!r}")
+    if len(batch_sizes) > 1 and not isinstance(kwargs.get("optimizer"), (str, type(None))):
+        raise ValueError("explore: with several batch sizes give the optimizer by name ('sgd', 'adam', 'adamw'): "
+                         "each run trains its own copy of the model and needs its own optimizer")
+    _structure(model, "explore")
+    label = kwargs.pop("label", "")
+    if not isinstance(label, str):
+        raise TypeError(f"explore: label must be a string, not {type(label).__name__}")
+    runs = [record_run(copy.deepcopy(model), X, y, batch_size=b, **kwargs,
+                       label=(f"{label}: {_batch_label(b)}" if label and len(batch_sizes) > 1 else label))
+            for b in batch_sizes]
+    return write_explorer(runs, out, title=title)
