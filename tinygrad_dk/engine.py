@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 
 class Op(NamedTuple):
@@ -264,20 +264,17 @@ def _compared(other: Any) -> float:
 def topological_order(root: Value) -> list[Value]:
     """Every node below ``root`` (and root, last), children before parents, by an explicit stack."""
     order: list[Value] = []
-    entered: set[Value] = set()  # its children were pushed above it
-    done: set[Value] = set()  # in `order`
-    stack = [root]
+    seen: set[Value] = set()  # visited once: its children were pushed above it
+    stack: list[Value | None] = [root]  # None marks "every node below the node under me is in order"
     while stack:
-        node = stack[-1]
-        if node not in entered:
-            entered.add(node)
-            if node._a is not None:
+        node = stack.pop()
+        if node is None:  # second visit: all its children are in `order` by now
+            order.append(cast(Value, stack.pop()))  # the node under the marker
+        elif node not in seen:
+            seen.add(node)
+            stack += (node, None)
+            if node._a is not None and node._a not in seen:
                 stack.append(node._a)
-                if node._b is not None:
-                    stack.append(node._b)
-            continue
-        stack.pop()  # second visit: every node below it is in `order` by now
-        if node not in done:
-            done.add(node)
-            order.append(node)
+            if node._b is not None and node._b not in seen:
+                stack.append(node._b)
     return order
