@@ -23,11 +23,11 @@ def weights(model: Any) -> list[float]:
 # --- it learns ---
 
 def test_two_moons_full_batch_reaches_97_percent() -> None:
-    # The setting: Adam, lr 0.03, hinge loss, full batch, 100 epochs. The slowest test here: each epoch
-    # builds and differentiates a graph of about 70,000 nodes.
+    # The setting: Adam, lr 0.03, hinge loss, full batch, 100 epochs. Compiled, since each epoch's graph
+    # has about 70,000 nodes; test_compiled_fit_is_eager_fit shows compiled and eager training agree.
     X, y = make_moons(100, noise=0.1, seed=0)
     model = MLP(2, [16, 16, 1], seed=0)
-    history = fit(model, X, y, loss="hinge", optimizer="adam", lr=0.03, epochs=100, progress=False)
+    history = fit(model, X, y, loss="hinge", optimizer="adam", lr=0.03, epochs=100, progress=False, compile=True)
     assert history.updates == [1] * 100
     assert history.accuracy[-1] >= 0.97
     assert accuracy(model, X, y) == history.accuracy[-1]
@@ -319,3 +319,29 @@ def test_a_model_that_returns_no_values() -> None:
         fit(Bad(), *MOONS, progress=False)
     with pytest.raises(TypeError, match=r"predict: the model must return a Value or a list of Values"):
         predict(Bad(), MOONS[0])
+
+
+@pytest.mark.parametrize(("loss", "nouts", "l2"), [("hinge", [8, 1], 1e-4), ("bce", [8, 1], 0.0),
+                                                    ("cross_entropy", [8, 3], 1e-3), ("mse", [8, 1], 0.0)])
+def test_compiled_fit_is_eager_fit(loss: str, nouts: list[int], l2: float) -> None:
+    X, y = make_blobs(30, 3, seed=1) if nouts[-1] == 3 else make_moons(30, noise=0.1, seed=1)
+    runs = []
+    for compile in (False, True):
+        model = MLP(2, nouts, seed=3)
+        history = fit(model, X, y, loss=loss, optimizer="sgd", lr=0.2, epochs=8, l2=l2, progress=False,
+                      compile=compile)
+        runs.append((history, [p.data for p in model.parameters()]))
+    (eager, eager_params), (compiled, compiled_params) = runs
+    assert compiled.loss == eager.loss  # bit for bit: the compiled program does the engine's arithmetic
+    assert compiled.accuracy == eager.accuracy
+    assert compiled_params == eager_params
+
+
+def test_compile_with_mini_batches_runs_eagerly_and_says_so() -> None:
+    from tinygrad_dk.compile import CompileFallbackWarning
+
+    X, y = make_moons(20, noise=0.1, seed=0)
+    with pytest.warns(CompileFallbackWarning, match="compiles full-batch training only: with batch_size=5"):
+        compiled = fit(MLP(2, [4, 1], seed=0), X, y, epochs=2, batch_size=5, progress=False, compile=True)
+    eager = fit(MLP(2, [4, 1], seed=0), X, y, epochs=2, batch_size=5, progress=False)
+    assert compiled == eager

@@ -182,7 +182,7 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
         name = "full batch" if batch_size is None else "SGD" if batch_size == 1 else f"mini-batch {batch_size}"
         history = fit(model, X, y, loss=loss, optimizer=args.optimizer, lr=args.lr,
                       epochs=args.epochs, batch_size=batch_size, seed=args.seed, l2=args.l2,
-                      progress=not args.quiet, label=name)
+                      progress=not args.quiet, label=name, compile=batch_size is None)
         print(f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
               f"after {history.epochs} epochs ({sum(history.updates)} updates)")
         runs.append((model, history))
@@ -302,7 +302,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("tinygrad-dk demo: MLP(2, [16, 16, 1]) on make_moons(100), full-batch gradient descent, 100 epochs")
         # 2. train (the explorer's recorder calls fit and keeps the weights of every epoch)
         run = record_run(model, X, y, loss="hinge", optimizer="sgd", lr=0.5, epochs=100, l2=1e-4,
-                         label="full batch", progress=not args.quiet)
+                         label="full batch", progress=not args.quiet, compile=True)
         history = run.history
         print(f"final: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%}")
         # 3. one sample through the trained network, with its loss

@@ -206,9 +206,15 @@ def _class_index(t: Any, k: int) -> int:
 def _log_softmax_at(row: Any, index: int) -> Value:
     """``-log softmax(row)[index] = logsumexp(row) - row[index]``, stable for huge logits."""
     logits = [_value(v, "cross_entropy", "logit") for v in row]
-    m = max(v.data for v in logits)  # a constant: logsumexp(x) = m + log(sum(exp(x - m))) for any m
-    if not math.isfinite(m):
-        raise ValueError(f"cross_entropy: the largest logit is {m!r}: logits must be finite")
+    bad = next((v.data for v in logits if not math.isfinite(v.data)), None)
+    if bad is not None:
+        raise ValueError(f"cross_entropy: a logit is {bad!r}: logits must be finite")
+    # logsumexp(x) = m + log(sum(exp(x - m))) for any m; m = max(x) keeps every exp <= 1. The max is
+    # built in the graph (max(a, b) = relu(b - a) + a) rather than read off as a number, so a compiled
+    # graph recomputes it for new weights; its gradient cancels, since d logsumexp / d m = 0.
+    m = logits[0]
+    for v in logits[1:]:
+        m = (v - m).relu() + m
     lse = _total([(v - m).exp() for v in logits]).log() + m  # the sum is >= 1: log is safe
     return lse - logits[index]
 
@@ -218,8 +224,8 @@ def cross_entropy(logits: Any, target_index: Any) -> Value:
 
     One sample: ``logits`` is a list of k Values and ``target_index`` an int in 0..k-1.
     A batch: a list of such lists and a list of ints. The softmax uses the log-sum-exp
-    trick (the largest logit's data is subtracted as a constant), so logits of +-1000 give a
-    finite loss and gradients ``softmax - onehot``.
+    trick (the largest logit is subtracted first), so logits of +-1000 give a finite loss and
+    gradients ``softmax - onehot``.
 
     >>> round(cross_entropy([Value(1.0), Value(1.0)], 0).data, 6)  # log 2
     0.693147

@@ -20,12 +20,22 @@ from tinygrad_dk.engine import Value
 from tinygrad_dk.viz._figure import check_path, new_figure, save_figure
 from tinygrad_dk.viz._style import NEGATIVE, POSITIVE
 
-DEFAULT_RESOLUTION = 40  # 40 x 40 = 1600 forward passes: a few seconds for MLP(2, [16, 16, 1])
+DEFAULT_RESOLUTION = 100  # 100 x 100 points, compiled and run with numpy in one pass
 _CLASS_COLOURS = [NEGATIVE, POSITIVE, "#2f9e44", "#ae3ec9", "#f59f00", "#1098ad", "#e03131", "#495057"]
 
 
 def _grid_scores(model: Any, points: np.ndarray) -> np.ndarray:
-    """The model's outputs at each of ``points`` (shape (n, 2)), as an array of shape (n, outputs)."""
+    """The model's outputs at each of ``points`` (shape (n, 2)), as an array of shape (n, outputs).
+
+    An nn model is compiled once and run on the whole grid with numpy (`compile_batch`);
+    anything else callable is evaluated point by point with Values.
+    """
+    if hasattr(model, "parameters") and getattr(model, "nin", None) == 2:
+        from tinygrad_dk.compile import compile_batch
+
+        params = model.parameters()
+        program = compile_batch(model, params, [float(v) for v in points[0]])
+        return program.forward([p.data for p in params], points).reshape(len(points), -1)
     rows = []
     for x0, x1 in points:
         out = model([float(x0), float(x1)])
