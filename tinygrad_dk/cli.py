@@ -13,6 +13,7 @@ cannot be written prints why and exits with status 1, leaving nothing half-writt
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import sys
@@ -57,22 +58,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _nonnegative_float(text: str) -> float:
+def _float(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
+
+
+def _nonnegative_float(text: str) -> float:
+    value = _float(text)
+    if not 0 <= value < math.inf:  # also rejects nan
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < float("inf"):  # also rejects nan
+    value = _float(text)
+    if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
 
