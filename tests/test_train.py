@@ -337,11 +337,33 @@ def test_compiled_fit_is_eager_fit(loss: str, nouts: list[int], l2: float) -> No
     assert compiled_params == eager_params
 
 
-def test_compile_with_mini_batches_runs_eagerly_and_says_so() -> None:
+@pytest.mark.parametrize(("loss", "nouts", "batch_size"), [("hinge", [6, 1], 1), ("bce", [6, 1], 4),
+                                                            ("cross_entropy", [6, 3], 7), ("mse", [6, 3], 5)])
+def test_compiled_mini_batches_follow_eager_ones(loss: str, nouts: list[int], batch_size: int) -> None:
+    X, y = make_blobs(24, 3, seed=2) if nouts[-1] == 3 else make_moons(24, noise=0.1, seed=2)
+    runs = []
+    for compile in (False, True):
+        model = MLP(2, nouts, seed=4)
+        history = fit(model, X, y, loss=loss, optimizer="sgd", lr=0.1, epochs=4, batch_size=batch_size, l2=1e-3,
+                      progress=False, compile=compile)
+        runs.append((history, [p.data for p in model.parameters()]))
+    (eager, eager_params), (compiled, compiled_params) = runs
+    assert compiled.updates == eager.updates == [math.ceil(24 / batch_size)] * 4
+    # the batch's gradient is the mean of the samples' gradients, summed in another order than eager's
+    assert compiled.loss == pytest.approx(eager.loss, rel=1e-12, abs=1e-15)
+    assert compiled_params == pytest.approx(eager_params, rel=1e-12, abs=1e-15)
+    assert compiled.accuracy == eager.accuracy
+
+
+def test_compile_with_mini_batches_and_a_custom_loss_runs_eagerly_and_says_so() -> None:
     from tinygrad_dk.compile import CompileFallbackWarning
 
+    def my_loss(outputs: list[Value], labels: list[int]) -> Value:
+        return sum(((o - label) ** 2 for o, label in zip(outputs, labels, strict=True)), Value(0.0)) * 0.5
+
     X, y = make_moons(20, noise=0.1, seed=0)
-    with pytest.warns(CompileFallbackWarning, match="compiles full-batch training only: with batch_size=5"):
-        compiled = fit(MLP(2, [4, 1], seed=0), X, y, epochs=2, batch_size=5, progress=False, compile=True)
-    eager = fit(MLP(2, [4, 1], seed=0), X, y, epochs=2, batch_size=5, progress=False)
+    with pytest.warns(CompileFallbackWarning, match=r"batch_size=5\) one sample at a time, which needs a built-in"):
+        compiled = fit(MLP(2, [4, 1], seed=0), X, y, loss=my_loss, epochs=2, batch_size=5, progress=False,
+                       compile=True)
+    eager = fit(MLP(2, [4, 1], seed=0), X, y, loss=my_loss, epochs=2, batch_size=5, progress=False)
     assert compiled == eager

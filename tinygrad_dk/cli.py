@@ -184,7 +184,7 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
         name = "full batch" if batch_size is None else "SGD" if batch_size == 1 else f"mini-batch {batch_size}"
         history = fit(model, X, y, loss=loss, optimizer=args.optimizer, lr=args.lr,
                       epochs=args.epochs, batch_size=batch_size, seed=args.seed, l2=args.l2,
-                      progress=not args.quiet, label=name, compile=batch_size is None)
+                      progress=not args.quiet, label=name, compile=True)
         print(f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
               f"after {history.epochs} epochs ({sum(history.updates)} updates)")
         runs.append((model, history))

@@ -306,7 +306,8 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     (evenly spaced, first and last included) get backprop graphs for at most
     ``max_graph_samples`` samples; ``graph`` is "whole", "last_layer" (the last layer and the
     loss) or "auto" (whole up to `WHOLE_GRAPH_LIMIT` nodes). Other keywords go to `fit`
-    (``lr``, ``optimizer``, ``seed``, ``progress``, ``callbacks``, ...).
+    (``lr``, ``optimizer``, ``seed``, ``progress``, ``callbacks``, ...); training is compiled
+    (``compile=True``: the same numbers, much faster) unless ``compile=False`` is given.
 
     ``run.backprop`` holds ``epochs`` and ``samples`` (indices into X), ``structures`` (each
     a list of ``nodes`` with label and op in reverse topological order, ``edges`` as
@@ -326,6 +327,7 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     if not isinstance(label, str):
         raise TypeError(f"{who}: label must be a string, not {type(label).__name__}")
     callbacks = list(fit_kwargs.pop("callbacks", ()))
+    fit_kwargs.setdefault("compile", True)
     label = label or _batch_label(batch_size)
 
     every = math.ceil(epochs / (max_frames - 1))  # epochs between two kept weight sets

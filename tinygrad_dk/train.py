@@ -33,7 +33,7 @@ from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
 if TYPE_CHECKING:
-    from tinygrad_dk.compile import BatchProgram, CompiledLoss
+    from tinygrad_dk.compile import BatchProgram
 
 __all__ = ["LOSSES", "OPTIMIZERS", "History", "Model", "Task", "TrainingDiverged", "accuracy", "fit", "predict",
            "scores", "task_for"]
@@ -283,16 +283,44 @@ def _count(name: str, value: Any, minimum: int) -> int:
 
 # --- training ---
 
-def _compile_full_batch(model: Model, params: list[Value], rows: list[list[float]], task: Task,
-                        l2: float) -> tuple[CompiledLoss, BatchProgram]:
-    """The full-batch loss with its gradients, and the model's scores for accuracy, each compiled once."""
-    from tinygrad_dk.compile import compile_batch, compile_loss
+def _compile(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float,
+             full_batch: bool) -> tuple[Callable[[list[int]], float], BatchProgram]:
+    """``fit(compile=True)``: a step that fills ``.grad`` and returns the batch's loss, and a scorer for accuracy.
 
-    def build() -> Value:
-        value = task.loss([_outputs(model(row), "fit") for row in rows], task.targets)
-        return value + losses.l2(params) * l2 if l2 else value
+    Full batch: the whole loss graph is one program. Mini-batches change every step, but a
+    batch's loss is the mean of its samples' losses: each sample runs the program of its
+    target (one per distinct target, with the sample's inputs as program inputs), its
+    gradient weighted by 1 / batch size.
+    """
+    from tinygrad_dk.compile import compile_batch, compile_graph, compile_loss
 
-    return compile_loss(build, params), compile_batch(model, params, rows[0])
+    scorer = compile_batch(model, params, rows[0])
+    penalty = compile_loss(lambda: losses.l2(params) * l2, params) if l2 else None
+    if full_batch:
+        def build() -> Value:
+            value = task.loss([_outputs(model(row), "fit") for row in rows], task.targets)
+            return value + losses.l2(params) * l2 if l2 else value
+
+        whole = compile_loss(build, params)
+        return lambda batch: whole(), scorer
+
+    keys = [repr(t) for t in task.targets]
+    programs = {}
+    for i, key in enumerate(keys):
+        if key not in programs:
+            xs = [Value(v) for v in rows[i]]
+            programs[key] = compile_graph(task.loss([_outputs(model(xs), "fit")], [task.targets[i]]), params, xs)
+
+    def step(batch: list[int]) -> float:
+        values, grads, total = [p.data for p in params], [p.grad for p in params], 0.0
+        for i in batch:
+            value, grads = programs[keys[i]].run(values, rows[i], grads, 1.0 / len(batch))
+            total += value
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        return total / len(batch) + (penalty() if penalty is not None else 0.0)
+
+    return step, scorer
 
 
 def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[Any]], Value] = "hinge",
@@ -330,11 +358,12 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     (``epoch`` counts from 1, ``history`` holds that epoch already), for instance to record
     the weights per epoch with ``model.state_dict()``.
 
-    ``compile=True`` records the full-batch graph once and then runs it as straight-line
-    Python (`tinygrad_dk.compile`): the same losses and gradients to the last bit, about a
-    hundred times faster per epoch after a second or two of compiling. Mini-batch and SGD
-    graphs change with every batch, so with a ``batch_size`` they run eagerly, with a
-    `CompileFallbackWarning` that says so.
+    ``compile=True`` records the graph once and then runs it as straight-line Python
+    (`tinygrad_dk.compile`), after a second or two of compiling. Full batch: the same losses
+    and gradients to the last bit, about a hundred times faster per epoch. Mini-batches and
+    SGD: one program per sample's target, the batch's gradient their mean (equal to eager's
+    up to the order of the sums, about 1e-16); with your own loss function they run eagerly,
+    with a `CompileFallbackWarning`.
 
     A NaN or infinite loss or parameter raises `TrainingDiverged` (a ValueError) naming the
     epoch and batch; the parameters are restored to those before the failing update.
@@ -362,12 +391,14 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     task = task_for(loss, _outputs(model(rows[0]), "fit"), labels)
     n = len(rows)
     size = n if batch_size is None else min(batch_size, n)
-    compiled = _compile_full_batch(model, params, rows, task, l2) if compile and size == n else None
+    builtin_loss = isinstance(loss, str) or any(loss is f for f, _ in _LOSS_FUNCTIONS)
+    compiled = _compile(model, params, rows, task, l2, size == n) if compile and (size == n or builtin_loss) else None
     if compile and compiled is None:
         from tinygrad_dk.compile import CompileFallbackWarning
 
-        warnings.warn(f"fit(compile=True) compiles full-batch training only: with batch_size={batch_size} every "
-                      "batch builds another graph, so this run is eager", CompileFallbackWarning, stacklevel=2)
+        warnings.warn(f"fit(compile=True) compiles mini-batches (batch_size={batch_size}) one sample at a time, "
+                      "which needs a built-in loss; with your own loss function this run is eager",
+                      CompileFallbackWarning, stacklevel=2)
 
     # 2. the epochs
     order = list(range(n))
@@ -387,8 +418,8 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
                 # 2a. forward and backward: the loss and its gradients for this batch
                 for p in params:
                     p.grad = 0.0
-                if compiled is not None:  # the recorded full-batch program, at the current parameters
-                    value = compiled[0]()
+                if compiled is not None:  # the recorded programs, at the current parameters
+                    value = compiled[0](batch)
                 else:  # eager: full batch reuses the outputs of the accuracy pass at these very parameters
                     if reusable is not None and size == n and reusable[0] == [p.data for p in params]:
                         outs = reusable[1]
