@@ -488,6 +488,7 @@ BAD_FLAGS = [
     (["train", "--l2", "inf"], r"argument --l2: must be a finite number >= 0, got inf"),
     (["train", "--activation", "swish"], r"argument --activation: invalid choice: 'swish'"),
     (["train", "--optimizer", "lbfgs"], r"argument --optimizer: invalid choice: 'lbfgs'"),
+    (["graph", "--input", "9,9,9"], r"--input needs --model: the worked example has its own inputs"),
     (["explore", "--batch-size", "-3"], r"argument --batch-size: expected 'full', 1 \(SGD\) or a batch size K"),
     (["graph", "--input", "a,b"], r"argument --input: expected numbers separated by commas like 0.5,-0.2"),
     (["graph", "--rankdir", "XY"], r"argument --rankdir: invalid choice: 'XY'"),

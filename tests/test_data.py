@@ -48,10 +48,22 @@ def test_deterministic_seeded_and_shuffled(make: Any, kwargs: dict[str, Any], k:
 
 
 def test_global_random_state_does_not_change_the_data() -> None:
-    random.seed(1)
-    a = make_moons(30)
-    random.seed(2)
-    assert make_moons(30) == a
+    saved = random.getstate()
+    try:
+        random.seed(1)
+        a = make_moons(30)
+        random.seed(2)
+        assert make_moons(30) == a
+    finally:
+        random.setstate(saved)
+
+
+@pytest.mark.parametrize("seed", [None, 1.5, "0"])
+def test_a_seed_that_would_not_reproduce_is_refused(seed: object) -> None:
+    with pytest.raises(TypeError, match=r"make_moons: seed must be an int such as 0, not"):
+        make_moons(10, seed=seed)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"train_test_split: seed must be an int"):
+        train_test_split([1, 2, 3, 4], [0, 1, 0, 1], seed=seed)  # type: ignore[arg-type]
 
 
 def test_moons_geometry() -> None:

@@ -666,3 +666,8 @@ def test_a_dropped_graph_is_freed_by_reference_counting() -> None:
         assert gc.collect() == 0  # and nothing was left in a reference cycle
     finally:
         gc.enable()
+
+
+def test_a_label_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match=r"Value label must be a str, not int: 5"):
+        Value(1.0, 5)  # type: ignore[arg-type]

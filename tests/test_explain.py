@@ -378,7 +378,7 @@ def test_samples_and_seed_of_the_wrong_type_are_rejected() -> None:
         explain(samples=2.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="samples must be an int >= 1, not bool"):
         explain(samples=True)
-    with pytest.raises(TypeError, match="seed must be an int, not str: 'a'"):
+    with pytest.raises(TypeError, match="explain: seed must be an int such as 0, not str: 'a'"):
         explain(samples=2, seed="a")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"seed must be an int, not float: 1\.5"):
+    with pytest.raises(TypeError, match=r"seed must be an int such as 0, not float: 1\.5"):
         make_samples(2, seed=1.5)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from typing import Any
 
 from tinygrad_dk import data
 from tinygrad_dk.nn import ACTIVATIONS, MLP, ModelFileError, Module, load
-from tinygrad_dk.train import History, TrainingDiverged, accuracy, fit, task_for
+from tinygrad_dk.train import LOSSES, OPTIMIZERS, History, TrainingDiverged, accuracy, fit, task_for
 
 DATASETS: dict[str, Callable[..., tuple[list[list[float]], list[int]]]] = {
     "moons": data.make_moons,
@@ -34,7 +34,6 @@ DATASETS: dict[str, Callable[..., tuple[list[list[float]], list[int]]]] = {
     "xor": data.make_xor,
     "spiral": data.make_spiral,
 }
-LOSSES = ("hinge", "mse", "bce", "cross_entropy")
 DEMO_OUT = "tinygrad_dk_out"
 
 
@@ -234,6 +233,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {str(args.out)!r}: name the file .svg, .png, .pdf or .dot")
     _check_file_target(args.out, "--out")
     if args.model is None:
+        if args.input is not None:
+            raise UsageError("--input needs --model: the worked example has its own inputs (0.05, 0.10)")
         from tinygrad_dk.explain import worked_example
 
         root = worked_example().loss
@@ -339,7 +340,7 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden activation")
     parser.add_argument("--loss", choices=LOSSES, default=None,
                         help="loss (default hinge for two classes, cross_entropy for more)")
-    parser.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="optimizer (default sgd)")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="optimizer (default sgd)")
     parser.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default by optimizer)")
     parser.add_argument("--epochs", type=_positive_int, default=100, help="epochs (default 100)")
     parser.add_argument("--batch-size", type=_batch_size, default=None, metavar="full|1|K",

@@ -19,6 +19,8 @@ import random
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from tinygrad_dk._checks import check_seed
+
 __all__ = ["make_blobs", "make_circles", "make_moons", "make_spiral", "make_xor", "train_test_split"]
 
 Dataset = tuple[list[list[float]], list[int]]
@@ -76,7 +78,7 @@ def make_moons(n_samples: int = 100, *, noise: float = 0.1, seed: int = 0) -> Da
     """
     n = _count("make_moons", "n_samples", n_samples, 2, " (one per moon)")
     noise = _nonnegative("make_moons", "noise", noise)
-    rng = random.Random(seed)
+    rng = random.Random(check_seed(seed, "make_moons"))
     n_upper, n_lower = _sizes(n, 2)
     points = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, math.pi, n_upper)]
     points += [(1.0 - math.cos(t), 0.5 - math.sin(t)) for t in _linspace(0.0, math.pi, n_lower)]
@@ -89,7 +91,7 @@ def make_circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0
     noise = _nonnegative("make_circles", "noise", noise)
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
         raise ValueError(f"make_circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
-    rng = random.Random(seed)
+    rng = random.Random(check_seed(seed, "make_circles"))
     n_outer, n_inner = _sizes(n, 2)
     points = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, 2 * math.pi, n_outer, endpoint=False)]
     points += [(factor * math.cos(t), factor * math.sin(t))
@@ -105,7 +107,7 @@ def make_blobs(n_samples: int = 100, centers: int = 3, *, std: float = 0.5, seed
     k = _count("make_blobs", "centers", centers, 1)
     n = _count("make_blobs", "n_samples", n_samples, k, f" (at least one per centre: centers={k})")
     std = _nonnegative("make_blobs", "std", std)
-    rng = random.Random(seed)
+    rng = random.Random(check_seed(seed, "make_blobs"))
     points, labels = [], []
     for label, size in enumerate(_sizes(n, k)):
         angle = 2 * math.pi * label / k
@@ -122,7 +124,7 @@ def make_xor(n_samples: int = 100, *, noise: float = 0.2, seed: int = 0) -> Data
     """
     n = _count("make_xor", "n_samples", n_samples, 4, " (one per corner)")
     noise = _nonnegative("make_xor", "noise", noise)
-    rng = random.Random(seed)
+    rng = random.Random(check_seed(seed, "make_xor"))
     corners = [((-1.0, -1.0), 0), ((-1.0, 1.0), 1), ((1.0, 1.0), 0), ((1.0, -1.0), 1)]  # labels alternate
     points, labels = [], []
     for (corner, label), size in zip(corners, _sizes(n, 4), strict=True):
@@ -140,7 +142,7 @@ def make_spiral(n_samples: int = 100, classes: int = 3, *, noise: float = 0.03, 
     k = _count("make_spiral", "classes", classes, 2)
     n = _count("make_spiral", "n_samples", n_samples, k, f" (at least one per class: classes={k})")
     noise = _nonnegative("make_spiral", "noise", noise)
-    rng = random.Random(seed)
+    rng = random.Random(check_seed(seed, "make_spiral"))
     points, labels = [], []
     for label, size in enumerate(_sizes(n, k)):
         for r in _linspace(0.1, 1.0, size):
@@ -169,6 +171,6 @@ def train_test_split(X: Sequence[T], y: Sequence[U], test_fraction: float = 0.25
         raise ValueError(f"train_test_split: {n} samples with test_fraction={test_fraction} leave none to train on: "
                          "give more samples or a smaller test_fraction")
     order = list(range(n))
-    random.Random(seed).shuffle(order)
+    random.Random(check_seed(seed, "train_test_split")).shuffle(order)
     test, train = order[:n_test], order[n_test:]
     return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]

@@ -143,6 +143,8 @@ class Value:
     def __init__(self, data: Any, label: str = "", _rule: Op | None = None, _arg: Any = None,
                  _a: Value | None = None, _da: float = 0.0, _b: Value | None = None, _db: float = 0.0) -> None:
         self.data = data if type(data) is float else _as_float(data)
+        if label and type(label) is not str:
+            raise TypeError(f"Value label must be a str, not {type(label).__name__}: {label!r}")
         self.grad = 0.0
         self.label = label
         self._rule = _rule  # the Op that made this node; None for a leaf
@@ -189,7 +191,7 @@ class Value:
     def __sub__(self, other: Any) -> Value: return self + (-other)
     def __rsub__(self, other: Any) -> Value: return other + (-self)
     def __rmul__(self, other: Any) -> Value: return self * other
-    def __rpow__(self, other: Any) -> Value: return Value(other) ** self
+    def __rpow__(self, other: Any) -> Value: return Value(other) ** self  # the base becomes a leaf
 
     def __truediv__(self, other: Any) -> Value:
         divisor = other.data if isinstance(other, Value) else _as_float(other, "/")

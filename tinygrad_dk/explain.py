@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from tinygrad_dk._checks import check_seed
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.losses import half_sse
 from tinygrad_dk.nn import MLP
@@ -349,9 +350,7 @@ def _check_samples(samples: object) -> int:
 
 
 def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, not {type(seed).__name__}: {seed!r}")
-    return seed
+    return check_seed(seed, "explain")
 
 
 def make_samples(n: int, *, seed: int = 0) -> tuple[Sample, ...]:

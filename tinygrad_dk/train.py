@@ -29,6 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from tinygrad_dk import losses
+from tinygrad_dk._checks import check_seed
 from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
@@ -362,8 +363,8 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     (`tinygrad_dk.compile`), after a second or two of compiling. Full batch: the same losses
     and gradients to the last bit, about a hundred times faster per epoch. Mini-batches and
     SGD: one program per sample's target, the batch's gradient their mean (equal to eager's
-    up to the order of the sums, about 1e-16); with your own loss function they run eagerly,
-    with a `CompileFallbackWarning`.
+    up to the order of the sums, about 1e-16). A loss function of your own runs eagerly, with
+    a `CompileFallbackWarning`: it may branch on ``.data``, which a recorded graph would freeze.
 
     A NaN or infinite loss or parameter raises `TrainingDiverged` (a ValueError) naming the
     epoch and batch; the parameters are restored to those before the failing update.
@@ -379,6 +380,7 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     epochs = _count("epochs", epochs, 1)
     if batch_size is not None:
         batch_size = _count("batch_size", batch_size, 1)
+    seed = check_seed(seed, "fit")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and l2 >= 0):
         raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
     if not isinstance(callbacks, Iterable):
@@ -392,12 +394,12 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     n = len(rows)
     size = n if batch_size is None else min(batch_size, n)
     builtin_loss = isinstance(loss, str) or any(loss is f for f, _ in _LOSS_FUNCTIONS)
-    compiled = _compile(model, params, rows, task, l2, size == n) if compile and (size == n or builtin_loss) else None
+    compiled = _compile(model, params, rows, task, l2, size == n) if compile and builtin_loss else None
     if compile and compiled is None:
         from tinygrad_dk.compile import CompileFallbackWarning
 
-        warnings.warn(f"fit(compile=True) compiles mini-batches (batch_size={batch_size}) one sample at a time, "
-                      "which needs a built-in loss; with your own loss function this run is eager",
+        warnings.warn(f"fit(compile=True) compiles the built-in losses ({', '.join(LOSSES)}) only: a loss function "
+                      "of your own may branch on .data, which a recorded graph would freeze, so this run is eager",
                       CompileFallbackWarning, stacklevel=2)
 
     # 2. the epochs
