@@ -70,8 +70,9 @@ for name, targets in TARGETS.items():
     if learned:
         print(f" in {len(errors)} epochs (errors per epoch: {errors})")
     else:
-        print(f": still {errors[-1]} errors after {len(errors)} epochs")
-        print(f"    errors per epoch: {errors}")
+        wrong = sum(p.predict(row) != t for row, t in zip(ROWS, targets, strict=True))
+        print(f": {errors[-1]} errors during epoch {len(errors)}, {wrong} wrong with the final weights")
+        print(f"    errors per epoch (counted while the weights move): {errors}")
     show_table(p, targets)
     show_weights(p)
     if learned:  # a diagram of the weights that work

@@ -30,6 +30,7 @@ import tinygrad_dk.explain
 import tinygrad_dk.viz
 from tinygrad_dk.cli import main
 from tinygrad_dk.data import make_moons
+from tinygrad_dk.engine import Value
 from tinygrad_dk.nn import MLP, load
 from tinygrad_dk.train import History, accuracy
 
@@ -145,6 +146,25 @@ def test_demo_writes_every_picture(demo: tuple[Result, Path]) -> None:
         check_png(out_dir / name)
     page = (out_dir / "explorer.html").read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html") and "tinygrad_dk.explorer" in page
+
+
+def test_demo_graph_is_the_worst_sample_and_its_grads_are_this_samples_alone(demo: tuple[Result, Path]) -> None:
+    result, out_dir = demo
+    match = re.search(r"^computation graph: sample #(\d+) .*, loss (\d+\.\d+)$", result.out, re.MULTILINE)
+    assert match, result.out
+    model = load(out_dir / "model.json")
+    assert isinstance(model, MLP)
+    X, y = make_moons(100, noise=0.1, seed=0)
+    losses = [max(0.0, 1.0 - (2 * c - 1) * model(x).data) for x, c in zip(X, y, strict=True)]  # hinge, by hand
+    assert int(match.group(1)) == losses.index(max(losses)) and float(match.group(2)) > 0
+    # a parameter's grad in the picture is this sample's alone (training leaves its last step's grads behind)
+    sample = model([Value(v) for v in X[int(match.group(1))]])
+    loss = (1 + -(2 * y[int(match.group(1))] - 1) * sample).relu()
+    loss.backward()
+    texts = [t.text for t in check_svg(out_dir / "computation_graph.svg").iter(f"{SVG_NS}text")]
+    weight = model.layers[2].neurons[0].w[0]
+    index = texts.index(weight.label)
+    assert texts[index + 2] == f"grad {weight.grad:.4f}"
 
 
 def test_demo_model_file_is_the_trained_model(demo: tuple[Result, Path]) -> None:
@@ -277,11 +297,11 @@ def test_graph_of_the_worked_example(suffix: str, tmp_path: Path, capsys: pytest
     # the published numbers: E_total = 0.298371109, dE/dw5 = 0.082167041 at w5 = 0.40
     if suffix == ".svg":  # each field of a record is one <text>
         texts = [t.text for t in check_svg(target).iter(f"{SVG_NS}text")]
-        assert "data 0.2984" in texts and "grad 0.0822" in texts and "L2.n1.w1" in texts
+        assert "data 0.2984" in texts and "grad 0.0822" in texts and "w5" in texts
     else:
         text = target.read_text(encoding="utf-8")
         assert re.search(r"data 0\.2984 \| grad 1\.0000", text)
-        assert re.search(r"L2\.n1\.w1 \| data 0\.4000 \| grad 0\.0822", text)
+        assert re.search(r"w5 \| data 0\.4000 \| grad 0\.0822", text)
 
 
 def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -316,7 +336,7 @@ def test_graph_png_with_system_graphviz(tmp_path: Path, capsys: pytest.CaptureFi
 
 @pytest.mark.parametrize(("extra", "message"), [
     (["--input", "1,2,3"], r"--input has 3 numbers but the model takes 2; give 2 like 0\.5,0\.5"),
-    (["--max-nodes", "5"], r"the graph has \d+ nodes, more than max_nodes=5"),
+    (["--max-nodes", "5"], r"the graph has \d+ nodes, more than --max-nodes 5"),
 ])
 def test_graph_bad_requests_exit_1(extra: list[str], message: str, trained: tuple[Result, Path, Path],
                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

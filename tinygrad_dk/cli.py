@@ -109,6 +109,8 @@ def _numbers(text: str) -> list[float]:
 @contextmanager
 def _staged(out: Path, flag: str = "--out") -> Iterator[Path]:
     """A temporary folder inside ``out`` whose files are moved into ``out`` when the block succeeds."""
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"{flag} {str(out)!r} is a file, not a folder: choose a folder with {flag}")
     try:
         out.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=".tinygrad_dk-", dir=out))
@@ -193,6 +195,8 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
 def cmd_train(args: argparse.Namespace) -> int:
     """Train on a toy data set; save the model and plot the run(s) if asked."""
     if args.save is not None:
+        if args.save.suffix.lower() != ".json":
+            raise UsageError(f"--save {str(args.save)!r}: a model file is JSON: name it .json")
         _check_file_target(args.save, "--save")
     written: list[Path] = []
     with ExitStack() as stack:  # the plot folder is checked (staged) before the training starts
@@ -237,8 +241,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
             raise UsageError("--input needs --model: the worked example has its own inputs (0.05, 0.10)")
         from tinygrad_dk.explain import worked_example
 
-        root = worked_example().loss
-        params = None
+        example = worked_example()
+        root, params = example.loss, example.model.parameters()
     else:
         try:
             model = load(args.model)
@@ -252,8 +256,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
         params = model.parameters()
     try:
         graph = draw_dot(root, rankdir=args.rankdir, params=params, max_nodes=args.max_nodes)
-    except ValueError as error:
-        raise CommandError(str(error)) from error
+    except ValueError as error:  # too large: say it in the command line's words
+        raise CommandError(str(error).replace("max_nodes=", "--max-nodes ")) from error
     try:
         _written([render(graph, args.out)])
     except RenderError as error:
@@ -280,6 +284,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
     """Train and write the explorer page."""
     from tinygrad_dk.explore import explore
 
+    if args.out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--out {str(args.out)!r}: the explorer is a web page: name the file .html")
     _check_file_target(args.out, "--out")
     X, y = _dataset(args)
     classes = len(set(y))
@@ -308,14 +314,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
                          label="full batch", progress=not args.quiet, compile=True)
         history = run.history
         print(f"final: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%}")
-        # 3. one sample through the trained network, with its loss
-        x = [Value(v, f"x{i + 1}") for i, v in enumerate(X[0])]
-        score = model(x)
-        assert isinstance(score, Value)  # one output neuron
-        score.label = "score"
-        loss = hinge(score, 1 if y[0] == 1 else -1)
+        # 3. one sample through the trained network, with its loss: the sample with the largest
+        # loss, so that gradients flow (a sample beyond the margin has hinge loss 0 and no gradient)
+        def sample_loss(i: int) -> Value:
+            score = model([Value(v, f"x{j + 1}") for j, v in enumerate(X[i])])
+            assert isinstance(score, Value)  # one output neuron
+            score.label = "score"
+            return hinge(score, 1 if y[i] == 1 else -1)
+
+        worst = max(range(len(X)), key=lambda i: sample_loss(i).data)
+        loss = sample_loss(worst)
         loss.label = "loss"
+        model.zero_grad()  # training left the last step's gradients on the parameters
         loss.backward()
+        print(f"computation graph: sample #{worst} {X[worst]} (class {y[worst]}), loss {loss.data:.4f}")
         graph = draw_dot(loss, params=model.parameters(), max_nodes=2000)
         render(graph, stage / "computation_graph.svg")
         model.zero_grad()
@@ -335,13 +347,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help="toy data set (default moons)")
     parser.add_argument("--samples", type=_positive_int, default=100, help="number of samples (default 100)")
-    parser.add_argument("--noise", type=_nonnegative_float, default=None, help="noise of the data set")
+    parser.add_argument("--noise", type=_nonnegative_float, default=None,
+                        help="noise of the data set (default: the data set's own, e.g. 0.1 for moons)")
     parser.add_argument("--layers", type=_layers, default=[16, 16], help="hidden layer sizes (default 16,16)")
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden activation")
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
+                        help="hidden activation (default relu)")
     parser.add_argument("--loss", choices=LOSSES, default=None,
                         help="loss (default hinge for two classes, cross_entropy for more)")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="optimizer (default sgd)")
-    parser.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default by optimizer)")
+    parser.add_argument("--lr", type=_positive_float, default=None,
+                        help="learning rate (default 0.1 for sgd, 0.01 for adam and adamw)")
     parser.add_argument("--epochs", type=_positive_int, default=100, help="epochs (default 100)")
     parser.add_argument("--batch-size", type=_batch_size, default=None, metavar="full|1|K",
                         help="full = full-batch gradient descent (default), 1 = SGD, K = mini-batch")
@@ -390,7 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     explore = sub.add_parser("explore", help="write the explorer: one offline HTML page of a training run")
     _add_training_options(explore)
-    explore.add_argument("--out", type=Path, default=Path("explorer.html"), metavar="FILE.html")
+    explore.add_argument("--out", type=Path, default=Path("explorer.html"), metavar="FILE.html",
+                         help="the page to write (default explorer.html)")
     explore.set_defaults(run=cmd_explore, parser=explore)
     return parser
 

@@ -224,6 +224,11 @@ def _build(weights: Mapping[str, float]) -> MLP:
     state = {wire.param: weights[wire.name] for wire in _WIRES}
     state.update({param: value for _, param, value in _BIASES})
     model.load_state_dict(state)
+    names = dict(model.named_parameters())
+    for wire in _WIRES:  # the textbook's names in the graphs too: w5 is w5 in the text and the picture
+        names[wire.param].label = wire.name
+    for name, param, _ in _BIASES:
+        names[param].label = name
     return model
 
 
