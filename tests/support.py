@@ -7,10 +7,26 @@ import importlib
 import os
 import shutil
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 IN_CI = bool(os.environ.get("CI"))
+
+
+def micrograd_readme_expression(a: Any, b: Any) -> Any:
+    """The expression in karpathy/micrograd's README, on Values or torch tensors: g(a, b)."""
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    return g
 
 
 def need_module(name: str) -> ModuleType:

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from support import micrograd_readme_expression
 
 from tinygrad_dk import gradcheck
 from tinygrad_dk.engine import OPS, Value, topological_order
@@ -616,16 +617,7 @@ def test_micrograd_readme_example() -> None:
     # the expression and its numbers are published in karpathy/micrograd's README
     a = Value(-4.0)
     b = Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
+    g = micrograd_readme_expression(a, b)
     g.backward()
     assert round(g.data, 4) == 24.7041
     assert round(a.grad, 4) == 138.8338

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import need_module
+from support import micrograd_readme_expression, need_module
 
 from tinygrad_dk.engine import OPS, Value
 from tinygrad_dk.testing import Expr, exprs, well_scaled
@@ -125,19 +125,7 @@ def test_random_graphs_match_torch(torch: ModuleType, expr: Expr) -> None:
 
 
 def test_micrograd_readme_example_matches_torch(torch: ModuleType) -> None:
-    def build(a: Any, b: Any) -> Any:
-        c = a + b
-        d = a * b + b**3
-        c += c + 1
-        c += 1 + c + (-a)
-        d += d * 2 + (b + a).relu()
-        d += 3 * d + (b - a).relu()
-        e = c - d
-        f = e**2
-        g = f / 2.0
-        g += 10.0 / f
-        return g
-
+    build = micrograd_readme_expression
     a, b = Value(-4.0), Value(2.0)
     g = build(a, b)
     g.backward()

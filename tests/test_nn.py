@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from support import need_module
 
-from tests.support import need_module
 from tinygrad_dk.engine import Value
 from tinygrad_dk.nn import ACTIVATIONS, MLP, Layer, ModelFileError, Module, Neuron, Perceptron, load
 

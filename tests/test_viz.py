@@ -11,8 +11,8 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.image import imread
+from support import need_program
 
-from tests.support import need_program
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.nn import MLP, Neuron
 from tinygrad_dk.train import History
