@@ -78,8 +78,10 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
     largest = max((abs(w) for w in weights if math.isfinite(w)), default=0.0) or 1.0
 
     graph = Diagram("network")
-    graph.attr(rankdir="LR", bgcolor="white", fontname=FONT, fontsize="11", ranksep="2.2" if label_edges else "1.4",
-               nodesep="0.25" if label_edges else "0.06", splines="line", ordering="out",
+    spread = label_edges and show_grads  # two labels per line need more room
+    graph.attr(rankdir="LR", bgcolor="white", fontname=FONT, fontsize="11",
+               ranksep="3.0" if spread else "2.2" if label_edges else "1.4",
+               nodesep="0.9" if spread else "0.25" if label_edges else "0.06", splines="line", ordering="out",
                outputorder="edgesfirst")  # neurons drawn over the lines
     graph.attr("node", fontname=FONT, fontsize="10", shape="ellipse", style="filled", fixedsize="true",
                width="1.0", height="0.75" if show_grads else "0.6")
@@ -116,16 +118,18 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
                 size = abs(w.data) / largest if math.isfinite(w.data) else 1.0  # 0 to 1; a diverged weight: 1
                 alpha = "" if label_edges else f"{int(60 + 195 * size):02x}"  # faint small weights in a crowd
                 attrs = {"color": sign_colour(w.data) + alpha, "penwidth": f"{0.4 + 2.6 * size:.2f}"}
-                if label_edges:
-                    text = number(w.data) + (f" (grad {number(w.grad)})" if show_grads else "")
-                    attrs.update(headlabel=text, labelfontcolor=sign_colour(w.data))
+                if label_edges:  # the weight near the neuron it feeds, its grad near where the line starts
+                    attrs.update(headlabel=number(w.data), labelfontcolor=sign_colour(w.data))
+                    if show_grads:
+                        attrs.update(taillabel=f"grad {number(w.grad)}")
                 graph.edge(source, name, **attrs)
         previous = names
 
     # 3. the caption: how to read it, and what was left out
     caption = [f"{nin} inputs, layers of {', '.join(str(len(layer)) for layer in layers)} neurons, "
                f"{len(weights)} weights; blue = positive, orange = negative, thicker = larger |w|; "
-               "b = bias (the border shows its sign)"]
+               "b = bias (the border shows its sign)"
+               + ("; on a line: its weight near the neuron it feeds, its grad where it starts" if spread else "")]
     if show_weights and not label_edges:
         caption.append(f"weight values not written: {len(weights)} is more than max_edge_labels={max_edge_labels}")
     graph.attr(label="\\l".join(caption) + "\\l", labelloc="b", labeljust="l", fontcolor=NEUTRAL)
