@@ -169,7 +169,6 @@ W = [Value(1.0)]
     (lambda: SGD(W, lr=0.0), r"SGD: lr must be > 0, got 0.0"),
     (lambda: SGD(W, lr=-0.1), r"SGD: lr must be > 0, got -0.1"),
     (lambda: Adam(W, lr=math.nan), r"Adam: lr must be a finite number, got nan"),
-    (lambda: SGD(W, lr="0.1"), r"SGD: lr must be a finite number, got '0.1'"),  # type: ignore[arg-type]
     (lambda: SGD([], lr=0.1), r"SGD: optimizer got an empty parameter list"),
     (lambda: Adam(iter([])), r"Adam: optimizer got an empty parameter list"),
     (lambda: SGD(Value(1.0)), r"SGD: params must be an iterable of Values such as model.parameters\(\)"),  # type: ignore[arg-type]
@@ -191,6 +190,11 @@ W = [Value(1.0)]
 def test_bad_hyperparameters(make: Any, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_a_hyperparameter_of_the_wrong_type_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"SGD: lr must be a finite number, got str: '0.1'"):
+        SGD(W, lr="0.1")  # type: ignore[arg-type]
 
 
 def test_lr_is_checked_when_changed() -> None:

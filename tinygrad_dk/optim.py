@@ -30,7 +30,9 @@ __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
 
 
 def _real(owner: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # the wrong kind of thing
+        raise TypeError(f"{owner}: {name} must be a finite number, got {type(value).__name__}: {value!r}")
+    if not math.isfinite(value):  # the right kind, a wrong value
         raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
     return float(value)
 

@@ -277,7 +277,9 @@ def _optimizer(optimizer: Any, params: list[Value], lr: float | None) -> Optimiz
 
 
 def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"fit: {name} must be an int >= {minimum}, got {type(value).__name__}: {value!r}")
+    if value < minimum:
         raise ValueError(f"fit: {name} must be an int >= {minimum}, got {value!r}")
     return int(value)
 
