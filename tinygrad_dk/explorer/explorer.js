@@ -367,7 +367,7 @@
         "text-anchor": edge[1], fill: "#5b6475", "font-size": 11 }, el);
     });
     el.net = { lines: lines, circles: circles, maxAbs: maxAbs };
-    $("network-caption").textContent = "Blue: positive weight, red: negative; line width grows with |weight| "
+    $("network-caption").textContent = "Blue: positive weight, orange: negative; line width grows with |weight| "
       + `(widest: ${fmt(maxAbs)}). Neuron fill: its bias.` + (sizes.some((n) => n > MAXN) ? ` Layers wider than ${MAXN} show their first ${MAXN} neurons.` : "");
   }
 
@@ -376,14 +376,14 @@
     for (const [ln, k] of net.lines) {
       const v = w[k];
       const m = Number.isFinite(v) ? Math.abs(v) / net.maxAbs : 1;
-      ln.setAttribute("stroke", v >= 0 ? "#2166ac" : "#c0392b");
+      ln.setAttribute("stroke", v >= 0 ? "#1c7ed6" : "#e8590c");  // the colours of viz.draw_network
       ln.setAttribute("stroke-width", (0.25 + 4.5 * m).toFixed(2));
       ln.setAttribute("stroke-opacity", (0.25 + 0.7 * m).toFixed(2));
     }
     for (const [circle, k] of net.circles) {
       const v = w[k];
       const m = Number.isFinite(v) ? Math.min(1, Math.abs(v) / net.maxAbs) : 1;
-      const rgb = v >= 0 ? [33, 102, 172] : [192, 57, 43];
+      const rgb = v >= 0 ? [28, 126, 214] : [232, 89, 12];
       const mix = (c) => Math.round(255 + (c - 255) * (0.15 + 0.85 * m));
       circle.setAttribute("fill", `rgb(${mix(rgb[0])},${mix(rgb[1])},${mix(rgb[2])})`);
     }
