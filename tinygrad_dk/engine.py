@@ -153,6 +153,8 @@ class Value:
         self._b, self._db = _b, _db  # second child (binary ops) and d self / d child
 
     def _apply(self, rule: Op, other: Any = None) -> Value:
+        """The node ``rule(self, other)``: its data, and the local derivative along each child edge."""
+        # positional for speed: Value(data, label, rule, arg, a, d out/d a, b, d out/d b)
         a = self.data
         if rule.arity == 1:  # other is the op's constant
             out = rule.forward(a, other)
