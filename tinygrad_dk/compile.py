@@ -414,7 +414,10 @@ def _floats(values: Sequence[Any], count: int | None, what: str) -> list[float]:
         raise TypeError(f"{what} must be a list of numbers, not {type(values).__name__}: {values!r}")
     if count is not None and len(values) != count:
         raise ValueError(f"expected {count} {what}, one per compiled leaf, but got {len(values)}")
-    return [engine._as_float(v, what) for v in values]
+    floats = list(values)
+    if set(map(type, floats)) == {float}:  # the usual case, checked at C speed: nothing to convert
+        return floats
+    return [engine._as_float(v, what) for v in floats]
 
 
 class Program:

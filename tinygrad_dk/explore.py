@@ -139,24 +139,6 @@ def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
     return shape
 
 
-def _weights(model: Any) -> list[float]:
-    """The weights in ``state_dict`` order: per layer, per neuron, its weights and then its bias."""
-    return [v.data for layer in model.layers for n in layer.neurons for v in (*n.w, n.b)]
-
-
-def _names(model: Any) -> list[str]:
-    return [f"layers.{k}.neurons.{j}.{p}" for k, layer in enumerate(model.layers) for j, n in enumerate(layer.neurons)
-            for p in (*(f"w.{i}" for i in range(len(n.w))), "b")]
-
-
-def _set_weights(model: Any, flat: Sequence[float]) -> None:
-    values = iter(flat)
-    for layer in model.layers:
-        for n in layer.neurons:
-            for v in (*n.w, n.b):
-                v.data = next(values)
-
-
 def _data(X: Any, y: Any, who: str) -> tuple[list[list[float]], list[Any]]:
     """X and y as lists; the two-feature check (fit checks the rest)."""
     rows = X.tolist() if hasattr(X, "tolist") else X
@@ -252,11 +234,12 @@ def _backprop(model: Any, X: list[list[float]], task: Any, frames: dict[int, lis
     n = len(X)
     samples = _evenly(list(range(n)), max_graph_samples)
     probe = copy.deepcopy(model)  # the caller's model keeps its weights and grads
+    names = list(probe.state_dict())
     structures: dict[tuple[Any, ...], int] = {}
     graphs: list[list[dict[str, Any]]] = []
     size = 0
     for weights in frames.values():
-        _set_weights(probe, weights)
+        probe.load_state_dict(dict(zip(names, weights, strict=True)))
         per_sample = []
         for i in samples:
             if scope == "auto":  # decided on the first graph: every sample's graph has the same shape
@@ -331,12 +314,12 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     label = label or _batch_label(batch_size)
 
     every = math.ceil(epochs / (max_frames - 1))  # epochs between two kept weight sets
-    kept_epochs, frames = [0], [_weights(model)]
+    kept_epochs, frames = [0], [list(model.state_dict().values())]
 
     def keep(epoch: int, model: Any, history: History) -> None:
         if epoch % every == 0 or epoch == epochs:
             kept_epochs.append(epoch)
-            frames.append(_weights(model))
+            frames.append(list(model.state_dict().values()))
 
     history = fit(model, rows, labels, loss=loss, epochs=epochs, batch_size=batch_size, label=label,
                   callbacks=[*callbacks, keep], **fit_kwargs)
@@ -347,7 +330,7 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
                          max_graph_samples)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
     return Run(label=label, X=rows, classes=list(task.classes), layers=layers,
-               names=_names(model), epochs=kept_epochs, frames=frames, history=history, loss=loss_name,
+               names=list(model.state_dict()), epochs=kept_epochs, frames=frames, history=history, loss=loss_name,
                threshold=task.threshold, backprop=backprop)
 
 
