@@ -128,6 +128,9 @@ def _as_float(x: object, what: str = "Value data") -> float:
     raise TypeError(f"{what} must be an int, float, bool or numpy scalar, not {type(x).__name__}: {x!r}")
 
 
+_new = object.__new__
+
+
 class Value:
     """A scalar node of a computation graph: ``data``, ``grad`` and how it was made.
 
@@ -140,29 +143,45 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "_rule", "_arg", "_a", "_da", "_b", "_db")
 
-    def __init__(self, data: Any, label: str = "", _rule: Op | None = None, _arg: Any = None,
-                 _a: Value | None = None, _da: float = 0.0, _b: Value | None = None, _db: float = 0.0) -> None:
+    def __init__(self, data: Any, label: str = "") -> None:
+        """A leaf: a number the user gives (an input or a parameter), optionally named."""
         self.data = data if type(data) is float else _as_float(data)
         if label and type(label) is not str:
             raise TypeError(f"Value label must be a str, not {type(label).__name__}: {label!r}")
         self.grad = 0.0
         self.label = label
-        self._rule = _rule  # the Op that made this node; None for a leaf
-        self._arg = _arg  # a unary op's constant, if any
-        self._a, self._da = _a, _da  # first child and d self / d child
-        self._b, self._db = _b, _db  # second child (binary ops) and d self / d child
+        self._rule: Op | None = None  # the Op that made this node; None for a leaf
+        self._arg: Any = None  # a unary op's constant, if any
+        self._a: Value | None = None  # first child ...
+        self._da = 0.0  # ... and d self / d child
+        self._b: Value | None = None  # second child (binary ops) ...
+        self._db = 0.0  # ... and d self / d child
 
     def _apply(self, rule: Op, other: Any = None) -> Value:
-        """The node ``rule(self, other)``: its data, and the local derivative along each child edge."""
-        # positional for speed: Value(data, label, rule, arg, a, d out/d a, b, d out/d b)
+        """The node ``rule(self, other)``: its data, and the local derivative along each child edge.
+
+        Filled in field by field rather than through `__init__`, whose checks are for the
+        user's numbers: this runs once for every node of every graph.
+        """
+        node = _new(Value)
+        node.grad = 0.0
+        node.label = ""
+        node._rule = rule
+        node._a = self
         a = self.data
-        if rule.arity == 1:  # other is the op's constant
-            out = rule.forward(a, other)
-            return Value(out, "", rule, other, self, rule.local(a, other, out)[0])
-        b = other.data
-        out = rule.forward(a, b)
-        da, db = rule.local(a, b, out)
-        return Value(out, "", rule, None, self, da, other, db)
+        if rule.arity == 1:  # other is the op's constant, or None
+            node.data = out = rule.forward(a, other)
+            node._da = rule.local(a, other, out)[0]
+            node._arg = other
+            node._b = None
+            node._db = 0.0
+        else:
+            b = other.data
+            node.data = out = rule.forward(a, b)
+            node._da, node._db = rule.local(a, b, out)
+            node._arg = None
+            node._b = other
+        return node
 
     # --- method sugar: one line per op ---
     def __add__(self, other: Any) -> Value:
