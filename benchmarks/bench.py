@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py            # the full run (under 10 minutes)
     python benchmarks/bench.py --quick    # smaller sizes, fewer repeats (under a minute)
+    python benchmarks/bench.py --sizes tiny   # every check, tiny sizes: what the tests run
 
 Needs micrograd: ``pip install -e '.[bench]'``. What is measured, and how:
 
@@ -15,6 +16,10 @@ Needs micrograd: ``pip install -e '.[bench]'``. What is measured, and how:
 - Workloads build the same number of nodes in both engines. tinygrad_dk does not make leaf
   nodes for plain numbers (``x * 2.0`` is one node) while micrograd does, so the chain and
   the sum multiply by shared Value leaves, not by numbers.
+- The chain and the sum also time `BareNode`, a yardstick rather than an engine: the least a
+  node object can be (six slots, the two ops inline, no op table, no checks) and still run
+  backward. No design with one Python object per node can beat it by much, so its speed-up
+  over micrograd is about the most such a design can reach on that workload.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -269,6 +274,51 @@ def bench_full_batch(n_samples: int, repeats: int, eager_too: bool) -> None:
 
 # --- a long chain and a wide sum ---
 
+class BareNode:
+    """The least a node object can be and still run backward: no op table, no checks, no label.
+
+    Not an engine: a yardstick. It has the two ops the chain and the sum need, written
+    inline, and a `backward` with the engine's topological order. It shows how fast any
+    design with one Python object per node can be on these workloads, the garbage
+    collector included, and so how much of the gap to a target is the design's at all.
+    """
+
+    __slots__ = ("data", "grad", "a", "da", "b", "db")
+
+    def __init__(self, data: float, a: BareNode | None = None, da: float = 0.0,
+                 b: BareNode | None = None, db: float = 0.0) -> None:
+        self.data, self.grad, self.a, self.da, self.b, self.db = data, 0.0, a, da, b, db
+
+    def __mul__(self, other: BareNode) -> BareNode:
+        return BareNode(self.data * other.data, self, other.data, other, self.data)
+
+    def __add__(self, other: BareNode) -> BareNode:
+        return BareNode(self.data + other.data, self, 1.0, other, 1.0)
+
+    def backward(self) -> None:
+        order: list[BareNode] = []
+        seen: set[BareNode] = set()
+        stack: list[BareNode | None] = [self]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                order.append(cast(BareNode, stack.pop()))
+            elif node not in seen:
+                seen.add(node)
+                stack += (node, None)
+                for child in (node.a, node.b):
+                    if child is not None and child not in seen:
+                        stack.append(child)
+        self.grad = 1.0
+        for node in reversed(order):
+            if node.a is not None and node.b is not None:
+                node.a.grad += node.da * node.grad
+                node.b.grad += node.db * node.grad
+
+
+ENGINES: dict[str, Callable[[float], Any]] = {"micrograd": MicroValue, "ours": Value, "bare": BareNode}
+
+
 def chain(value: Callable[[float], Any], n: int) -> tuple[float, float, float]:
     """x = x * c, n times, with c one shared Value leaf: one node per link in both engines; then backward."""
     c, x0 = value(1.0 - 1e-7), value(1.0)
@@ -281,31 +331,36 @@ def chain(value: Callable[[float], Any], n: int) -> tuple[float, float, float]:
 
 def bench_chain(n: int, repeats: int) -> None:
     print(f"\nchain: x = x * c for {n:,} links, build and backward", flush=True)
-    micro, ours = chain(MicroValue, n), chain(Value, n)
-    check("chain value and gradients, tinygrad_dk against micrograd", ours, micro, 1e-9)
-    t = interleaved({"micrograd": lambda: chain(MicroValue, n), "ours": lambda: chain(Value, n)}, repeats)
+    results = {name: chain(engine, n) for name, engine in ENGINES.items()}
+    check("chain value and gradients, tinygrad_dk against micrograd", results["ours"], results["micrograd"], 1e-9)
+    check("chain value and gradients, bare node against micrograd", results["bare"], results["micrograd"], 1e-9)
+    t = interleaved({name: partial(chain, engine, n) for name, engine in ENGINES.items()}, repeats)
     row(f"chain of {n:,}, per link", seconds(t["micrograd"] / n), seconds(t["ours"] / n),
         ratio(t["micrograd"], t["ours"]))
+    row("  yardstick: bare node, per link", seconds(t["micrograd"] / n), seconds(t["bare"] / n),
+        ratio(t["micrograd"], t["bare"]))
 
 
 def bench_sum(n: int, repeats: int) -> None:
     print(f"\nsum of {n:,} products a_i * b_i (leaves made beforehand), build and backward", flush=True)
     rng = random.Random(0)
     numbers = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
-    leaves = {engine: ([engine(a) for a, _ in numbers], [engine(b) for _, b in numbers])
-              for engine in (MicroValue, Value)}
+    leaves = {name: ([engine(a) for a, _ in numbers], [engine(b) for _, b in numbers])
+              for name, engine in ENGINES.items()}
 
-    def products(engine: Callable[[float], Any]) -> list[float]:
-        A, B = leaves[engine]
+    def products(name: str) -> list[float]:
+        A, B = leaves[name]
         for leaf in (*A, *B):
             leaf.grad = 0.0
-        total = sum((a * b for a, b in zip(A, B, strict=True)), engine(0.0))  # a Value start: no plain 0
+        total = sum((a * b for a, b in zip(A, B, strict=True)), ENGINES[name](0.0))  # a Value start: no plain 0
         total.backward()
         return [total.data, *(a.grad for a in A[:100]), *(b.grad for b in B[:100])]
 
-    check("sum of products, tinygrad_dk against micrograd", products(Value), products(MicroValue), 1e-9)
-    t = interleaved({"micrograd": lambda: products(MicroValue), "ours": lambda: products(Value)}, repeats)
+    check("sum of products, tinygrad_dk against micrograd", products("ours"), products("micrograd"), 1e-9)
+    check("sum of products, bare node against micrograd", products("bare"), products("micrograd"), 1e-9)
+    t = interleaved({name: partial(products, name) for name in ENGINES}, repeats)
     row(f"sum of {n:,} products", seconds(t["micrograd"]), seconds(t["ours"]), ratio(t["micrograd"], t["ours"]))
+    row("  yardstick: bare node", seconds(t["micrograd"]), seconds(t["bare"]), ratio(t["micrograd"], t["bare"]))
 
 
 # --- memory ---
@@ -387,26 +442,51 @@ def bench_mlp(widths: Sequence[int], repeats: int) -> None:
             ratio(t["micrograd"], t["ours"]))
 
 
+class Sizes(NamedTuple):
+    """How big and how often: one preset per ``--sizes``."""
+
+    repeats: int  # rounds of the moons step, the 10,000-sample epoch and the MLPs
+    lockstep: int  # SGD steps on which compiled and batched must equal eager
+    eager_epoch: bool  # also time one eager 10,000-sample epoch (a 6.6-million-node graph)
+    chain: int
+    chain_repeats: int
+    sum: int
+    sum_repeats: int
+    memory_chain: int
+    memory_moons: int  # 0: skip the moons graph's memory
+
+
+SIZES = {
+    "full": Sizes(7, 100, True, 1_000_000, 3, 100_000, 5, 100_000, 100),
+    "quick": Sizes(3, 3, False, 100_000, 3, 20_000, 3, 20_000, 0),
+    "tiny": Sizes(1, 2, False, 1_000, 1, 200, 1, 100, 0),  # the test suite's: every check, meaningless timings
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every benchmark and print the results; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (under a minute)")
+    parser.add_argument("--sizes", choices=list(SIZES), default=None,
+                        help="full (the default), quick (as --quick) or tiny (the test suite's: every check, "
+                             "meaningless timings)")
     args = parser.parse_args(argv)
-    quick = args.quick
+    sizes = args.sizes or ("quick" if args.quick else "full")
+    size = SIZES[sizes]
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 1_100_000))  # micrograd's topological sort recurses once per node
     print(f"machine: {machine()}")
     print(f"tinygrad_dk vs micrograd {importlib.metadata.version('micrograd')}; "
-          f"{'--quick' if quick else 'full run'}; medians of interleaved runs, gc.collect() inside each run")
+          f"sizes: {sizes}; medians of interleaved runs, gc.collect() inside each run")
     print(f"  {'benchmark':<46} {'micrograd':>12} {'tinygrad_dk':>12} {'speed-up':>10}")
     started = time.perf_counter()
     try:
-        bench_moons(100, repeats=3 if quick else 7, lockstep_steps=3 if quick else 100)
-        bench_full_batch(10_000, repeats=3 if quick else 7, eager_too=not quick)
-        bench_chain(100_000 if quick else 1_000_000, repeats=3)
-        bench_sum(20_000 if quick else 100_000, repeats=3 if quick else 5)
-        bench_memory(20_000 if quick else 100_000, moons_samples=0 if quick else 100)
-        bench_mlp((4, 16, 64), repeats=3 if quick else 7)
+        bench_moons(100, repeats=size.repeats, lockstep_steps=size.lockstep)
+        bench_full_batch(10_000, repeats=size.repeats, eager_too=size.eager_epoch)
+        bench_chain(size.chain, repeats=size.chain_repeats)
+        bench_sum(size.sum, repeats=size.sum_repeats)
+        bench_memory(size.memory_chain, moons_samples=size.memory_moons)
+        bench_mlp((4, 16, 64), repeats=size.repeats)
     finally:
         sys.setrecursionlimit(limit)
     print(f"\nsummary ({machine()})")

@@ -1,0 +1,54 @@
+"""The benchmark runs end to end on tiny sizes: its correctness checks pass and it reports every row.
+
+Nothing here is timed or compared against a speed: `benchmarks/bench.py` measures speed; this
+keeps it from rotting between full runs. Needs micrograd, which CI installs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from support import need_module
+
+from tinygrad_dk.engine import Value
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+
+
+@pytest.fixture()
+def bench() -> ModuleType:
+    need_module("micrograd")
+    spec = importlib.util.spec_from_file_location("bench_under_test", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bare_node_matches_the_engine_on_the_chain_and_a_sum(bench: ModuleType) -> None:
+    assert bench.chain(bench.BareNode, 1_000) == bench.chain(Value, 1_000)
+    a, b, c = (bench.BareNode(x) for x in (0.5, -2.0, 3.0))
+    va, vb, vc = (Value(x) for x in (0.5, -2.0, 3.0))
+    total, want = a * b + b * c + a, va * vb + vb * vc + va
+    total.backward()
+    want.backward()
+    assert (total.data, a.grad, b.grad, c.grad) == (want.data, va.grad, vb.grad, vc.grad)
+
+
+def test_every_benchmark_runs_its_checks_and_reports_its_rows(bench: ModuleType,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    bench.ROWS.clear()
+    assert bench.main(["--sizes", "tiny"]) == 0
+    names = [name for name, *_ in bench.ROWS]
+    for expected in ("moons step, eager", "moons step, compiled straight-line", "moons step, compiled batch",
+                     "epoch of", "chain of", "yardstick: bare node, per link", "sum of", "yardstick: bare node",
+                     "bytes per node", "MLP width 4", "MLP width 16", "MLP width 64"):
+        assert any(expected in name for name in names), (expected, names)
+    speedups = [speedup for *_, speedup in bench.ROWS if speedup.endswith("x") and not speedup.startswith("=")]
+    assert speedups and all(float(re.sub(r"[x,]", "", s)) > 0 for s in speedups)
+    out = capsys.readouterr().out
+    assert "checks: tinygrad_dk = micrograd" in out and "summary (" in out
