@@ -283,9 +283,9 @@ MOONS = make_moons(10, seed=0)
     ({"optimizer": SGD([Value(1.0)]), "lr": None}, ValueError, r"fit: the optimizer holds Values that are not the "
                                                                r"model's parameters"),
     ({"optimizer": "sgd", "lr": -1.0}, ValueError, r"SGD: lr must be > 0, got -1.0"),
-    ({"epochs": 0}, ValueError, r"fit: epochs must be an int >= 1, got 0"),
-    ({"epochs": 2.5}, TypeError, r"fit: epochs must be an int >= 1, got float: 2.5"),
-    ({"batch_size": 0}, ValueError, r"fit: batch_size must be an int >= 1, got 0"),
+    ({"epochs": 0}, ValueError, r"fit: epochs must be >= 1, got 0"),
+    ({"epochs": 2.5}, TypeError, r"fit: epochs must be an int, not float: 2.5"),
+    ({"batch_size": 0}, ValueError, r"fit: batch_size must be >= 1, got 0"),
     ({"l2": -0.1}, ValueError, r"fit: l2 must be a finite number >= 0, got -0.1"),
     ({"callbacks": print}, TypeError, r"fit: callbacks must be a list of functions, .* callbacks=\[f\]"),
     ({"callbacks": [1]}, TypeError, r"fit: every callback must be a function callback\(epoch, model, history\)"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import graphviz
 import matplotlib
@@ -366,7 +367,7 @@ def test_network_options_and_diverged_weights() -> None:
     source = draw_network(model).source
     assert 'x1 -> L1N1 [color="#868e96" headlabel=nan' in source  # grey: no sign
     assert 'x2 -> L1N1 [color="#e8590c" headlabel="-inf"' in source
-    with pytest.raises(ValueError, match="max_edge_labels must be an int >= 0, got -1"):
+    with pytest.raises(ValueError, match="draw_network: max_edge_labels must be >= 0, got -1"):
         draw_network(model, max_edge_labels=-1)
 
 
@@ -425,6 +426,22 @@ def test_decision_boundary_checks_its_data(X: list[list[float]], y: list[float],
     with pytest.raises(ValueError, match=match):
         plot_decision_boundary(MLP(2, [1]), X, y, tmp_path / "b.png", resolution=4)  # type: ignore[arg-type]
     assert not (tmp_path / "b.png").exists()
+
+
+@pytest.mark.parametrize(("draw", "error", "match"), [
+    (lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=1), ValueError,
+     r"plot_decision_boundary: resolution must be from 2 to 1000, got 1"),
+    (lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=1001), ValueError,
+     r"resolution must be from 2 to 1000, got 1001"),
+    (lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=50.0), TypeError,
+     r"plot_decision_boundary: resolution must be an int, not float: 50.0"),
+    (lambda p: plot_activations(p, points=2), ValueError, r"plot_activations: points must be >= 3, got 2"),
+    (lambda p: plot_activations(p, points="401"), TypeError, r"plot_activations: points must be an int, not str"),
+])
+def test_plot_sizes_are_checked(draw: Any, error: type[Exception], match: str, tmp_path: Path) -> None:
+    with pytest.raises(error, match=match):
+        draw(tmp_path / "p.png")
+    assert not (tmp_path / "p.png").exists()
 
 
 def test_plots_reject_unknown_suffixes(tmp_path: Path) -> None:

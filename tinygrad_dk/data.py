@@ -19,7 +19,7 @@ import random
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from tinygrad_dk._checks import check_seed
+from tinygrad_dk._checks import check_count, check_seed
 
 __all__ = ["make_blobs", "make_circles", "make_moons", "make_spiral", "make_xor", "train_test_split"]
 
@@ -29,14 +29,6 @@ U = TypeVar("U")
 
 
 # --- checking arguments ---
-
-def _count(owner: str, name: str, value: Any, minimum: int, why: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be an int, not {type(value).__name__}: {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{owner}: {name} must be >= {minimum}{why}, got {value!r}")
-    return int(value)
-
 
 def _nonnegative(owner: str, name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -76,7 +68,7 @@ def make_moons(n_samples: int = 100, *, noise: float = 0.1, seed: int = 0) -> Da
     evenly spaced in [0, pi]; ``noise`` is the standard deviation of the Gaussian noise on
     each coordinate. Without noise x lies in [-1, 2] and y in [-0.5, 1].
     """
-    n = _count("make_moons", "n_samples", n_samples, 2, " (one per moon)")
+    n = check_count(n_samples, "make_moons: n_samples", 2, " (one per moon)")
     noise = _nonnegative("make_moons", "noise", noise)
     rng = random.Random(check_seed(seed, "make_moons"))
     n_upper, n_lower = _sizes(n, 2)
@@ -87,7 +79,7 @@ def make_moons(n_samples: int = 100, *, noise: float = 0.1, seed: int = 0) -> Da
 
 def make_circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Dataset:
     """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1), like scikit-learn's."""
-    n = _count("make_circles", "n_samples", n_samples, 2, " (one per circle)")
+    n = check_count(n_samples, "make_circles: n_samples", 2, " (one per circle)")
     noise = _nonnegative("make_circles", "noise", noise)
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
         raise ValueError(f"make_circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
@@ -104,8 +96,8 @@ def make_blobs(n_samples: int = 100, centers: int = 3, *, std: float = 0.5, seed
 
     Class k's centre is ``(2 cos(2 pi k / centers), 2 sin(2 pi k / centers))``.
     """
-    k = _count("make_blobs", "centers", centers, 1)
-    n = _count("make_blobs", "n_samples", n_samples, k, f" (at least one per centre: centers={k})")
+    k = check_count(centers, "make_blobs: centers", 1)
+    n = check_count(n_samples, "make_blobs: n_samples", k, f" (at least one per centre: centers={k})")
     std = _nonnegative("make_blobs", "std", std)
     rng = random.Random(check_seed(seed, "make_blobs"))
     points, labels = [], []
@@ -122,7 +114,7 @@ def make_xor(n_samples: int = 100, *, noise: float = 0.2, seed: int = 0) -> Data
     The corners take turns, so n_samples = 4 gives one point per corner. No line separates
     the classes: a network needs a hidden layer.
     """
-    n = _count("make_xor", "n_samples", n_samples, 4, " (one per corner)")
+    n = check_count(n_samples, "make_xor: n_samples", 4, " (one per corner)")
     noise = _nonnegative("make_xor", "noise", noise)
     rng = random.Random(check_seed(seed, "make_xor"))
     corners = [((-1.0, -1.0), 0), ((-1.0, 1.0), 1), ((1.0, 1.0), 0), ((1.0, -1.0), 1)]  # labels alternate
@@ -139,8 +131,8 @@ def make_spiral(n_samples: int = 100, classes: int = 3, *, noise: float = 0.03, 
     Along an arm the radius r grows evenly from 0.1 to 1 while the angle grows by 1.5 pi;
     arm k starts at angle ``2 pi k / classes``.
     """
-    k = _count("make_spiral", "classes", classes, 2)
-    n = _count("make_spiral", "n_samples", n_samples, k, f" (at least one per class: classes={k})")
+    k = check_count(classes, "make_spiral: classes", 2)
+    n = check_count(n_samples, "make_spiral: n_samples", k, f" (at least one per class: classes={k})")
     noise = _nonnegative("make_spiral", "noise", noise)
     rng = random.Random(check_seed(seed, "make_spiral"))
     points, labels = [], []

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from tinygrad_dk._checks import check_seed
+from tinygrad_dk._checks import check_count, check_seed
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.losses import half_sse
 from tinygrad_dk.nn import MLP
@@ -346,14 +346,6 @@ def worked_example() -> WorkedExample:
 
 # --- full batch versus SGD --------------------------------------------------------------
 
-def _check_samples(samples: object) -> int:
-    if isinstance(samples, bool) or not isinstance(samples, int):
-        raise TypeError(f"samples must be an int >= 1, not {type(samples).__name__}: {samples!r}")
-    if samples < 1:
-        raise ValueError(f"samples must be >= 1, got {samples}: ask for at least one training example")
-    return samples
-
-
 def _check_seed(seed: object) -> int:
     return check_seed(seed, "explain")
 
@@ -368,7 +360,7 @@ def make_samples(n: int, *, seed: int = 0) -> tuple[Sample, ...]:
     >>> make_samples(2, seed=0)[0]
     Sample(inputs=(0.05, 0.1), targets=(0.01, 0.99))
     """
-    _check_samples(n)
+    check_count(n, "samples", 1, " (at least one training example)")
     rng = random.Random(_check_seed(seed))
     samples = [Sample(INPUTS, TARGETS)]
     while len(samples) < n:
@@ -672,7 +664,7 @@ def explain(*, format: str = "text", samples: int | None = None, out_dir: str | 
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}: use one of {', '.join(map(repr, FORMATS))}")
     if samples is not None:
-        _check_samples(samples)
+        check_count(samples, "samples", 1, " (at least one training example)")
     _check_seed(seed)
     example = worked_example()
     blocks = [*_introduction(example), *_forward_blocks(example), *_error_blocks(example),

@@ -48,7 +48,6 @@ import copy
 import html
 import json
 import math
-import numbers
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -57,6 +56,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tinygrad_dk._checks import check_count
 from tinygrad_dk._files import write_atomic
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.train import History, fit, task_for
@@ -106,12 +106,6 @@ def _span(values: Sequence[int]) -> str:
 
 
 # --- checks where the input enters ---
-
-def _count(who: str, name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{who}: {name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
 
 def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
     """(inputs, neurons, activation) per layer of an MLP-like model; what the page can draw."""
@@ -301,10 +295,10 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     who = "record_run"
     rows, labels = _data(X, y, who)
     layers = _structure(model, who)
-    epochs = _count(who, "epochs", epochs, 1)
-    max_frames = _count(who, "max_frames", max_frames, 2)
-    graph_epochs = _count(who, "graph_epochs", graph_epochs, 1)
-    max_graph_samples = _count(who, "max_graph_samples", max_graph_samples, 1)
+    epochs = check_count(epochs, f"{who}: epochs", 1)
+    max_frames = check_count(max_frames, f"{who}: max_frames", 2)
+    graph_epochs = check_count(graph_epochs, f"{who}: graph_epochs", 1)
+    max_graph_samples = check_count(max_graph_samples, f"{who}: max_graph_samples", 1)
     if graph not in GRAPH_SCOPES:
         raise ValueError(f"{who}: graph must be one of {', '.join(GRAPH_SCOPES)}, got {graph!r}")
     if not isinstance(label, str):
@@ -397,8 +391,6 @@ def write_explorer(runs: Run | Iterable[Run], path: str | os.PathLike[str], *, t
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"write_explorer: the page is HTML: give a path ending in .html, not {str(path)!r}")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"write_explorer: the directory {path.parent} does not exist; create it first")
     text = render_html(runs, title)
     return write_atomic(path, text.encode("utf-8"))
 

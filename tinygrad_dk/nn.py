@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import Any
 
+from tinygrad_dk._checks import check_count
 from tinygrad_dk._files import write_atomic
 from tinygrad_dk.engine import Value
 
@@ -92,14 +93,6 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 
 
 # --- checks where the user's input enters ---
-
-def _size(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an int, not {type(value).__name__}: {value!r}")
-    if value < 1:
-        raise ValueError(f"{what} must be >= 1, got {value}")
-    return int(value)
-
 
 def _seed(seed: object, what: str) -> int:
     if seed is None:
@@ -235,8 +228,6 @@ class Module:
             if not math.isfinite(v):
                 raise ValueError(f"cannot save {self!r}: parameter {name!r} is {v}: training diverged; "
                                  "lower the learning rate, or load_state_dict() an earlier state")
-        if not path.parent.is_dir():
-            raise FileNotFoundError(f"cannot save to {path}: the directory {path.parent} does not exist; create it")
         document = {"format": FORMAT, "version": VERSION, "class": type(self).__name__, "config": config,
                     "state": state}
         write_atomic(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode())  # floats as repr
@@ -278,12 +269,12 @@ class Neuron(Module):
 
     def __init__(self, nin: int, nonlin: bool = True, *, activation: str | Callable[[Value], Value] | None = None,
                  rng: random.Random | None = None, init: str = "uniform", fan_out: int = 1) -> None:
-        self.nin = _size(nin, "Neuron nin")
+        self.nin = check_count(nin, "Neuron nin")
         self.activation, self._fn = _activation(activation, nonlin)
         self._call = None if self._fn is linear else self._fn  # skip the identity call
         self.init = _init(init)
         rng = _rng(rng)
-        fan_out = _size(fan_out, "Neuron fan_out")
+        fan_out = check_count(fan_out, "Neuron fan_out")
         if self.init == "uniform":  # micrograd: U(-1, 1)
             weights = [rng.uniform(-1.0, 1.0) for _ in range(self.nin)]
         elif self.init == "xavier":  # Glorot and Bengio (2010): U(-a, a), a = sqrt(6 / (fan_in + fan_out))
@@ -341,8 +332,8 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, nonlin: bool = True, *,
                  activation: str | Callable[[Value], Value] | None = None, rng: random.Random | None = None,
                  init: str = "uniform") -> None:
-        self.nin = _size(nin, "Layer nin")
-        self.nout = _size(nout, "Layer nout")
+        self.nin = check_count(nin, "Layer nin")
+        self.nout = check_count(nout, "Layer nout")
         self.activation, self._fn = _activation(activation, nonlin)
         self.init = _init(init)
         rng = _rng(rng)  # one generator for all neurons, so no two start alike
@@ -400,11 +391,11 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Iterable[int], *, activation: str | Callable[[Value], Value] = "relu",
                  output_activation: str | Callable[[Value], Value] = "linear", init: str = "uniform",
                  seed: int | None = None) -> None:
-        self.nin = _size(nin, "MLP nin")
+        self.nin = check_count(nin, "MLP nin")
         if isinstance(nouts, (str, bytes, Mapping)) or not isinstance(nouts, Iterable):
             raise TypeError(f"MLP nouts must be a list of layer sizes such as [16, 16, 1], "
                             f"not {type(nouts).__name__}: {nouts!r}")
-        self.nouts = [_size(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
+        self.nouts = [check_count(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
         if not self.nouts:
             raise ValueError("MLP nouts is empty: give the size of each layer, such as [16, 16, 1]")
         self.activation, hidden = _activation(activation)
@@ -473,7 +464,7 @@ class Perceptron(Module):
     _CONFIG_KEYS = ("nin", "lr", "seed")
 
     def __init__(self, nin: int, *, lr: float = 0.1, seed: int | None = None) -> None:
-        self.nin = _size(nin, "Perceptron nin")
+        self.nin = check_count(nin, "Perceptron nin")
         if not _number(lr) or not math.isfinite(lr) or lr <= 0:
             raise ValueError(f"Perceptron lr must be a finite number > 0, got {lr!r}")
         self.lr = float(lr)
@@ -521,7 +512,7 @@ class Perceptron(Module):
             if not isinstance(t, numbers.Real) or t not in (0, 1):
                 raise ValueError(f"Perceptron.fit label {i} is {t!r}: labels must be 0 or 1")
         targets = [int(t) for t in labels]
-        epochs = _size(epochs, "Perceptron.fit epochs")
+        epochs = check_count(epochs, "Perceptron.fit epochs")
         history: list[int] = []
         for _ in range(epochs):
             errors = 0

@@ -29,7 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from tinygrad_dk import losses
-from tinygrad_dk._checks import check_seed
+from tinygrad_dk._checks import check_count, check_seed
 from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
@@ -276,14 +276,6 @@ def _optimizer(optimizer: Any, params: list[Value], lr: float | None) -> Optimiz
     return cls(params, lr=default_lr if lr is None else lr)
 
 
-def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"fit: {name} must be an int >= {minimum}, got {type(value).__name__}: {value!r}")
-    if value < minimum:
-        raise ValueError(f"fit: {name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
 # --- training ---
 
 def _compile(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float,
@@ -379,9 +371,9 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
                         f"not {type(model).__name__}")
     params = list(model.parameters())
     opt = _optimizer(optimizer, params, lr)
-    epochs = _count("epochs", epochs, 1)
+    epochs = check_count(epochs, "fit: epochs")
     if batch_size is not None:
-        batch_size = _count("batch_size", batch_size, 1)
+        batch_size = check_count(batch_size, "fit: batch_size")
     seed = check_seed(seed, "fit")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and l2 >= 0):
         raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinygrad_dk._checks import check_count
 from tinygrad_dk.engine import Value
 from tinygrad_dk.viz._figure import check_path, new_figure, save_figure
 from tinygrad_dk.viz._style import NEGATIVE, NEUTRAL, POSITIVE
@@ -59,8 +60,7 @@ def plot_activations(path: str | os.PathLike[str], *, x_range: tuple[float, floa
     low, high = (float(x) for x in x_range)
     if not low < high:
         raise ValueError(f"plot_activations: x_range must be (low, high) with low < high, got {x_range!r}")
-    if isinstance(points, bool) or not isinstance(points, int) or points < 3:
-        raise ValueError(f"plot_activations: points must be an int >= 3, got {points!r}")
+    check_count(points, "plot_activations: points", 3)
     xs = np.linspace(low, high, points)
     figure = new_figure(11, 6.2)
     axes = figure.subplots(2, 3)

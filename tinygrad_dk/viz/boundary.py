@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import ListedColormap, Normalize, to_rgb
 
+from tinygrad_dk._checks import check_count
 from tinygrad_dk.engine import Value
 from tinygrad_dk.viz._figure import check_path, new_figure, save_figure
 from tinygrad_dk.viz._style import NEGATIVE, POSITIVE
@@ -87,8 +88,7 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     Several outputs: one colour per class (labels 0..k-1), by argmax.
     """
     target = check_path(path, "plot_decision_boundary")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 1000:
-        raise ValueError(f"plot_decision_boundary: resolution must be an int from 2 to 1000, got {resolution!r}")
+    check_count(resolution, "plot_decision_boundary: resolution", 2, maximum=1000)
     points, labels = _data(X, y)
 
     # 1. the grid over the data's range, with a margin, and the model's outputs on it

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
+from tinygrad_dk._checks import check_count
 from tinygrad_dk.engine import Value
 from tinygrad_dk.viz._style import FONT, KIND_COLOURS, NEUTRAL, sign_colour
 from tinygrad_dk.viz.render import Diagram
@@ -69,8 +70,7 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
     Weights are labelled while there are at most ``max_edge_labels`` of them (the graph's
     caption says when they are left out); ``show_grads`` adds each weight's and bias's grad.
     """
-    if isinstance(max_edge_labels, bool) or not isinstance(max_edge_labels, int) or max_edge_labels < 0:
-        raise ValueError(f"draw_network: max_edge_labels must be an int >= 0, got {max_edge_labels!r}")
+    check_count(max_edge_labels, "draw_network: max_edge_labels", 0)
     layers = _layers(model)
     nin = len(layers[0][0].w)
     weights = [w.data for layer in layers for neuron in layer for w in neuron.w]
