@@ -43,7 +43,7 @@ class Optimizer:
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         name = type(self).__name__
         if isinstance(params, Value) or not isinstance(params, Iterable):
-            raise ValueError(f"{name}: params must be an iterable of Values such as model.parameters(), "
+            raise TypeError(f"{name}: params must be an iterable of Values such as model.parameters(), "
                              f"not {type(params).__name__}")
         self.params: list[Value] = list(params)
         if not self.params:
@@ -52,7 +52,7 @@ class Optimizer:
         seen: dict[int, int] = {}
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
-                raise ValueError(f"{name}: params[{i}] is a {type(p).__name__}, not a Value: an optimizer can "
+                raise TypeError(f"{name}: params[{i}] is a {type(p).__name__}, not a Value: an optimizer can "
                                  "only update Values (model.parameters())")
             if id(p) in seen:
                 raise ValueError(f"{name}: params[{i}] is the same Value as params[{seen[id(p)]}]: give each "
@@ -107,7 +107,7 @@ class SGD(Optimizer):
         if self.momentum < 0:
             raise ValueError(f"SGD: momentum must be >= 0, got {momentum!r}")
         if not isinstance(nesterov, bool):
-            raise ValueError(f"SGD: nesterov must be True or False, got {nesterov!r}")
+            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r}")
         if nesterov and self.momentum == 0:
             raise ValueError("SGD: nesterov=True needs momentum > 0: pass momentum=0.9, say")
         self.nesterov = nesterov
@@ -130,7 +130,9 @@ class SGD(Optimizer):
 
 
 def _betas(owner: str, betas: Any) -> tuple[float, float]:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+    if not isinstance(betas, (tuple, list)):
+        raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {type(betas).__name__}: {betas!r}")
+    if len(betas) != 2:
         raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
     beta1, beta2 = (_real(owner, "betas", b) for b in betas)
     if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
