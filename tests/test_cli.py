@@ -189,7 +189,7 @@ def test_demo_files_get_the_usual_permissions(demo: tuple[Result, Path]) -> None
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path, Path]:
     """One small run with --save and --plot, shared by the train and graph tests."""
     folder = tmp_path_factory.mktemp("train")
-    model_path, plot_dir = folder / "model.json", folder / "plots"
+    model_path, plot_dir = folder / "models" / "model.json", folder / "plots"  # neither folder exists yet
     result = run_captured(["train", *SMALL, "--save", str(model_path), "--plot", str(plot_dir)])
     return result, model_path, plot_dir
 

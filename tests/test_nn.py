@@ -592,9 +592,11 @@ def test_non_finite_weights_are_not_saved(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == []
 
 
-def test_save_into_a_missing_directory(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"the directory .*nowhere does not exist; create it"):
-        MLP(2, [1]).save(tmp_path / "nowhere" / "model.json")
+def test_save_creates_missing_folders_as_the_pictures_do(tmp_path: Path) -> None:
+    model = MLP(2, [1], seed=3)
+    path = tmp_path / "new" / "deeper" / "model.json"
+    model.save(path)
+    assert load(path).state_dict() == model.state_dict()
 
 
 def test_only_known_classes_can_be_saved(tmp_path: Path) -> None:

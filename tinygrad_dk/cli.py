@@ -126,11 +126,15 @@ def _staged(out: Path, flag: str = "--out") -> Iterator[Path]:
 
 
 def _check_file_target(path: Path, flag: str) -> None:
-    """Fail early (status 1) when ``path``'s folder does not exist or cannot be written."""
+    """Fail early (status 1) when ``path`` cannot be written: a file stands where a folder must, or no permission.
+
+    Missing folders are fine: writing the file creates them, as for every file the package writes.
+    """
     folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
     if not folder.is_dir():
-        problem = "is not a folder" if folder.exists() else "does not exist"
-        raise CommandError(f"{flag}: the folder {str(folder)!r} {problem}; create it or choose another path")
+        raise CommandError(f"{flag}: {str(folder)!r} is not a folder (it is a file); choose another path")
     if not os.access(folder, os.W_OK):
         raise CommandError(f"{flag}: cannot write to the folder {str(folder)!r}; choose another path")
 

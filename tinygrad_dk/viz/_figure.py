@@ -37,5 +37,4 @@ def save_figure(figure: Figure, path: Path, what: str) -> Path:
     metadata = {"Date": None} if fmt in ("svg", "pdf") else None  # no timestamps: same plot, same bytes
     with matplotlib.rc_context({"svg.hashsalt": "tinygrad_dk"}):
         figure.savefig(buffer, format=fmt, metadata=metadata, facecolor="white")
-    path.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(path, buffer.getvalue())

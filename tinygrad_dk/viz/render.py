@@ -51,7 +51,6 @@ def render(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source, path: str
     target = Path(path)
     fmt = suffix_format(target, FORMATS, "render")
     data = graph.source.encode("utf-8") if fmt == "dot" else _image(graph, fmt)
-    target.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(target, data)
 
 
