@@ -416,11 +416,11 @@ def test_decision_boundary_several_classes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("X", "y", "match"), [
-    ([[0.0, 1.0]], [0, 1], "X has 1 points but y has 2 labels"),
-    ([[0.0, 1.0, 2.0]], [0], r"got shape \(1, 3\): the picture is of a model with 2 inputs"),
-    ([], [], "X must be a non-empty list"),
-    ([[0.0, float("nan")]], [0], "X holds a nan or inf"),
-    ([[0.0, 1.0]], [0.5], "y must hold integer class labels"),
+    ([[0.0, 1.0]], [0, 1], "plot_decision_boundary: X has 1 sample but y has 2 labels"),
+    ([[0.0, 1.0, 2.0]], [0], "X have 3 features, not 2: the picture is of a model with 2 inputs"),
+    ([], [], "X is empty: give at least one sample"),
+    ([[0.0, float("nan")]], [0], r"X\[0\]\[1\] is nan: features must be finite numbers"),
+    ([[0.0, 1.0]], [0.5], r"y\[0\] is 0.5: labels must be whole numbers"),
 ])
 def test_decision_boundary_checks_its_data(X: list[list[float]], y: list[float], match: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=match):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import numbers
+from typing import Any
 
 
 def check_seed(seed: object, who: str) -> int:
@@ -27,3 +29,58 @@ def check_count(value: object, what: str, minimum: int = 1, why: str = "", maxim
     if count < minimum:
         raise ValueError(f"{what} must be >= {minimum}{why}, got {value!r}")
     return count
+
+
+def check_samples(X: Any, who: str, features: int | None = None, why: str = "") -> list[list[float]]:
+    """``X`` as a list of equally long lists of finite floats (numpy arrays are converted).
+
+    ``features``, if given, is how many numbers each sample must have; ``why`` says why.
+    """
+    if hasattr(X, "tolist"):  # numpy
+        X = X.tolist()
+    if not isinstance(X, (list, tuple)):
+        raise TypeError(f"{who}: X must be a list of samples (each a list of numbers) or a 2-D numpy array, "
+                        f"not {type(X).__name__}")
+    if not X:
+        raise ValueError(f"{who}: X is empty: give at least one sample")
+    rows: list[list[float]] = []
+    for i, row in enumerate(X):
+        if hasattr(row, "tolist"):
+            row = row.tolist()
+        if not isinstance(row, (list, tuple)):
+            raise ValueError(f"{who}: X must be 2-D, a list of samples each a list of numbers, but X[{i}] is "
+                             f"{row!r}; write one-feature samples as [[x0], [x1], ...]")
+        if len(row) != len(rows[0] if rows else row):
+            raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {len(rows[0])}: every sample "
+                             "needs the same number")
+        for j, v in enumerate(row):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+                raise ValueError(f"{who}: X[{i}][{j}] is {v!r}: features must be finite numbers")
+        rows.append([float(v) for v in row])
+    if not rows[0]:
+        raise ValueError(f"{who}: the samples in X have no features: give at least one number per sample")
+    if features is not None and len(rows[0]) != features:
+        raise ValueError(f"{who}: the samples in X have {len(rows[0])} features, not {features}{why}")
+    return rows
+
+
+def _many(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+def check_labels(y: Any, n: int, who: str) -> list[int]:
+    """``y`` as a list of ``n`` int labels (numpy arrays and whole floats such as 1.0 are accepted)."""
+    if hasattr(y, "tolist"):
+        y = y.tolist()
+    if not isinstance(y, (list, tuple)):
+        raise TypeError(f"{who}: y must be a list of class labels or a 1-D numpy array, not {type(y).__name__}")
+    if len(y) != n:
+        raise ValueError(f"{who}: X has {_many(n, 'sample')} but y has {_many(len(y), 'label')}: give one label "
+                         "per sample")
+    labels = []
+    for i, v in enumerate(y):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not float(v).is_integer():
+            raise ValueError(f"{who}: y[{i}] is {v!r}: labels must be whole numbers (class labels such as 0/1, "
+                             "-1/+1 or 0..k-1)")
+        labels.append(int(float(v)))
+    return labels

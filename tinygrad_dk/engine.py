@@ -128,7 +128,7 @@ def _as_float(x: object, what: str = "Value data") -> float:
     raise TypeError(f"{what} must be an int, float, bool or numpy scalar, not {type(x).__name__}: {x!r}")
 
 
-_new = object.__new__
+_new = object.__new__  # a blank Value, for `Value._apply` to fill in
 
 
 class Value:

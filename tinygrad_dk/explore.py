@@ -56,7 +56,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tinygrad_dk._checks import check_count
+from tinygrad_dk._checks import check_count, check_labels, check_samples
 from tinygrad_dk._files import write_atomic
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.train import History, fit, task_for
@@ -131,23 +131,6 @@ def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
         raise ValueError(f"{who}: the explorer draws two-dimensional data, but the model has {shape[0][0]} inputs: "
                          "use a model with 2 inputs, as MLP(2, [16, 16, 1])")
     return shape
-
-
-def _data(X: Any, y: Any, who: str) -> tuple[list[list[float]], list[Any]]:
-    """X and y as lists; the two-feature check (fit checks the rest)."""
-    rows = X.tolist() if hasattr(X, "tolist") else X
-    labels = y.tolist() if hasattr(y, "tolist") else y
-    if not isinstance(rows, (list, tuple)) or not rows:
-        raise ValueError(f"{who}: X must be a non-empty list of [x1, x2] samples, got {X!r:.60}")
-    if not isinstance(labels, (list, tuple)) or len(labels) != len(rows):
-        n = len(labels) if isinstance(labels, (list, tuple)) else type(labels).__name__
-        raise ValueError(f"{who}: X has {len(rows)} samples but y has {n} labels: give one label per sample")
-    for i, row in enumerate(rows):
-        row = row.tolist() if hasattr(row, "tolist") else row
-        if not isinstance(row, (list, tuple)) or len(row) != 2:
-            raise ValueError(f"{who}: the explorer draws two-dimensional data, but X[{i}] is {row!r}: give each "
-                             "sample as [x1, x2]")
-    return [[float(v) for v in row] for row in rows], list(labels)
 
 
 def _evenly(values: Sequence[int], count: int) -> list[int]:
@@ -293,7 +276,9 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     ``loss`` and ``s``, the index of its structure).
     """
     who = "record_run"
-    rows, labels = _data(X, y, who)
+    rows = check_samples(X, who, features=2, why=": the explorer draws two-dimensional data; give each sample as "
+                                                 "[x1, x2]")
+    labels = check_labels(y, len(rows), who)
     layers = _structure(model, who)
     epochs = check_count(epochs, f"{who}: epochs", 1)
     max_frames = check_count(max_frames, f"{who}: max_frames", 2)

@@ -29,7 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from tinygrad_dk import losses
-from tinygrad_dk._checks import check_count, check_seed
+from tinygrad_dk._checks import check_count, check_labels, check_samples, check_seed
 from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
@@ -98,51 +98,6 @@ class TrainingDiverged(ValueError):
 
 # --- the data, checked where it enters ---
 
-def _rows(X: Any, who: str) -> list[list[float]]:
-    """``X`` as a list of equally long lists of finite floats (numpy arrays are converted)."""
-    if hasattr(X, "tolist"):  # numpy
-        X = X.tolist()
-    if not isinstance(X, (list, tuple)):
-        raise TypeError(f"{who}: X must be a list of samples (each a list of numbers) or a 2-D numpy array, "
-                        f"not {type(X).__name__}")
-    if not X:
-        raise ValueError(f"{who}: X is empty: give at least one sample")
-    rows: list[list[float]] = []
-    for i, row in enumerate(X):
-        if hasattr(row, "tolist"):
-            row = row.tolist()
-        if not isinstance(row, (list, tuple)):
-            raise ValueError(f"{who}: X must be 2-D, a list of samples each a list of numbers, but X[{i}] is "
-                             f"{row!r}; write one-feature samples as [[x0], [x1], ...]")
-        if len(row) != len(rows[0] if rows else row):
-            raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {len(rows[0])}: every sample "
-                             "needs the same number")
-        for j, v in enumerate(row):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
-                raise ValueError(f"{who}: X[{i}][{j}] is {v!r}: features must be finite numbers")
-        rows.append([float(v) for v in row])
-    if not rows[0]:
-        raise ValueError(f"{who}: the samples in X have no features: give at least one number per sample")
-    return rows
-
-
-def _labels(y: Any, n: int, who: str) -> list[int]:
-    """``y`` as a list of ``n`` int labels (numpy arrays and whole floats such as 1.0 are accepted)."""
-    if hasattr(y, "tolist"):
-        y = y.tolist()
-    if not isinstance(y, (list, tuple)):
-        raise TypeError(f"{who}: y must be a list of class labels or a 1-D numpy array, not {type(y).__name__}")
-    if len(y) != n:
-        raise ValueError(f"{who}: X has {n} samples but y has {len(y)} labels: give one label per sample")
-    labels = []
-    for i, v in enumerate(y):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not float(v).is_integer():
-            raise ValueError(f"{who}: y[{i}] is {v!r}: labels must be whole numbers (class labels such as 0/1, "
-                             "-1/+1 or 0..k-1)")
-        labels.append(int(float(v)))
-    return labels
-
-
 def _binary(labels: list[int], who: str) -> list[int]:
     """Two-class labels 0/1 or -1/+1 as 0/1 (1 is the positive class)."""
     found = set(labels)
@@ -187,7 +142,7 @@ def _classes(labels: list[int], out: Value | list[Value], who: str) -> list[int]
 
 def scores(model: Model, X: Any) -> list[float] | list[list[float]]:
     """The model's raw outputs (``.data``) per sample: a float each, or a list per sample for several outputs."""
-    outs = [_outputs(model(row), "scores") for row in _rows(X, "scores")]
+    outs = [_outputs(model(row), "scores") for row in check_samples(X, "scores")]
     return [out.data if isinstance(out, Value) else [v.data for v in out] for out in outs]  # type: ignore[return-value]
 
 
@@ -196,7 +151,7 @@ def predict(model: Model, X: Any, *, threshold: float = 0.0) -> list[int]:
 
     Use ``threshold=0.5`` for a model trained with ``loss="mse"`` on 0/1 targets.
     """
-    return [_predicted(_outputs(model(row), "predict"), threshold) for row in _rows(X, "predict")]
+    return [_predicted(_outputs(model(row), "predict"), threshold) for row in check_samples(X, "predict")]
 
 
 def accuracy(model: Model, X: Any, y: Any, *, threshold: float = 0.0) -> float:
@@ -208,8 +163,8 @@ def accuracy(model: Model, X: Any, y: Any, *, threshold: float = 0.0) -> float:
     >>> accuracy(model, [[-2.0], [3.0], [4.0]], [-1, 1, -1])
     0.6666666666666666
     """
-    rows = _rows(X, "accuracy")
-    labels = _labels(y, len(rows), "accuracy")
+    rows = check_samples(X, "accuracy")
+    labels = check_labels(y, len(rows), "accuracy")
     outs = [_outputs(model(row), "accuracy") for row in rows]
     classes = _classes(labels, outs[0], "accuracy")
     return sum(_predicted(out, threshold) == c for out, c in zip(outs, classes, strict=True)) / len(rows)
@@ -364,8 +319,8 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     epoch and batch; the parameters are restored to those before the failing update.
     """
     # 1. check everything before the first update
-    rows = _rows(X, "fit")
-    labels = _labels(y, len(rows), "fit")
+    rows = check_samples(X, "fit")
+    labels = check_labels(y, len(rows), "fit")
     if not callable(model) or not callable(getattr(model, "parameters", None)):
         raise TypeError(f"fit: model must be callable and have parameters() (a tinygrad_dk.nn.Module such as MLP), "
                         f"not {type(model).__name__}")

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import ListedColormap, Normalize, to_rgb
 
-from tinygrad_dk._checks import check_count
+from tinygrad_dk._checks import check_count, check_labels, check_samples
 from tinygrad_dk.engine import Value
 from tinygrad_dk.viz._figure import check_path, new_figure, save_figure
 from tinygrad_dk.viz._style import NEGATIVE, POSITIVE
@@ -55,28 +55,6 @@ def _light(colour: str, amount: float = 0.65) -> tuple[float, float, float]:
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
-def _data(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` as an (n, 2) float array and ``y`` as n ints, checked."""
-    try:
-        points = np.asarray([[float(a) for a in row] for row in X], dtype=float)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"plot_decision_boundary: X must be a list of [x0, x1] number pairs ({error})") from None
-    if points.ndim != 2 or points.shape[0] == 0 or points.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary: X must be a non-empty list of [x0, x1] pairs, got shape "
-                         f"{points.shape}: the picture is of a model with 2 inputs")
-    if not np.isfinite(points).all():
-        raise ValueError("plot_decision_boundary: X holds a nan or inf; every point needs finite coordinates")
-    if isinstance(y, (str, bytes)) or not isinstance(y, Sequence | np.ndarray):
-        raise TypeError(f"plot_decision_boundary: y must be a list of class labels, not {type(y).__name__}")
-    if len(y) != len(points):
-        raise ValueError(f"plot_decision_boundary: X has {len(points)} points but y has {len(y)} labels: "
-                         "give one label per point")
-    labels = np.asarray(y)
-    if labels.dtype.kind not in "iub" and not (labels.dtype.kind == "f" and np.all(labels == np.round(labels))):
-        raise ValueError(f"plot_decision_boundary: y must hold integer class labels, got {labels[:5].tolist()}...")
-    return points, labels.astype(int)
-
-
 def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
                            path: str | os.PathLike[str], *, resolution: int = DEFAULT_RESOLUTION,
                            threshold: float | None = None, title: str | None = None) -> Path:
@@ -89,7 +67,8 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     """
     target = check_path(path, "plot_decision_boundary")
     check_count(resolution, "plot_decision_boundary: resolution", 2, maximum=1000)
-    points, labels = _data(X, y)
+    rows = check_samples(X, "plot_decision_boundary", features=2, why=": the picture is of a model with 2 inputs")
+    points, labels = np.array(rows), np.array(check_labels(y, len(rows), "plot_decision_boundary"))
 
     # 1. the grid over the data's range, with a margin, and the model's outputs on it
     low, high = points.min(axis=0), points.max(axis=0)
