@@ -302,9 +302,12 @@ def test_record_run_rejects_bad_options(moons, kwargs, error, message):
 
 def test_record_run_rejects_what_the_page_cannot_draw(moons):
     X, y = moons
-    with pytest.raises(ValueError, match=r"record_run: the samples in X have 3 features, not 2: the explorer draws two-dimensional data; give "
+    with pytest.raises(ValueError, match=r"record_run: the samples in X have 3 features, not 2: the explorer draws "
+                                         r"two-dimensional data; give "
                                          r"each sample as \[x1, x2\]"):
         ex.record_run(MLP(2, [1]), [[1.0, 2.0, 3.0]], [0])
+    with pytest.raises(ValueError, match=r"X\[0\] is 1.0; give each sample as a list of 2 numbers"):
+        ex.record_run(MLP(2, [1]), [1.0, 2.0], [0, 1])
     with pytest.raises(ValueError, match="X has 24 samples but y has 3 labels"):
         ex.record_run(MLP(2, [1]), X, [0, 1, 0])
     with pytest.raises(ValueError, match="the model has 3 inputs: use a model with 2 inputs"):

@@ -269,6 +269,8 @@ MOONS = make_moons(10, seed=0)
     ({"X": [[1.0, 2.0], [1.0]]}, ValueError, r"fit: X\[1\] has 1 features but X\[0\] has 2"),
     ({"X": [[]]}, ValueError, r"fit: the samples in X have no features"),
     ({"X": [[1.0, math.nan]]}, ValueError, r"fit: X\[0\]\[1\] is nan: features must be finite numbers"),
+    ({"X": [[1.0, "2"]] * 10}, TypeError, r"fit: X\[0\]\[1\] is a str: '2': features must be numbers"),
+    ({"y": ["a"] * 10}, TypeError, r"fit: y\[0\] is a str: 'a': labels must be numbers"),
     ({"y": [0, 1]}, ValueError, r"fit: X has 10 samples but y has 2 labels"),
     ({"y": 1}, TypeError, r"fit: y must be a list of class labels"),
     ({"y": [0.5] * 10}, ValueError, r"fit: y\[0\] is 0.5: labels must be whole numbers"),

@@ -407,6 +407,19 @@ def test_decision_boundary_one_output(tmp_path: Path) -> None:
     assert image[..., 2].mean() > 0.5  # blue and orange halves, over white
 
 
+def test_decision_boundary_takes_numpy_bools_ranges_and_generators(tmp_path: Path) -> None:
+    X = np.array([[-1.0, -1.0], [-0.5, -1.2], [1.0, 1.0], [1.2, 0.4]])
+    model = MLP(2, [1], seed=0)
+    for y in (X[:, 0] > 0, (X[:, 0] > 0).tolist()):  # bool labels are 0 and 1
+        path = tmp_path / f"{type(y).__name__}.png"
+        assert_picture(plot_decision_boundary(model, X, y, path, resolution=8))
+    assert_picture(plot_decision_boundary(MLP(2, [4], seed=0), X, range(4), tmp_path / "r.png", resolution=8))
+    with pytest.raises(ValueError, match=r"a model with one output separates two classes, but y holds 4"):
+        plot_decision_boundary(model, X, range(4), tmp_path / "four.png", resolution=8)
+    assert_picture(plot_decision_boundary(model, (row for row in X.tolist()), [0, 0, 1, 1], tmp_path / "g.png",
+                                          resolution=8))
+
+
 def test_decision_boundary_several_classes(tmp_path: Path) -> None:
     X = [[0.0, 1.0], [1.0, 0.0], [-1.0, -1.0], [0.5, 0.5]]
     y = [0, 1, 2, 0]

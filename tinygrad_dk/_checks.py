@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -31,30 +32,41 @@ def check_count(value: object, what: str, minimum: int = 1, why: str = "", maxim
     return count
 
 
+def _as_list(data: Any) -> Any:
+    """numpy arrays, ranges, tuples and other iterables as a list; a str, bytes or dict as itself (refused later)."""
+    if hasattr(data, "tolist"):  # numpy
+        return data.tolist()
+    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, Mapping)):
+        return list(data)
+    return data
+
+
 def check_samples(X: Any, who: str, features: int | None = None, why: str = "") -> list[list[float]]:
     """``X`` as a list of equally long lists of finite floats (numpy arrays are converted).
 
     ``features``, if given, is how many numbers each sample must have; ``why`` says why.
     """
-    if hasattr(X, "tolist"):  # numpy
-        X = X.tolist()
-    if not isinstance(X, (list, tuple)):
+    X = _as_list(X)
+    if not isinstance(X, list):
         raise TypeError(f"{who}: X must be a list of samples (each a list of numbers) or a 2-D numpy array, "
                         f"not {type(X).__name__}")
     if not X:
         raise ValueError(f"{who}: X is empty: give at least one sample")
+    shape = ("write one-feature samples as [[x0], [x1], ...]" if features in (None, 1)
+             else f"give each sample as a list of {features} numbers")
     rows: list[list[float]] = []
     for i, row in enumerate(X):
-        if hasattr(row, "tolist"):
-            row = row.tolist()
-        if not isinstance(row, (list, tuple)):
+        row = _as_list(row)
+        if not isinstance(row, list):
             raise ValueError(f"{who}: X must be 2-D, a list of samples each a list of numbers, but X[{i}] is "
-                             f"{row!r}; write one-feature samples as [[x0], [x1], ...]")
+                             f"{row!r}; {shape}")
         if len(row) != len(rows[0] if rows else row):
             raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {len(rows[0])}: every sample "
                              "needs the same number")
         for j, v in enumerate(row):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            if not isinstance(v, numbers.Real):
+                raise TypeError(f"{who}: X[{i}][{j}] is a {type(v).__name__}: {v!r}: features must be numbers")
+            if not math.isfinite(v):
                 raise ValueError(f"{who}: X[{i}][{j}] is {v!r}: features must be finite numbers")
         rows.append([float(v) for v in row])
     if not rows[0]:
@@ -69,17 +81,19 @@ def _many(n: int, thing: str) -> str:
 
 
 def check_labels(y: Any, n: int, who: str) -> list[int]:
-    """``y`` as a list of ``n`` int labels (numpy arrays and whole floats such as 1.0 are accepted)."""
-    if hasattr(y, "tolist"):
-        y = y.tolist()
-    if not isinstance(y, (list, tuple)):
+    """``y`` as a list of ``n`` int labels (numpy arrays, bools and whole floats such as 1.0 are accepted)."""
+    y = _as_list(y)
+    if not isinstance(y, list):
         raise TypeError(f"{who}: y must be a list of class labels or a 1-D numpy array, not {type(y).__name__}")
     if len(y) != n:
         raise ValueError(f"{who}: X has {_many(n, 'sample')} but y has {_many(len(y), 'label')}: give one label "
                          "per sample")
     labels = []
     for i, v in enumerate(y):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not float(v).is_integer():
+        if not isinstance(v, numbers.Real):
+            raise TypeError(f"{who}: y[{i}] is a {type(v).__name__}: {v!r}: labels must be numbers (class labels "
+                            "such as 0/1, -1/+1 or 0..k-1)")
+        if not float(v).is_integer():
             raise ValueError(f"{who}: y[{i}] is {v!r}: labels must be whole numbers (class labels such as 0/1, "
                              "-1/+1 or 0..k-1)")
         labels.append(int(float(v)))

@@ -80,9 +80,13 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     at_points = _grid_scores(model, points)
     outputs = scores.shape[1]
 
+    classes = sorted(set(labels.tolist()))
+    if outputs == 1 and len(classes) > 2:
+        raise ValueError(f"plot_decision_boundary: a model with one output separates two classes, but y holds "
+                         f"{len(classes)}: {classes}; give a model one output per class")
+
     figure = new_figure(6.4, 5.2)
     ax = figure.subplots()
-    classes = sorted(set(labels.tolist()))
     if outputs == 1:
         # 2a. one output: the score, diverging around the threshold, and the line where it crosses
         threshold = _threshold(model) if threshold is None else float(threshold)
