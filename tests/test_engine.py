@@ -156,6 +156,15 @@ def test_value_stores_numbers_as_float(data: Any, stored: float) -> None:
     assert v.data == stored
 
 
+@pytest.mark.parametrize("number", [3, np.float64(0.5), np.int64(2), Fraction(1, 2)],
+                         ids=["int", "np.float64", "np.int64", "Fraction"])
+def test_an_op_stores_a_float_even_from_a_leaf_set_to_another_number(number: Any) -> None:
+    w = Value(1.0)
+    w.data = number  # as a user might, after building the leaf
+    for node in (w * w, w + 1, (w * 2.0).relu(), w ** 2):
+        assert type(node.data) is float and node.data == float(node.data)
+
+
 @pytest.mark.parametrize(("data", "type_name"), [
     ("a", "str"), (None, "NoneType"), ([1.0], "list"), (1 + 2j, "complex"), (Value(1.0), "Value"),
     (np.complex128(1 + 2j), "complex128"),  # float() of it would silently drop the imaginary part

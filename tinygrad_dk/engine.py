@@ -170,17 +170,18 @@ class Value:
         node._a = self
         a = self.data
         if rule.arity == 1:  # other is the op's constant, or None
-            node.data = out = rule.forward(a, other)
+            out = rule.forward(a, other)
             node._da = rule.local(a, other, out)[0]
             node._arg = other
             node._b = None
             node._db = 0.0
         else:
             b = other.data
-            node.data = out = rule.forward(a, b)
+            out = rule.forward(a, b)
             node._da, node._db = rule.local(a, b, out)
             node._arg = None
             node._b = other
+        node.data = out if type(out) is float else float(out)  # a leaf set to an int or numpy number stays there
         return node
 
     # --- method sugar: one line per op ---
