@@ -476,6 +476,16 @@ def test_train_save_into_a_file_path_says_it_is_not_a_folder(tmp_path: Path,
     assert f"'{blocked}' is not a folder" in result.err
 
 
+def test_train_save_through_a_broken_link_fails_before_training(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    link = tmp_path / "gone"
+    link.symlink_to(tmp_path / "nowhere")
+    result = run(["train", *SMALL, "--save", str(link / "model.json")], capsys)
+    assert result.code == 1
+    assert f"'{link}' is not a folder" in result.err
+    assert "full batch:" not in result.out
+
+
 def test_train_plot_failure_saves_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     def disk_full(*args: Any, **kwargs: Any) -> Path:

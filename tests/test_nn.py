@@ -599,6 +599,21 @@ def test_save_creates_missing_folders_as_the_pictures_do(tmp_path: Path) -> None
     assert load(path).state_dict() == model.state_dict()
 
 
+def test_a_failed_save_removes_the_folders_it_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "fsync", _fail_mid_write)
+    with pytest.raises(OSError, match="No space left on device"):
+        MLP(2, [1]).save(tmp_path / "new" / "deeper" / "model.json")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["a_file/model.json", "a_file/deeper/model.json"])
+def test_a_file_where_a_folder_must_be_is_named(tmp_path: Path, where: str) -> None:
+    (tmp_path / "a_file").write_text("in the way")
+    with pytest.raises(NotADirectoryError, match=r"cannot write .*model\.json: .*a_file is not a folder"):
+        MLP(2, [1]).save(tmp_path / where)
+    assert (tmp_path / "a_file").read_text() == "in the way"
+
+
 def test_only_known_classes_can_be_saved(tmp_path: Path) -> None:
     class Wider(MLP):
         pass

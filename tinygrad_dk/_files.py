@@ -15,14 +15,31 @@ from pathlib import Path
 _counter = itertools.count()
 
 
+def _make_folders(folder: Path, path: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, outermost first.
+
+    A file standing where a folder must be is named in the error, rather than left to the
+    operating system's "File exists".
+    """
+    missing: list[Path] = []
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.insert(0, folder)
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(f"cannot write {path}: {folder} is not a folder; choose another path")
+    for new in missing:
+        new.mkdir()
+    return missing
+
+
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
 
     A rename within one folder is atomic, so readers see the old file or the new one, never
     half of either. The temporary name is unique per process, thread and call. Missing
-    folders on the way to ``path`` are created first.
+    folders on the way to ``path`` are created first, and removed again if the write fails.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    created = _make_folders(path.parent, path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.{next(_counter)}.tmp")
     done = False
     try:
@@ -36,4 +53,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
         if not done:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+            for folder in reversed(created):  # innermost first; a folder someone else filled stays
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
     return path

@@ -131,10 +131,10 @@ def _check_file_target(path: Path, flag: str) -> None:
     Missing folders are fine: writing the file creates them, as for every file the package writes.
     """
     folder = path.parent
-    while not folder.exists() and folder != folder.parent:
+    while not os.path.lexists(folder) and folder != folder.parent:  # lexists: a broken link is in the way too
         folder = folder.parent
     if not folder.is_dir():
-        raise CommandError(f"{flag}: {str(folder)!r} is not a folder (it is a file); choose another path")
+        raise CommandError(f"{flag}: {str(folder)!r} is not a folder; choose another path")
     if not os.access(folder, os.W_OK):
         raise CommandError(f"{flag}: cannot write to the folder {str(folder)!r}; choose another path")
 
