@@ -278,9 +278,10 @@ class BareNode:
     """The least a node object can be and still run backward: no op table, no checks, no label.
 
     Not an engine: a yardstick. It has the two ops the chain and the sum need, written
-    inline, and a `backward` with the engine's topological order. It shows how fast any
-    design with one Python object per node can be on these workloads, the garbage
-    collector included, and so how much of the gap to a target is the design's at all.
+    inline, and a `backward` with the engine's topological order (but not its reset of the
+    inner nodes' gradients, so it does a little less work). It shows how fast a design with
+    one Python object per node can be on these workloads, the garbage collector included,
+    and so how much of the gap to a target is the design's at all.
     """
 
     __slots__ = ("data", "grad", "a", "da", "b", "db")
