@@ -28,7 +28,7 @@ mode pays for a Python object per node, every step. Compiling walks the recorded
   a parameter are written. A gradient that just passes through (``+``) is not copied.
 - Each op's code is one row of `TEMPLATES`, beside the engine's `OPS` table: the forward
   expression and the local derivative along each child edge, in the same arithmetic as the
-  engine, calling the engine's own helpers (``_log``, ``_pow``, ``_exp``...), so that values
+  engine, calling the same float functions as its rows (`tinygrad_dk._floats`), so that values
   and gradients equal eager's exactly, domain errors raise the same ValueError and overflow
   gives the same inf.
 - Leaves that are neither parameters nor inputs are constants, baked in as literals, and so
@@ -64,7 +64,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_dk import engine
+from tinygrad_dk import _floats as scalar
 from tinygrad_dk.engine import OPS, Value, topological_order
 
 
@@ -121,14 +121,14 @@ class CompileFallbackWarning(UserWarning):
 def _np_log(a: Any) -> Any:
     bad = a <= 0
     if np.any(bad):
-        engine._log(float(np.asarray(a)[bad].flat[0]))
+        scalar.log(float(np.asarray(a)[bad].flat[0]))
     return np.log(a)
 
 
 def _np_sqrt(a: Any) -> Any:
     bad = a < 0
     if np.any(bad):
-        engine._sqrt(float(np.asarray(a)[bad].flat[0]))
+        scalar.sqrt(float(np.asarray(a)[bad].flat[0]))
     return np.sqrt(a)
 
 
@@ -137,7 +137,7 @@ def _np_pow(a: Any, b: Any) -> Any:
     integer = np.isfinite(b) & (b == np.floor(b))
     bad = ((a == 0) & (b < 0)) | ((a < 0) & ~integer)
     if np.any(bad):
-        engine._pow(float(a[bad].flat[0]), float(b[bad].flat[0]))
+        scalar.power(float(a[bad].flat[0]), float(b[bad].flat[0]))
     return np.power(a, b)
 
 
@@ -145,12 +145,12 @@ def _np_value_pow(a: Any, b: Any) -> Any:
     a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
     bad = a < 0
     if np.any(bad):
-        engine._value_pow(float(a[bad].flat[0]), float(b[bad].flat[0]))
+        scalar.value_power(float(a[bad].flat[0]), float(b[bad].flat[0]))
     return _np_pow(a, b)
 
 
 def _np_d_pow(a: Any, k: Any) -> Any:
-    # d/da a**k = k * a**(k-1): 0 for k = 0, inf at a = 0 for k < 1 (engine._d_pow)
+    # d/da a**k = k * a**(k-1): 0 for k = 0, inf at a = 0 for k < 1 (scalar.d_power)
     return np.where(k == 0, 0.0, np.where((a != 0) | (k >= 1), k * np.power(a, k - 1.0), math.inf))
 
 
@@ -159,7 +159,7 @@ def _np_out_log(out: Any, a: Any) -> Any:
 
 
 def _np_sigmoid(a: Any) -> Any:
-    e = np.exp(-np.abs(a))  # exp of a negative number only, as in engine._sigmoid
+    e = np.exp(-np.abs(a))  # exp of a negative number only, as in scalar.sigmoid
     return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -174,10 +174,10 @@ def _elementwise(fn: Callable[..., float], nin: int) -> Callable[..., Any]:
 
 
 _NAMESPACE: dict[str, Any] = {
-    "inf": math.inf, "nan": math.nan, "log": math.log, "tanh": math.tanh, "_sin": engine._sin, "_cos": engine._cos,
-    "_exp": engine._exp, "_log": engine._log, "_sqrt": engine._sqrt, "_pow": engine._pow,
-    "_value_pow": engine._value_pow, "_d_pow": engine._d_pow, "_sigmoid": engine._sigmoid,
-    "_softplus": engine._softplus, "np": np, "_np_log": _np_log, "_np_sqrt": _np_sqrt, "_np_pow": _np_pow,
+    "inf": math.inf, "nan": math.nan, "log": math.log, "tanh": math.tanh, "_sin": scalar.sin, "_cos": scalar.cos,
+    "_exp": scalar.exp, "_log": scalar.log, "_sqrt": scalar.sqrt, "_pow": scalar.power,
+    "_value_pow": scalar.value_power, "_d_pow": scalar.d_power, "_sigmoid": scalar.sigmoid,
+    "_softplus": scalar.softplus, "np": np, "_np_log": _np_log, "_np_sqrt": _np_sqrt, "_np_pow": _np_pow,
     "_np_value_pow": _np_value_pow, "_np_d_pow": _np_d_pow, "_np_out_log": _np_out_log,
     "_np_sigmoid": _np_sigmoid, "_np_softplus": _np_softplus,
 }
@@ -417,7 +417,7 @@ def _floats(values: Sequence[Any], count: int | None, what: str) -> list[float]:
     floats = list(values)
     if set(map(type, floats)) == {float}:  # the usual case, checked at C speed: nothing to convert
         return floats
-    return [engine._as_float(v, what) for v in floats]
+    return [scalar.as_float(v, what) for v in floats]
 
 
 class Program:
@@ -468,7 +468,7 @@ class Program:
         start = [0.0] * n if grads is None else _floats(grads, n, "grads")
         root, gradients = self._run(_floats(param_values, n, "parameter values"),
                                     _floats(input_values, len(self.inputs), "input values"), start,
-                                    engine._as_float(seed, "seed"))
+                                    scalar.as_float(seed, "seed"))
         return float(root), gradients
 
     def forward(self, param_values: Sequence[float], input_values: Sequence[float] = ()) -> float:

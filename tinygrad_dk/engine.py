@@ -9,15 +9,17 @@ Only the primitives in the table carry derivative code; subtraction, division an
 negation are compositions of them. Subgradients follow PyTorch: relu'(0) = 0,
 abs'(0) = 0, step' = 0. A node refers only to its children, never back to itself, so a
 graph holds no reference cycles and is freed by reference counting as soon as it is
-dropped; and it is one object, so the garbage collector has little to walk.
+dropped; and it is one object, so the garbage collector has little to walk. The float
+functions the rows call, careful at the edges (domain errors, overflow), are in `_floats`.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any, NamedTuple, cast
+
+from tinygrad_dk._floats import as_float, cos, d_power, exp, log, power, sigmoid, sin, softplus, sqrt, value_power
 
 
 class Op(NamedTuple):
@@ -33,99 +35,28 @@ class Op(NamedTuple):
     local: Callable[[float, Any, float], tuple[float, ...]]
 
 
-def _exp(a: float) -> float:
-    try:
-        return math.exp(a)
-    except OverflowError:  # as IEEE floats and PyTorch: exp(1000) = inf
-        return math.inf
-
-
-def _log(a: float) -> float:
-    if a <= 0:
-        raise ValueError(f"log is undefined at {a!r}: its input must be > 0")
-    return math.log(a)
-
-
-def _sqrt(a: float) -> float:
-    if a < 0:
-        raise ValueError(f"sqrt is undefined at {a!r}: its input must be >= 0")
-    return math.sqrt(a)
-
-
-def _pow(a: float, b: float) -> float:
-    if a == 0 and b < 0:
-        raise ZeroDivisionError(f"pow: 0.0 ** {b!r} divides by zero: keep the base away from 0")
-    if a < 0 and not float(b).is_integer():
-        raise ValueError(f"pow: {a!r} ** {b!r} is undefined: a negative base needs an integer exponent")
-    try:
-        return a**b
-    except OverflowError:  # 10.0 ** 400 = inf, with the sign of the result
-        return -math.inf if a < 0 and int(b) % 2 else math.inf
-
-
-def _value_pow(a: float, b: float) -> float:
-    if a < 0:
-        raise ValueError(f"pow: {a!r} ** Value is undefined: with a Value exponent the base must be >= 0")
-    return _pow(a, b)
-
-
-def _d_pow(a: float, k: float) -> float:
-    """d/da a**k = k * a**(k-1); at a = 0 with 0 < k < 1 that is inf (sqrt'(0)), as in PyTorch."""
-    if k == 0:  # d/da a**0 = 0, also where a**-1 overflows to inf (0 * inf would be NaN)
-        return 0.0
-    return k * _pow(a, k - 1) if a != 0 or k >= 1 else math.inf
-
-
-def _sigmoid(a: float) -> float:
-    if a >= 0:  # exp of a negative number only: no overflow
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
-
-
-def _sin(a: float) -> float:
-    return math.sin(a) if math.isfinite(a) else math.nan  # sin(inf) is NaN, as in IEEE floats and PyTorch
-
-
-def _cos(a: float) -> float:
-    return math.cos(a) if math.isfinite(a) else math.nan
-
-
-def _softplus(a: float) -> float:
-    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))  # log(1 + e^a) without overflow
-
-
 # The op table. Each row: name, arity, forward, local derivatives given the inputs and out.
 ADD = Op("add", 2, lambda a, b: a + b, lambda a, b, out: (1.0, 1.0))
 MUL = Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a))
-POW = Op("pow", 2, _value_pow, lambda a, b, out: (_d_pow(a, b), out * math.log(a) if a > 0 else 0.0))
+POW = Op("pow", 2, value_power, lambda a, b, out: (d_power(a, b), out * math.log(a) if a > 0 else 0.0))
 ADDK = Op("addk", 1, lambda a, k: a + k, lambda a, k, out: (1.0,))  # x + k, k a plain number
 MULK = Op("mulk", 1, lambda a, k: a * k, lambda a, k, out: (k,))  # x * k
-POWK = Op("powk", 1, _pow, lambda a, k, out: (_d_pow(a, k),))  # x ** k
-EXP = Op("exp", 1, lambda a, _: _exp(a), lambda a, _, out: (out,))
-LOG = Op("log", 1, lambda a, _: _log(a), lambda a, _, out: (1.0 / a,))
-SQRT = Op("sqrt", 1, lambda a, _: _sqrt(a), lambda a, _, out: (0.5 / out if out else math.inf,))
+POWK = Op("powk", 1, power, lambda a, k, out: (d_power(a, k),))  # x ** k
+EXP = Op("exp", 1, lambda a, _: exp(a), lambda a, _, out: (out,))
+LOG = Op("log", 1, lambda a, _: log(a), lambda a, _, out: (1.0 / a,))
+SQRT = Op("sqrt", 1, lambda a, _: sqrt(a), lambda a, _, out: (0.5 / out if out else math.inf,))
 ABS = Op("abs", 1, lambda a, _: abs(a), lambda a, _, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,))
 TANH = Op("tanh", 1, lambda a, _: math.tanh(a), lambda a, _, out: (1.0 - out * out,))
-SIGMOID = Op("sigmoid", 1, lambda a, _: _sigmoid(a), lambda a, _, out: (out * (1.0 - out),))
+SIGMOID = Op("sigmoid", 1, lambda a, _: sigmoid(a), lambda a, _, out: (out * (1.0 - out),))
 RELU = Op("relu", 1, lambda a, _: a if a > 0 else 0.0, lambda a, _, out: (1.0 if a > 0 else 0.0,))
 LEAKY_RELU = Op("leaky_relu", 1, lambda a, s: a if a > 0 else s * a, lambda a, s, out: (1.0 if a > 0 else s,))
-SOFTPLUS = Op("softplus", 1, lambda a, _: _softplus(a), lambda a, _, out: (_sigmoid(a),))
-SIN = Op("sin", 1, lambda a, _: _sin(a), lambda a, _, out: (_cos(a),))
-COS = Op("cos", 1, lambda a, _: _cos(a), lambda a, _, out: (-_sin(a),))
+SOFTPLUS = Op("softplus", 1, lambda a, _: softplus(a), lambda a, _, out: (sigmoid(a),))
+SIN = Op("sin", 1, lambda a, _: sin(a), lambda a, _, out: (cos(a),))
+COS = Op("cos", 1, lambda a, _: cos(a), lambda a, _, out: (-sin(a),))
 STEP = Op("step", 1, lambda a, _: 1.0 if a > 0 else 0.0, lambda a, _, out: (0.0,))
 
 OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADDK, MULK, POWK, EXP, LOG, SQRT, ABS, TANH,
                                              SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS, STEP)}
-
-
-def _as_float(x: object, what: str = "Value data") -> float:
-    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
-        return float(x)
-    kind = getattr(getattr(x, "dtype", None), "kind", None)  # numpy: b(ool), i(nt), u(nsigned int), f(loat)
-    if kind in ("b", "i", "u", "f") and getattr(x, "shape", None) == () and hasattr(x, "__float__"):
-        return float(x)  # not complex (it would lose its imaginary part), not str
-    raise TypeError(f"{what} must be an int, float, bool or numpy scalar, not {type(x).__name__}: {x!r}")
 
 
 _new = object.__new__  # a blank Value, for `Value._apply` to fill in
@@ -145,7 +76,7 @@ class Value:
 
     def __init__(self, data: Any, label: str = "") -> None:
         """A leaf: a number the user gives (an input or a parameter), optionally named."""
-        self.data = data if type(data) is float else _as_float(data)
+        self.data = data if type(data) is float else as_float(data)
         if label and type(label) is not str:
             raise TypeError(f"Value label must be a str, not {type(label).__name__}: {label!r}")
         self.grad = 0.0
@@ -186,13 +117,13 @@ class Value:
 
     # --- method sugar: one line per op ---
     def __add__(self, other: Any) -> Value:
-        return self._apply(ADD, other) if isinstance(other, Value) else self._apply(ADDK, _as_float(other, "+"))
+        return self._apply(ADD, other) if isinstance(other, Value) else self._apply(ADDK, as_float(other, "+"))
 
     def __mul__(self, other: Any) -> Value:
-        return self._apply(MUL, other) if isinstance(other, Value) else self._apply(MULK, _as_float(other, "*"))
+        return self._apply(MUL, other) if isinstance(other, Value) else self._apply(MULK, as_float(other, "*"))
 
     def __pow__(self, other: Any) -> Value:
-        return self._apply(POW, other) if isinstance(other, Value) else self._apply(POWK, _as_float(other, "**"))
+        return self._apply(POW, other) if isinstance(other, Value) else self._apply(POWK, as_float(other, "**"))
 
     def exp(self) -> Value: return self._apply(EXP)
     def log(self) -> Value: return self._apply(LOG)
@@ -201,7 +132,7 @@ class Value:
     def tanh(self) -> Value: return self._apply(TANH)
     def sigmoid(self) -> Value: return self._apply(SIGMOID)
     def relu(self) -> Value: return self._apply(RELU)
-    def leaky_relu(self, slope: float = 0.01) -> Value: return self._apply(LEAKY_RELU, _as_float(slope, "slope"))
+    def leaky_relu(self, slope: float = 0.01) -> Value: return self._apply(LEAKY_RELU, as_float(slope, "slope"))
     def softplus(self) -> Value: return self._apply(SOFTPLUS)
     def sin(self) -> Value: return self._apply(SIN)
     def cos(self) -> Value: return self._apply(COS)
@@ -216,7 +147,7 @@ class Value:
     def __rpow__(self, other: Any) -> Value: return Value(other) ** self  # the base becomes a leaf
 
     def __truediv__(self, other: Any) -> Value:
-        divisor = other.data if isinstance(other, Value) else _as_float(other, "/")
+        divisor = other.data if isinstance(other, Value) else as_float(other, "/")
         if divisor == 0.0:
             raise ZeroDivisionError(f"division by zero: {self.data!r} / 0.0: the divisor must not be 0")
         return self * other**-1 if isinstance(other, Value) else self * (1.0 / divisor)
@@ -268,7 +199,7 @@ class Value:
         call ``model.zero_grad()``) before each new pass. Inner nodes hold the gradients of
         the latest pass only.
         """
-        seed = _as_float(grad, "grad")  # checked before any node changes
+        seed = as_float(grad, "grad")  # checked before any node changes
         order = topological_order(self)
         for node in order:  # inner nodes start every pass at 0; leaves accumulate
             if node._a is not None:
@@ -282,7 +213,7 @@ class Value:
 
 
 def _compared(other: Any) -> float:
-    return other.data if isinstance(other, Value) else _as_float(other, "the other side of a comparison")
+    return other.data if isinstance(other, Value) else as_float(other, "the other side of a comparison")
 
 
 def topological_order(root: Value) -> list[Value]:

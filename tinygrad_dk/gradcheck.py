@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from tinygrad_dk.engine import Value, _as_float
+from tinygrad_dk._floats import as_float
+from tinygrad_dk.engine import Value
 
 
 class GradcheckError(AssertionError):
@@ -18,7 +19,7 @@ class GradcheckError(AssertionError):
 
 
 def _as_number(x: float | Value) -> float:
-    return x.data if isinstance(x, Value) else _as_float(x, "gradcheck input")
+    return x.data if isinstance(x, Value) else as_float(x, "gradcheck input")
 
 
 def _evaluate(f: Callable[[list[Value]], Value], point: Sequence[float]) -> Value:
