@@ -486,6 +486,25 @@ def test_train_save_through_a_broken_link_fails_before_training(tmp_path: Path,
     assert "full batch:" not in result.out
 
 
+@pytest.mark.parametrize(("loss", "threshold"), [("hinge", 0.0), ("mse", 0.5)])
+def test_train_plots_the_boundary_where_the_loss_puts_it(loss: str, threshold: float, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    drawn: list[dict[str, Any]] = []
+
+    def record(model: Any, X: Any, y: Any, path: Path, **kwargs: Any) -> Path:
+        drawn.append(kwargs)
+        path.write_bytes(b"")
+        return path
+
+    monkeypatch.setattr(tinygrad_dk.viz, "plot_decision_boundary", record)
+    result = run(["train", *SMALL, "--loss", loss, "--plot", str(tmp_path / "plots")], capsys)
+    assert result.code == 0, result.err
+    printed = train_line("full batch", result.out)
+    assert [d["threshold"] for d in drawn] == [threshold]
+    assert drawn[0]["title"] == f"full batch: accuracy {printed.group(2)}%"  # the accuracy fit reported
+
+
 def test_train_plot_failure_saves_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     def disk_full(*args: Any, **kwargs: Any) -> Path:

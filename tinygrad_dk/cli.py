@@ -25,7 +25,7 @@ from typing import Any
 
 from tinygrad_dk import data
 from tinygrad_dk.nn import ACTIVATIONS, MLP, ModelFileError, Module, load
-from tinygrad_dk.train import LOSSES, OPTIMIZERS, History, TrainingDiverged, accuracy, fit, task_for
+from tinygrad_dk.train import LOSSES, OPTIMIZERS, History, TrainingDiverged, fit, task_for
 
 DATASETS: dict[str, Callable[..., tuple[list[list[float]], list[int]]]] = {
     "moons": data.make_moons,
@@ -179,7 +179,8 @@ def _loss_for(args: argparse.Namespace, X: list[list[float]], y: list[int]) -> s
     return str(args.loss)
 
 
-def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int]]:
+def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int], float]:
+    """Train once per batch size asked for; also the data and the threshold the loss decides classes at."""
     X, y = _dataset(args)
     classes, loss = len(set(y)), _loss_for(args, X, y)
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
@@ -193,7 +194,8 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
         print(f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
               f"after {history.epochs} epochs ({sum(history.updates)} updates)")
         runs.append((model, history))
-    return runs, X, y
+    threshold = task_for(loss, _model_for(args, classes)(X[0]), y).threshold  # as fit decided it: 0.5 for mse
+    return runs, X, y, threshold
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -205,15 +207,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     written: list[Path] = []
     with ExitStack() as stack:  # the plot folder is checked (staged) before the training starts
         stage = stack.enter_context(_staged(args.plot, "--plot")) if args.plot is not None else None
-        runs, X, y = _train_runs(args)
+        runs, X, y, threshold = _train_runs(args)
         if stage is not None:
             from tinygrad_dk.viz import plot_decision_boundary, plot_history
 
             plot_history({h.label: h for _, h in runs}, stage / "training.png")
             for model, history in runs:
                 name = history.label.replace(" ", "_")
-                plot_decision_boundary(model, X, y, stage / f"decision_boundary_{name}.png",
-                                       title=f"{history.label}: accuracy {accuracy(model, X, y):.1%}")
+                plot_decision_boundary(model, X, y, stage / f"decision_boundary_{name}.png", threshold=threshold,
+                                       title=f"{history.label}: accuracy {history.accuracy[-1]:.1%}")
             written += [args.plot / p.name for p in sorted(stage.iterdir())]
         if args.save is not None:  # last: a failed plot leaves no model file behind
             runs[0][0].save(args.save)
