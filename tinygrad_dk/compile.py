@@ -454,7 +454,7 @@ class Program:
                 f"return {code.roots[0]}, [{', '.join(grads)}]"]
         self._run, self.source = _function(code.namespace, "P, X, G, seed", body, "<tinygrad_dk compiled graph>")
         # the forward-only function is compiled on first use, from run's first statements
-        self._forward_part = (code.namespace, len(leaves) + len(code.forward), f"return {code.roots[0]}")
+        self._forward_body = (code.namespace, [*leaves, *code.forward, f"return {code.roots[0]}"])
         self._forward: Callable[..., Any] | None = None
 
     def run(self, param_values: Sequence[float], input_values: Sequence[float] = (),
@@ -474,8 +474,7 @@ class Program:
     def forward(self, param_values: Sequence[float], input_values: Sequence[float] = ()) -> float:
         """The root's value only (no backward pass), at new parameter and input values."""
         if self._forward is None:
-            namespace, count, ret = self._forward_part
-            body = [*self.source.split(_INDENT)[1:1 + count], ret]
+            namespace, body = self._forward_body
             self._forward, _ = _function(namespace, "P, X", body, "<tinygrad_dk compiled forward>")
         return float(self._forward(_floats(param_values, len(self.params), "parameter values"),
                                    _floats(input_values, len(self.inputs), "input values")))

@@ -22,11 +22,13 @@ def _as_number(x: float | Value) -> float:
     return x.data if isinstance(x, Value) else as_float(x, "gradcheck input")
 
 
-def _evaluate(f: Callable[[list[Value]], Value], point: Sequence[float]) -> Value:
-    out = f([Value(x, f"x{i}") for i, x in enumerate(point)])
+def _evaluate(f: Callable[[list[Value]], Value], point: Sequence[float]) -> tuple[list[Value], Value]:
+    """Fresh input Values at ``point``, and ``f`` of them (checked to be one Value)."""
+    xs = [Value(x, f"x{i}") for i, x in enumerate(point)]
+    out = f(xs)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return one Value, but it returned {type(out).__name__}: {out!r}")
-    return out
+    return xs, out
 
 
 def gradcheck(f: Callable[[list[Value]], Value], inputs: Sequence[float | Value], *,
@@ -43,17 +45,14 @@ def gradcheck(f: Callable[[list[Value]], Value], inputs: Sequence[float | Value]
     point = [_as_number(x) for x in inputs]
     if not point:
         raise ValueError("gradcheck: inputs is empty: give at least one number to differentiate at")
-    xs = [Value(x, f"x{i}") for i, x in enumerate(point)]
-    out = f(xs)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return one Value, but it returned {type(out).__name__}: {out!r}")
+    xs, out = _evaluate(f, point)
     out.backward()
 
     rows, failed = [], False
     for i, x in enumerate(xs):
         # 1. numeric derivative from two more evaluations, every other input held still
-        up = _evaluate(f, [*point[:i], point[i] + eps, *point[i + 1:]]).data
-        down = _evaluate(f, [*point[:i], point[i] - eps, *point[i + 1:]]).data
+        up = _evaluate(f, [*point[:i], point[i] + eps, *point[i + 1:]])[1].data
+        down = _evaluate(f, [*point[:i], point[i] - eps, *point[i + 1:]])[1].data
         numeric = (up - down) / (2 * eps)
         # 2. compare; a non-finite gradient passes only if both agree exactly
         diff = abs(x.grad - numeric)

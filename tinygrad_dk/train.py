@@ -245,7 +245,6 @@ def _compile(model: Model, params: list[Value], rows: list[list[float]], task: T
     from tinygrad_dk.compile import compile_batch, compile_graph, compile_loss
 
     scorer = compile_batch(model, params, rows[0])
-    penalty = compile_loss(lambda: losses.l2(params) * l2, params) if l2 else None
     if full_batch:
         def build() -> Value:
             value = task.loss([_outputs(model(row), "fit") for row in rows], task.targets)
@@ -261,10 +260,12 @@ def _compile(model: Model, params: list[Value], rows: list[list[float]], task: T
             xs = [Value(v) for v in rows[i]]
             programs[key] = compile_graph(task.loss([_outputs(model(xs), "fit")], [task.targets[i]]), params, xs)
 
+    penalty = compile_loss(lambda: losses.l2(params) * l2, params) if l2 else None
+
     def step(batch: list[int]) -> float:
-        values, grads, total = [p.data for p in params], [p.grad for p in params], 0.0
-        for i in batch:
-            value, grads = programs[keys[i]].run(values, rows[i], grads, 1.0 / len(batch))
+        values, grads, total, weight = [p.data for p in params], [p.grad for p in params], 0.0, 1.0 / len(batch)
+        for i in batch:  # every number here is a float checked on the way in: the programs' unchecked core
+            value, grads = programs[keys[i]]._run(values, rows[i], grads, weight)
             total += value
         for p, g in zip(params, grads, strict=True):
             p.grad = g

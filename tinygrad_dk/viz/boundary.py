@@ -76,8 +76,9 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     gx = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution)
     gy = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution)
     xx, yy = np.meshgrid(gx, gy)
-    scores = _grid_scores(model, np.column_stack([xx.ravel(), yy.ravel()]))
-    at_points = _grid_scores(model, points)
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    everywhere = _grid_scores(model, np.vstack([grid, points]))  # one compile for the grid and the points
+    scores, at_points = everywhere[:len(grid)], everywhere[len(grid):]
     outputs = scores.shape[1]
 
     classes = sorted(set(labels.tolist()))
