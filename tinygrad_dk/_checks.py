@@ -76,7 +76,8 @@ def check_samples(X: Any, who: str, features: int | None = None, why: str = "") 
     return rows
 
 
-def _many(n: int, thing: str) -> str:
+def plural(n: int, thing: str) -> str:
+    """``1 sample``, ``2 samples``."""
     return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
@@ -86,7 +87,7 @@ def check_labels(y: Any, n: int, who: str) -> list[int]:
     if not isinstance(y, list):
         raise TypeError(f"{who}: y must be a list of class labels or a 1-D numpy array, not {type(y).__name__}")
     if len(y) != n:
-        raise ValueError(f"{who}: X has {_many(n, 'sample')} but y has {_many(len(y), 'label')}: give one label "
+        raise ValueError(f"{who}: X has {plural(n, 'sample')} but y has {plural(len(y), 'label')}: give one label "
                          "per sample")
     labels = []
     for i, v in enumerate(y):

@@ -15,18 +15,26 @@ from pathlib import Path
 _counter = itertools.count()
 
 
+def nearest_existing(folder: Path) -> Path:
+    """``folder`` or its nearest ancestor that exists (a broken link counts: it is in the way too)."""
+    while not os.path.lexists(folder) and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
 def _make_folders(folder: Path, path: Path) -> list[Path]:
     """Create ``folder`` and its missing parents; return those created, outermost first.
 
     A file standing where a folder must be is named in the error, rather than left to the
     operating system's "File exists".
     """
+    existing = nearest_existing(folder)
+    if not existing.is_dir():
+        raise NotADirectoryError(f"cannot write {path}: {existing} is not a folder; choose another path")
     missing: list[Path] = []
-    while not os.path.lexists(folder) and folder != folder.parent:
+    while folder != existing:
         missing.insert(0, folder)
         folder = folder.parent
-    if not folder.is_dir():
-        raise NotADirectoryError(f"cannot write {path}: {folder} is not a folder; choose another path")
     for new in missing:
         new.mkdir()
     return missing

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dk import data
+from tinygrad_dk._files import nearest_existing
 from tinygrad_dk.nn import ACTIVATIONS, MLP, ModelFileError, Module, load
 from tinygrad_dk.train import LOSSES, OPTIMIZERS, History, TrainingDiverged, fit, task_for
 
@@ -130,9 +131,7 @@ def _check_file_target(path: Path, flag: str) -> None:
 
     Missing folders are fine: writing the file creates them, as for every file the package writes.
     """
-    folder = path.parent
-    while not os.path.lexists(folder) and folder != folder.parent:  # lexists: a broken link is in the way too
-        folder = folder.parent
+    folder = nearest_existing(path.parent)
     if not folder.is_dir():
         raise CommandError(f"{flag}: {str(folder)!r} is not a folder; choose another path")
     if not os.access(folder, os.W_OK):
@@ -238,9 +237,11 @@ def cmd_graph(args: argparse.Namespace) -> int:
     """Render the computation graph of a saved model (or of the worked example) for one input."""
     from tinygrad_dk.engine import Value
     from tinygrad_dk.viz import RenderError, draw_dot, render
+    from tinygrad_dk.viz.render import FORMATS
 
-    if args.out.suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
-        raise UsageError(f"--out {str(args.out)!r}: name the file .svg, .png, .pdf or .dot")
+    if args.out.suffix.lower() not in FORMATS:
+        *some, last = FORMATS
+        raise UsageError(f"--out {str(args.out)!r}: name the file {', '.join(some)} or {last}")
     _check_file_target(args.out, "--out")
     if args.model is None:
         if args.input is not None:
@@ -422,10 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except CommandError as error:
-        print(f"tinygrad-dk {args.command}: {error}", file=sys.stderr)
-        return 1
-    except TrainingDiverged as error:
+    except (CommandError, TrainingDiverged) as error:
         print(f"tinygrad-dk {args.command}: {error}", file=sys.stderr)
         return 1
     except UsageError as error:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from tinygrad_dk._checks import check_count, check_seed
+from tinygrad_dk._checks import check_count, check_seed, plural
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.losses import half_sse
 from tinygrad_dk.nn import MLP
@@ -305,8 +305,7 @@ def worked_example() -> WorkedExample:
     errors = tuple(OutputError(name, target, outs[name].data, half_sse([outs[name]], [target]).data)
                    for name, target in zip(_OUTPUTS, sample.targets, strict=True))
 
-    # 4. The chain rule, weight by weight, from the edges of the graph. Read before backward():
-    #    finding the paths orders the graph, which resets the inner nodes' grads.
+    # 4. The chain rule, weight by weight, from the local derivatives on the graph's edges.
     def d_error_d_out(name: str) -> Factor:
         return _factor(f"dE_total/dout_{name}", run.loss, outs[name])
 
@@ -398,8 +397,7 @@ def compare_batch_sgd(samples: int, *, seed: int = 0) -> BatchComparison:
     model = _build(start)
     params = _parameters(model)
     for sample in data:
-        for param in params.values():
-            param.grad = 0.0
+        model.zero_grad()
         _forward(model, sample).loss.backward()
         for wire in _WIRES:
             params[wire.param].data -= LEARNING_RATE * params[wire.param].grad
@@ -582,13 +580,9 @@ def _picture_blocks(number: int, before: Path, after: Path) -> list[_Block]:
     ]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _batch_blocks(number: int, comparison: BatchComparison) -> list[_Block]:
     n = len(comparison.samples)
-    samples, updates = _plural(n, "sample"), _plural(n, "update")
+    samples, updates = plural(n, "sample"), plural(n, "update")
     return [
         _Heading(2, f"{number}. Full batch versus SGD over {samples}"),
         _Para(f"Both start from the textbook's weights with lr = {_num(comparison.lr)} and move the weights only. "

@@ -168,7 +168,7 @@ def _sample_graph(model: Any, x: Sequence[float], target: Any, task: Any, scope:
     loss = task.loss([h[0] if len(h) == 1 else h], [target])
     names[id(loss)] = "loss"
 
-    order = topological_order(loss)  # before backward: it sets inner grads to 0 on the way
+    order = topological_order(loss)
     for v in order:
         if not v.children:
             v.grad = 0.0  # leaves accumulate over backward calls: start this sample clean

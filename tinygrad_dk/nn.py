@@ -212,9 +212,8 @@ class Module:
             p.data = v
 
     def _config(self) -> dict[str, Any]:
-        """The constructor's keyword arguments that rebuild this architecture."""
-        raise TypeError(f"{type(self).__name__} cannot be saved: only {', '.join(_CLASSES)} can; "
-                        "keep its state_dict() yourself")
+        """The constructor's keyword arguments that rebuild this architecture (each savable class defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _config")
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model to a JSON file that `load` reads; the old file survives a failed save."""
@@ -611,7 +610,7 @@ def load(path: str | os.PathLike[str]) -> Module:
             raise problem(f"its config has an unknown key {key!r} (a {name} takes {', '.join(cls._CONFIG_KEYS)})")
     try:
         model = cls(**config)
-    except (TypeError, ValueError) as error:  # a missing or unknown key, a bad size or name
+    except (TypeError, ValueError) as error:  # a bad size, name or type in the config
         raise problem(f"its config {config!r} does not build a {name}: {error}") from None
     try:
         model.load_state_dict(state)

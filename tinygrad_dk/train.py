@@ -39,11 +39,11 @@ if TYPE_CHECKING:
 __all__ = ["LOSSES", "OPTIMIZERS", "History", "Model", "Task", "TrainingDiverged", "accuracy", "fit", "predict",
            "scores", "task_for"]
 
-LOSSES = ("hinge", "mse", "bce", "cross_entropy")  # the loss names `fit` understands
-OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {  # name -> (class, default lr in `fit`)
-    "sgd": (SGD, 0.1), "adam": (Adam, 0.01), "adamw": (AdamW, 0.01)}
 _LOSS_FUNCTIONS = ((losses.hinge, "hinge"), (losses.mse, "mse"), (losses.bce_with_logits, "bce"),
                    (losses.cross_entropy, "cross_entropy"))
+LOSSES = tuple(name for _, name in _LOSS_FUNCTIONS)  # the loss names `fit` understands
+OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {  # name -> (class, default lr in `fit`)
+    "sgd": (SGD, 0.1), "adam": (Adam, 0.01), "adamw": (AdamW, 0.01)}
 
 
 class Model(Protocol):
