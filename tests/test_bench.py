@@ -64,8 +64,7 @@ def test_the_yardstick_builds_as_many_nodes_as_the_engines(bench: ModuleType) ->
 
 def test_every_benchmark_runs_its_checks_and_reports_its_rows(bench: ModuleType,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    bench.ROWS.clear()
-    assert bench.main(["--sizes", "tiny"]) == 0
+    bench.main(["--sizes", "tiny"])  # a failed correctness check exits: the test fails with SystemExit
     names = [name for name, *_ in bench.ROWS]
     for expected in ("moons step, eager", "moons step, compiled straight-line", "moons step, compiled batch",
                      "epoch of", "chain of", "yardstick: bare node, per link", "sum of", "yardstick: bare node",

