@@ -7,7 +7,6 @@ are SVG (with Graphviz's ``dot`` or, without it, Graphviz in WebAssembly); plots
 from __future__ import annotations
 
 import argparse
-import io
 import itertools
 import time
 from collections.abc import Sequence
@@ -15,8 +14,6 @@ from pathlib import Path
 from typing import cast
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from tinygrad_dk import Value
 from tinygrad_dk.data import make_blobs, make_moons
@@ -31,11 +28,13 @@ from tinygrad_dk.viz import (
     plot_history,
     render,
 )
+from tinygrad_dk.viz._figure import new_figure, save_figure
+from tinygrad_dk.viz._style import NEGATIVE, NEUTRAL, POSITIVE
 
 HERE = Path(__file__).resolve().parent
 
 # The pictures' colours for the two classes: as in tinygrad_dk's own plots, blue for class 1, orange for 0.
-BLUE, ORANGE, GREY = "#1c7ed6", "#e8590c", "#868e96"
+BLUE, ORANGE, GREY = POSITIVE, NEGATIVE, NEUTRAL
 LIGHT_BLUE, LIGHT_ORANGE = "#d0ebff", "#ffe8cc"
 
 
@@ -107,20 +106,6 @@ def main(argv: list[str] | None = None) -> int:
 
 # --- the tutorial's pictures ---------------------------------------------------------------
 
-def _figure(width: float, height: float) -> Figure:
-    """A matplotlib figure with its own canvas (no pyplot, so no global state)."""
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def _save(figure: Figure, path: Path) -> Path:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", facecolor="white")
-    path.write_bytes(buffer.getvalue())
-    return path
-
-
 def _perceptron_title(name: str, errors: list[int], wrong: int, n: int) -> str:
     """"AND: learned after 4 epochs", or how many answers are still wrong when fit gave up."""
     epochs = f"{len(errors)} epoch{'s' if len(errors) > 1 else ''}"
@@ -139,7 +124,7 @@ def perceptron_lines(path: Path) -> Path:
     """AND, OR and XOR on two inputs: the line a Perceptron(2) learns, or fails to find for XOR."""
     X = [[0, 0], [0, 1], [1, 0], [1, 1]]
     gates = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "XOR": [0, 1, 1, 0]}
-    figure = _figure(11, 3.9)
+    figure = new_figure(11, 3.9)
     grid = np.linspace(-0.4, 1.4, 181)
     xx, yy = np.meshgrid(grid, grid)
     for ax, (name, y) in zip(figure.subplots(1, 3), gates.items(), strict=True):
@@ -167,7 +152,7 @@ def perceptron_lines(path: Path) -> Path:
         ax.set_ylabel("x2")
         ax.set_aspect("equal")
     figure.suptitle("Perceptron(2): blue side answers 1, orange side 0; red ring = wrong answer", fontsize=11)
-    return _save(figure, path)
+    return save_figure(figure, path, "make_images")
 
 
 def perceptron_net(path: Path) -> Path:
@@ -175,7 +160,7 @@ def perceptron_net(path: Path) -> Path:
     X = [list(x) for x in itertools.product([0, 1], repeat=3)]
     functions = {"AND": [int(all(x)) for x in X], "OR": [int(any(x)) for x in X],
                  "XOR": [sum(x) % 2 for x in X]}  # 1 for an odd number of 1s
-    figure = _figure(12, 3.9)
+    figure = new_figure(12, 3.9)
     axes = figure.subplots(1, 3, sharey=True)
     for ax, (name, y) in zip(axes, functions.items(), strict=True):
         p = Perceptron(3, lr=0.1, seed=0)  # the tutorial's settings
@@ -199,7 +184,7 @@ def perceptron_net(path: Path) -> Path:
     axes[0].set_ylabel("w·x + b")
     figure.suptitle("Perceptron(3): the answer is 1 where the bar rises above the threshold 0 (black line); "
                     "colour = the target (blue 1, orange 0); red = wrong answer", fontsize=11)
-    return _save(figure, path)
+    return save_figure(figure, path, "make_images")
 
 
 def tutorial_pictures(out: Path) -> list[Path]:
