@@ -94,7 +94,7 @@ def test_kinks_disagree_with_central_differences(f: Callable[[list[Value]], Valu
 
 def test_tolerances_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     # x * k gets a derivative 1e-4 too large: inside rtol=1e-3, outside rtol=1e-5
-    monkeypatch.setattr(engine, "MULK", engine.MULK._replace(local=lambda a, k, out: (k * (1 + 1e-4),)))
+    monkeypatch.setattr(engine, "MUL_CONST", engine.MUL_CONST._replace(local=lambda a, k, out: (k * (1 + 1e-4),)))
     f: Callable[[list[Value]], Value] = lambda v: v[0] * 3.0  # noqa: E731
     assert gradcheck(f, [1.0])
     assert gradcheck(f, [1.0], atol=1e-3, rtol=0.0)

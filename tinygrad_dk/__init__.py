@@ -2,6 +2,7 @@
 
 from tinygrad_dk.engine import Value
 from tinygrad_dk.gradcheck import GradcheckError, gradcheck
+from tinygrad_dk.ops import define_op
 
-__all__ = ["GradcheckError", "Value", "gradcheck"]
+__all__ = ["GradcheckError", "Value", "define_op", "gradcheck"]
 __version__ = "0.1.0"

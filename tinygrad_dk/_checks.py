@@ -32,6 +32,26 @@ def check_count(value: object, what: str, minimum: int = 1, why: str = "", maxim
     return count
 
 
+def check_op(row: Any, table: Mapping[str, Any]) -> None:
+    """A new op-table row (`tinygrad_dk.define_op`): a fresh name, arity 1 or 2, functions, expression tuples."""
+    if not isinstance(row.name, str) or not row.name.isidentifier():
+        raise ValueError(f"define_op: name must be an identifier such as 'cube', got {row.name!r}")
+    if row.name in table:
+        raise ValueError(f"define_op: an op named {row.name!r} exists already: choose another name")
+    if row.arity not in (1, 2) or isinstance(row.arity, bool):
+        raise ValueError(f"define_op {row.name!r}: arity must be 1 (a Value and an optional constant) or 2 (two "
+                         f"Values), got {row.arity!r}")
+    for what in ("forward", "local"):
+        if not callable(getattr(row, what)):
+            raise TypeError(f"define_op {row.name!r}: {what} must be a function, not {getattr(row, what)!r}")
+    for what in ("python", "numpy"):
+        code = getattr(row, what)
+        if code is not None and (not isinstance(code, tuple) or len(code) != 1 + row.arity
+                                 or not all(isinstance(c, str) for c in code)):
+            raise ValueError(f"define_op {row.name!r}: {what} must be a tuple of {1 + row.arity} expression strings, "
+                             f"the forward and then one local derivative per operand, got {code!r}")
+
+
 def _as_list(data: Any) -> Any:
     """numpy arrays, ranges, tuples and other iterables as a list; a str, bytes or dict as itself (refused later)."""
     if hasattr(data, "tolist"):  # numpy

@@ -26,16 +26,18 @@ mode pays for a Python object per node, every step. Compiling walks the recorded
   added in the order eager ``backward`` adds them to ``.grad`` (reverse topological order,
   first child first), just before the node passes its gradient on; only edges that lead to
   a parameter are written. A gradient that just passes through (``+``) is not copied.
-- Each op's code is one row of `TEMPLATES`, beside the engine's `OPS` table: the forward
-  expression and the local derivative along each child edge, in the same arithmetic as the
-  engine, calling the same float functions as its rows (`tinygrad_dk._floats`), so that values
+- Each op's code is in its row of the op table (`tinygrad_dk.ops`), beside its forward and
+  local functions: the forward expression and the local derivative along each child edge, in
+  the same arithmetic, calling the same float functions (`tinygrad_dk._floats`), so that values
   and gradients equal eager's exactly, domain errors raise the same ValueError and overflow
   gives the same inf.
+- The code is written in four phases, each a function: classify the nodes, name them, emit
+  the forward statements, emit the backward statements.
 - Leaves that are neither parameters nor inputs are constants, baked in as literals, and so
   is every node computed from constants alone; so are ops' constants (``.arg``). A Value you
   will change but do not list as a parameter or input is frozen at its recorded value.
-- An op with no row in `TEMPLATES` (a new row in `OPS`) still works: the program calls that
-  op's ``forward`` and ``local`` from `OPS`, node by node, and a `CompileFallbackWarning`
+- An op whose row has no expressions (one made by `define_op` without them) still works: the
+  program calls the row's ``forward`` and ``local``, node by node, and a `CompileFallbackWarning`
   names the op. Never silently wrong, only slower.
 - The graph's shape is frozen at recording: Python ``if``s on ``.data`` in the code that built
   it, and random choices such as dropout masks, are replayed as recorded.
@@ -65,15 +67,16 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_dk import _floats as scalar
-from tinygrad_dk.engine import OPS, Value, topological_order
+from tinygrad_dk.engine import Value, topological_order
+from tinygrad_dk.ops import OPS, Op
 
 
 class Template(NamedTuple):
-    """One op's compiled code: forward and local derivatives, in plain Python and in numpy.
+    """One op's compiled code, read from its row of the op table (`tinygrad_dk.ops`).
 
     Placeholders: ``{a}`` and ``{b}`` are the children's values, ``{k}`` a unary op's constant,
-    ``{out}`` the node's own value. The Python column must compute exactly what the engine's
-    `Op` row computes; the numpy column works on arrays of samples.
+    ``{out}`` the node's own value. ``forward`` and ``local`` are plain Python; ``np_forward``
+    and ``np_local`` work on numpy arrays of samples.
     """
 
     forward: str
@@ -82,37 +85,8 @@ class Template(NamedTuple):
     np_local: tuple[str, ...]
 
 
-# The compiled op table: one row per row of engine.OPS, with the same math.
-TEMPLATES: dict[str, Template] = {
-    "add": Template("{a} + {b}", ("1.0", "1.0"), "{a} + {b}", ("1.0", "1.0")),
-    "mul": Template("{a} * {b}", ("{b}", "{a}"), "{a} * {b}", ("{b}", "{a}")),
-    "pow": Template("_value_pow({a}, {b})", ("_d_pow({a}, {b})", "{out} * log({a}) if {a} > 0 else 0.0"),
-                    "_np_value_pow({a}, {b})", ("_np_d_pow({a}, {b})", "_np_out_log({out}, {a})")),
-    "addk": Template("{a} + {k}", ("1.0",), "{a} + {k}", ("1.0",)),
-    "mulk": Template("{a} * {k}", ("{k}",), "{a} * {k}", ("{k}",)),
-    "powk": Template("_pow({a}, {k})", ("_d_pow({a}, {k})",), "_np_pow({a}, {k})", ("_np_d_pow({a}, {k})",)),
-    "exp": Template("_exp({a})", ("{out}",), "np.exp({a})", ("{out}",)),
-    "log": Template("_log({a})", ("1.0 / {a}",), "_np_log({a})", ("1.0 / {a}",)),
-    "sqrt": Template("_sqrt({a})", ("0.5 / {out} if {out} else inf",),
-                     "_np_sqrt({a})", ("np.where({out} != 0, 0.5 / {out}, inf)",)),
-    "abs": Template("abs({a})", ("1.0 if {a} > 0 else -1.0 if {a} < 0 else 0.0",),
-                    "np.abs({a})", ("np.where({a} > 0, 1.0, np.where({a} < 0, -1.0, 0.0))",)),
-    "tanh": Template("tanh({a})", ("1.0 - {out} * {out}",), "np.tanh({a})", ("1.0 - {out} * {out}",)),
-    "sigmoid": Template("_sigmoid({a})", ("{out} * (1.0 - {out})",),
-                        "_np_sigmoid({a})", ("{out} * (1.0 - {out})",)),
-    "relu": Template("{a} if {a} > 0 else 0.0", ("1.0 if {a} > 0 else 0.0",),
-                     "np.where({a} > 0, {a}, 0.0)", ("{a} > 0",)),  # a bool array times g: 1.0 * g or 0.0 * g
-    "leaky_relu": Template("{a} if {a} > 0 else {k} * {a}", ("1.0 if {a} > 0 else {k}",),
-                           "np.where({a} > 0, {a}, {k} * {a})", ("np.where({a} > 0, 1.0, {k})",)),
-    "softplus": Template("_softplus({a})", ("_sigmoid({a})",), "_np_softplus({a})", ("_np_sigmoid({a})",)),
-    "sin": Template("_sin({a})", ("_cos({a})",), "np.sin({a})", ("np.cos({a})",)),  # sin(inf) = nan
-    "cos": Template("_cos({a})", ("-_sin({a})",), "np.cos({a})", ("-np.sin({a})",)),
-    "step": Template("1.0 if {a} > 0 else 0.0", ("0.0",), "np.where({a} > 0, 1.0, 0.0)", ("0.0",)),
-}
-
-
 class CompileFallbackWarning(UserWarning):
-    """A graph uses an op with no row in `TEMPLATES`; the program calls the engine's Op for it."""
+    """A graph uses an op whose row has no Python or numpy expression; the program calls its functions."""
 
 
 # --- numpy forms of the engine's helpers: same domain errors (raised for the first bad sample,
@@ -174,7 +148,7 @@ def _elementwise(fn: Callable[..., float], nin: int) -> Callable[..., Any]:
 
 
 _NAMESPACE: dict[str, Any] = {
-    "inf": math.inf, "nan": math.nan, "log": math.log, "tanh": math.tanh, "_sin": scalar.sin, "_cos": scalar.cos,
+    "math": math, "inf": math.inf, "nan": math.nan, "log": math.log, "tanh": math.tanh, "_sin": scalar.sin, "_cos": scalar.cos,
     "_exp": scalar.exp, "_log": scalar.log, "_sqrt": scalar.sqrt, "_pow": scalar.power,
     "_value_pow": scalar.value_power, "_d_pow": scalar.d_power, "_sigmoid": scalar.sigmoid,
     "_softplus": scalar.softplus, "np": np, "_np_log": _np_log, "_np_sqrt": _np_sqrt, "_np_pow": _np_pow,
@@ -183,14 +157,19 @@ _NAMESPACE: dict[str, Any] = {
 }
 
 
-def _fallback_template(name: str) -> Template:
-    """A row that calls the engine's Op for ``name``: ``_F[name]`` etc. live in the namespace."""
-    arity = OPS[name].arity
-    second = "{b}" if arity == 2 else "{k}"
-    return Template(f"_F[{name!r}]({{a}}, {second})",
-                    tuple(f"_L[{name!r}]({{a}}, {second}, {{out}})[{e}]" for e in range(arity)),
-                    f"_VF[{name!r}]({{a}}, {second})",
-                    tuple(f"_VL[{name!r}, {e}]({{a}}, {second}, {{out}})" for e in range(arity)))
+def _template(op: Op) -> Template:
+    """``op``'s compiled code: its row's expressions, or calls of its ``forward`` and ``local`` where it has none.
+
+    Called without expressions, the row's functions run node by node (``_F``, ``_L`` and their
+    sample-by-sample forms ``_VF``, ``_VL`` live in the program's namespace): never wrong,
+    only slower.
+    """
+    name, second = op.name, "{b}" if op.arity == 2 else "{k}"
+    python = op.python or (f"_F[{name!r}]({{a}}, {second})",
+                           *(f"_L[{name!r}]({{a}}, {second}, {{out}})[{e}]" for e in range(op.arity)))
+    numpy = op.numpy or (f"_VF[{name!r}]({{a}}, {second})",
+                         *(f"_VL[{name!r}, {e}]({{a}}, {second}, {{out}})" for e in range(op.arity)))
+    return Template(python[0], tuple(python[1:]), numpy[0], tuple(numpy[1:]))
 
 
 def _fallback_namespace(names: set[str]) -> dict[str, Any]:
@@ -209,14 +188,6 @@ def _literal(x: Any) -> str:
         return "None"
     text = repr(float(x))
     return f"({text})" if text.startswith("-") else text
-
-
-class _Code(NamedTuple):
-    forward: list[str]  # statements computing every node's value
-    backward: list[str]  # statements computing the parameters' gradients
-    roots: list[str]  # the expression for each root's value
-    namespace: dict[str, Any]
-    n_nodes: int
 
 
 def _check_leaves(values: Sequence[Any], what: str) -> tuple[Value, ...]:
@@ -260,94 +231,132 @@ def _order(roots: tuple[Value, ...]) -> list[Value]:
     return order
 
 
-def _generate(roots: tuple[Value, ...], params: tuple[Value, ...], inputs: tuple[Value, ...], batch: bool) -> _Code:
-    """Write the forward and backward statements for the graph below ``roots``.
+class _Graph(NamedTuple):
+    """What phase 1 learns about a recorded graph, for the phases that write its code."""
 
-    The backward pass starts from ``seed`` (one root) or ``seed[k]`` (root k). With ``batch``
-    the inputs are numpy columns: nodes that depend on an input use the numpy column of their
-    row, and an edge from such a node into a parameter sums over the samples.
-    """
+    roots: tuple[Value, ...]
+    params: tuple[Value, ...]
+    order: list[Value]  # every node, children before parents
+    operands: dict[Value, tuple[Value, Value, Template]]  # each varying op node: a, b (a again if unary), code
+    array: set[Value]  # batch mode: nodes that are numpy columns of samples
+    wants_grad: set[Value]  # nodes on a path to a parameter
+    name: dict[Value, str]  # the leaves' names (p0, x0) so far; phase 3 names the rest
+    batch: bool
+
+    def code(self, node: Value) -> tuple[str, tuple[str, ...]]:
+        """The forward and local-derivative templates ``node`` uses (numpy for a column of samples)."""
+        row = self.operands[node][2]
+        return (row.np_forward, row.np_local) if node in self.array else (row.forward, row.local)
+
+
+def _classify(roots: tuple[Value, ...], params: tuple[Value, ...], inputs: tuple[Value, ...], batch: bool) -> _Graph:
+    """Phase 1: which nodes vary (depend on a parameter or an input), which are columns of samples
+    (batch mode: depend on an input), which lead to a parameter, and each op's code."""
     for root in roots:
         if not isinstance(root, Value):
             raise TypeError(f"a compiled graph's output must be a Value, not {type(root).__name__}: {root!r}")
     if set(params) & set(inputs):
         raise ValueError("a Value cannot be both a parameter and an input: list it in one of them")
-    order = _order(roots)
-
-    # 1. Classify: which nodes vary (depend on a parameter or an input), which are columns of
-    #    samples (batch mode: depend on an input), which lead to a parameter. `operands` holds
-    #    each varying inner node's (a, b, template): b is a for a unary op.
     name: dict[Value, str] = {p: f"p{j}" for j, p in enumerate(params)}
     name.update({x: f"x{j}" for j, x in enumerate(inputs)})
-    variable = set(name)
-    array = set(inputs) if batch else set()
-    wants_grad = set(params)
-    templates = dict(TEMPLATES)
-    operands: dict[Value, tuple[Value, Value, Template]] = {}  # in topological order
-    for node in order:
+    graph = _Graph(roots, params, _order(roots), {}, set(inputs) if batch else set(), set(params), name, batch)
+    variable, templates = set(name), {}
+    for node in graph.order:
         children = node.children
         if not children or not (children[0] in variable or children[-1] in variable):
-            continue  # a leaf, or computed from constants only: baked in below
+            continue  # a leaf, or computed from constants only: baked in as a literal
         variable.add(node)
         a, b = children[0], children[-1]
-        if a in wants_grad or b in wants_grad:
-            wants_grad.add(node)
-        if a in array or b in array:
-            array.add(node)
-        op = node.op
-        if op not in templates:
-            if op not in OPS:
-                raise ValueError(f"a node was made by op {op!r}, which is not in tinygrad_dk.engine.OPS")
-            warnings.warn(f"op {op!r} has no compiled form in tinygrad_dk.compile.TEMPLATES: the compiled program "
-                          f"calls tinygrad_dk.engine.OPS[{op!r}] for it node by node (same results, slower); "
-                          "add a row to TEMPLATES to compile it", CompileFallbackWarning, stacklevel=4)
-            templates[op] = _fallback_template(op)
-        operands[node] = (a, b, templates[op])
+        if a in graph.wants_grad or b in graph.wants_grad:
+            graph.wants_grad.add(node)
+        if a in graph.array or b in graph.array:
+            graph.array.add(node)
+        if node.op not in templates:
+            templates[node.op] = _template(_row(node.op))
+        graph.operands[node] = (a, b, templates[node.op])
+    return graph
 
-    # 2. A node's value gets its own variable when the backward pass reads it, when it is an
-    #    output, or when the forward code reads it other than once; else it is written inline,
-    #    inside the one expression that reads it.
-    kept = set(roots)
-    uses: dict[Value, int] = {}
-    for node, (a, b, row) in operands.items():
+
+def _row(op: str) -> Op:
+    """The op table's row for ``op``, with a warning if the compiled program must call its functions."""
+    if op not in OPS:
+        raise ValueError(f"a node was made by op {op!r}, which is not in the op table tinygrad_dk.ops.OPS")
+    row = OPS[op]
+    if row.python is None or row.numpy is None:
+        missing = " and ".join(what for what in ("python", "numpy") if getattr(row, what) is None)
+        warnings.warn(f"op {op!r} has no compiled form ({missing}) in its row of tinygrad_dk.ops.OPS: the compiled "
+                      f"program calls OPS[{op!r}].forward and .local node by node (same results, slower); give "
+                      "define_op python= and numpy= expressions to compile it", CompileFallbackWarning, stacklevel=6)
+    return row
+
+
+def _kept(graph: _Graph) -> tuple[set[Value], dict[Value, int]]:
+    """Phase 2: the nodes that need their own variable, and how often forward code reads each node.
+
+    A node's value gets a variable when the backward pass reads it, when it is an output, or
+    when the forward code reads it other than once; else it is written inline, inside the one
+    expression that reads it.
+    """
+    kept, uses = set(graph.roots), {}
+    for node, (a, b, _) in graph.operands.items():
         slot = {"a": a, "b": b, "out": node}
-        for key, count in _placeholders(row.np_forward if node in array else row.forward):
+        forward, local = graph.code(node)
+        for key, count in _placeholders(forward):
             uses[slot[key]] = uses.get(slot[key], 0) + count
-        if node in wants_grad:
-            local = row.np_local if node in array else row.local
+        if node in graph.wants_grad:
             for e, child in enumerate((a, b)[:len(local)]):
-                if child in wants_grad:
+                if child in graph.wants_grad:
                     kept.update(slot[key] for key, _ in _placeholders(local[e]))
+    return kept, uses
 
-    # 3. Forward, in topological order; constants become literals.
-    forward: list[str] = []
-    depth: dict[Value, int] = {}
-    number: dict[Value, int] = {}
-    for i, node in enumerate(order):
+
+def _emit_forward(graph: _Graph) -> tuple[list[str], dict[Value, int]]:
+    """Phase 3: the forward statements in topological order, naming every node; and each node's number."""
+    kept, uses = _kept(graph)
+    name, forward, depth, number = graph.name, [], {}, {}
+    for i, node in enumerate(graph.order):
         number[node] = i
-        if node not in operands:
-            name.setdefault(node, _literal(node.data))
+        if node not in graph.operands:
+            name.setdefault(node, _literal(node.data))  # a constant: a literal
             continue
-        a, b, row = operands[node]
-        template = row.np_forward if node in array else row.forward
-        code = template.format(a=name[a], b=name[b], k=_literal(node.arg))
+        a, b, _ = graph.operands[node]
+        code = graph.code(node)[0].format(a=name[a], b=name[b], k=_literal(node.arg))
         depth[node] = 1 + max(depth.get(a, 0), depth.get(b, 0))
         if node in kept or uses.get(node) != 1 or depth[node] > _MAX_DEPTH:
             forward.append(f"v{i} = {code}")
             name[node], depth[node] = f"v{i}", 0
         else:
             name[node] = f"({code})"
+    return forward, number
 
-    # 4. Backward, in eager's order: parents before children, first child first. A node's
-    #    gradient is the sum of its parents' contributions, added in the order eager adds them
-    #    to `.grad`, in one statement written just before the node passes its gradient on. A
-    #    gradient that is just another gradient (through + or `+ k`) is that name.
-    grad: dict[Value, str] = {}
-    terms: dict[Value, list[str]] = {node: [] for node in wants_grad}
-    for k, root in enumerate(roots):
-        if root in wants_grad:
-            seed = "seed" if len(roots) == 1 else f"seed[{k}]"
-            terms[root].append(f"{seed}.sum()" if batch and root not in array else seed)  # all samples' weights
+
+def _edge_term(graph: _Graph, node: Value, e: int, g: str) -> str:
+    """The contribution of ``node``'s gradient ``g`` to its child ``e``: local derivative times ``g``."""
+    a, b, _ = graph.operands[node]
+    local = graph.code(node)[1][e]
+    text = local.format(a=graph.name[a], b=graph.name[b], k=_literal(node.arg), out=graph.name[node])
+    factor = text if _ATOM.fullmatch(text) else f"({text})"
+    if node in graph.array and (a, b)[e] not in graph.array:  # this edge, summed over the samples
+        reads = (slot for slot, _ in _placeholders(local))
+        if any(slot == "out" or (a, b)[slot == "b"] in graph.array for slot in reads):  # a column of locals
+            return f"np.dot({text}, {g})"
+        return f"{g}.sum()" if text == "1.0" else f"{factor} * {g}.sum()"
+    return g if text == "1.0" else f"{factor} * {g}"  # 1.0 * g == g exactly
+
+
+def _emit_backward(graph: _Graph, number: dict[Value, int]) -> list[str]:
+    """Phase 4: the backward statements, in eager's order: parents before children, first child first.
+
+    A node's gradient is the sum of its parents' contributions, added in the order eager adds
+    them to ``.grad``, in one statement written just before the node passes its gradient on. A
+    gradient that is just another gradient (through + or ``+ k``) is that name. The backward
+    pass starts from ``seed`` (one root) or ``seed[k]`` (root k).
+    """
+    terms: dict[Value, list[str]] = {node: [] for node in graph.wants_grad}
+    for k, root in enumerate(graph.roots):
+        if root in graph.wants_grad:
+            seed = "seed" if len(graph.roots) == 1 else f"seed[{k}]"
+            terms[root].append(f"{seed}.sum()" if graph.batch and root not in graph.array else seed)
     backward: list[str] = []
 
     def write_sum(target: str, parts: list[str], start: str | None) -> None:
@@ -356,40 +365,32 @@ def _generate(roots: tuple[Value, ...], params: tuple[Value, ...], inputs: tuple
             backward.append(f"{target} = {chunk}" if start is None else f"{target} = {start} + {chunk}")
             start = target
 
-    for node in reversed(operands):
-        if node not in wants_grad:
+    for node in reversed(graph.operands):
+        if node not in graph.wants_grad:
             continue
         parts = terms.pop(node)
         if len(parts) == 1 and parts[0].isidentifier():
-            grad[node] = parts[0]  # an alias: nothing to compute
+            g = parts[0]  # an alias: nothing to compute
         else:
-            grad[node] = f"g{number[node]}"
-            write_sum(grad[node], parts, None)
-        g = grad[node]
-        a, b, row = operands[node]
-        local = row.np_local if node in array else row.local
-        slots = {"a": name[a], "b": name[b], "k": _literal(node.arg), "out": name[node]}
-        for e, child in enumerate((a, b)[:len(local)]):
-            if child not in wants_grad:
-                continue
-            text = local[e].format(**slots)
-            factor = text if _ATOM.fullmatch(text) else f"({text})"
-            if node in array and child not in array:  # this edge, summed over the samples
-                reads = (slot for slot, _ in _placeholders(local[e]))
-                if any(slot == "out" or (a, b)[slot == "b"] in array for slot in reads):  # a column of locals
-                    terms[child].append(f"np.dot({text}, {g})")
-                else:
-                    terms[child].append(f"{g}.sum()" if text == "1.0" else f"{factor} * {g}.sum()")
-            else:
-                terms[child].append(g if text == "1.0" else f"{factor} * {g}")  # 1.0 * g == g exactly
-    for j, p in enumerate(params):  # each parameter's gradient starts from G, as .grad accumulates
+            g = f"g{number[node]}"
+            write_sum(g, parts, None)
+        a, b, _ = graph.operands[node]
+        for e, child in enumerate((a, b)[:len(graph.code(node)[1])]):
+            if child in graph.wants_grad:
+                terms[child].append(_edge_term(graph, node, e, g))
+    for j, p in enumerate(graph.params):  # each parameter's gradient starts from G, as .grad accumulates
         if terms[p]:
             write_sum(f"gp{j}", terms[p], f"gp{j}")
+    return backward
+
+
+def _namespace(graph: _Graph) -> dict[str, Any]:
+    """The names the program's code reads: the float functions, numpy, and the rows it calls directly."""
     namespace = dict(_NAMESPACE)
-    missing = set(templates) - set(TEMPLATES)
-    if missing:
-        namespace.update(_fallback_namespace(missing))
-    return _Code(forward, backward, [name[root] for root in roots], namespace, len(order))
+    fallback = {node.op for node in graph.operands if OPS[node.op].python is None or OPS[node.op].numpy is None}
+    if fallback:
+        namespace.update(_fallback_namespace(fallback))
+    return namespace
 
 
 _INDENT = "\n    "
@@ -408,7 +409,38 @@ def _unpack(names: list[str], sequence: str) -> list[str]:
     return [f"{', '.join(names)}, = {sequence}"] if names else []
 
 
-def _floats(values: Sequence[Any], count: int | None, what: str) -> list[float]:
+class _Compiled:
+    """What `Program` and `BatchProgram` share: the four phases, and the two functions they write.
+
+    ``run(P, X, G, seed)`` returns the roots and the parameters' gradients; ``forward(P, X)``
+    the roots only, and is compiled on first use.
+    """
+
+    def __init__(self, roots: tuple[Value, ...], params: tuple[Value, ...], inputs: tuple[Value, ...], batch: bool,
+                 returns: str) -> None:
+        graph = _classify(roots, params, inputs, batch)  # phase 1
+        forward, number = _emit_forward(graph)  # phases 2 and 3
+        backward = _emit_backward(graph, number)  # phase 4
+        self.n_nodes = len(graph.order)
+        roots_code = returns.format(*(graph.name[root] for root in roots))
+        grads = [f"gp{j}" for j in range(len(params))]
+        leaves = _unpack([f"p{j}" for j in range(len(params))], "P") + _unpack(
+            [f"x{j}" for j in range(len(inputs))], "X")
+        self.namespace = _namespace(graph)
+        body = [*leaves, *forward, *_unpack(grads, "G"), *backward, f"return {roots_code}, [{', '.join(grads)}]"]
+        kind = "batch" if batch else "graph"
+        self._run, self.source = _function(self.namespace, "P, X, G, seed", body, f"<tinygrad_dk compiled {kind}>")
+        self._forward_body = [*leaves, *forward, f"return {roots_code}"]
+        self._forward_function: Callable[..., Any] | None = None
+
+    def _forward(self, *args: Any) -> Any:
+        if self._forward_function is None:
+            self._forward_function, _ = _function(self.namespace, "P, X", self._forward_body,
+                                                  "<tinygrad_dk compiled forward>")
+        return self._forward_function(*args)
+
+
+def _as_floats(values: Sequence[Any], count: int | None, what: str) -> list[float]:
     """``values`` as floats, checked: a list of numbers, ``count`` of them unless None."""
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
         raise TypeError(f"{what} must be a list of numbers, not {type(values).__name__}: {values!r}")
@@ -420,7 +452,7 @@ def _floats(values: Sequence[Any], count: int | None, what: str) -> list[float]:
     return [scalar.as_float(v, what) for v in floats]
 
 
-class Program:
+class Program(_Compiled):
     """A recorded graph as straight-line Python: `run` gives the root and its gradients.
 
     >>> a, b = Value(2.0), Value(-3.0)
@@ -445,17 +477,7 @@ class Program:
     def __init__(self, root: Value, params: Sequence[Value], inputs: Sequence[Value] = ()) -> None:
         self.params = _check_leaves(params, "params")
         self.inputs = _check_leaves(inputs, "inputs")
-        code = _generate((root,), self.params, self.inputs, batch=False)
-        self.n_nodes = code.n_nodes
-        grads = [f"gp{j}" for j in range(len(self.params))]
-        leaves = _unpack([f"p{j}" for j in range(len(self.params))], "P") + _unpack(
-            [f"x{j}" for j in range(len(self.inputs))], "X")
-        body = [*leaves, *code.forward, *_unpack(grads, "G"), *code.backward,
-                f"return {code.roots[0]}, [{', '.join(grads)}]"]
-        self._run, self.source = _function(code.namespace, "P, X, G, seed", body, "<tinygrad_dk compiled graph>")
-        # the forward-only function is compiled on first use, from run's first statements
-        self._forward_body = (code.namespace, [*leaves, *code.forward, f"return {code.roots[0]}"])
-        self._forward: Callable[..., Any] | None = None
+        super().__init__((root,), self.params, self.inputs, batch=False, returns="{}")
 
     def run(self, param_values: Sequence[float], input_values: Sequence[float] = (),
             grads: Sequence[float] | None = None, seed: float = 1.0) -> tuple[float, list[float]]:
@@ -465,19 +487,16 @@ class Program:
         ``.grad``; ``seed`` is the gradient of the root itself, as in ``backward(grad)``.
         """
         n = len(self.params)
-        start = [0.0] * n if grads is None else _floats(grads, n, "grads")
-        root, gradients = self._run(_floats(param_values, n, "parameter values"),
-                                    _floats(input_values, len(self.inputs), "input values"), start,
+        start = [0.0] * n if grads is None else _as_floats(grads, n, "grads")
+        root, gradients = self._run(_as_floats(param_values, n, "parameter values"),
+                                    _as_floats(input_values, len(self.inputs), "input values"), start,
                                     scalar.as_float(seed, "seed"))
         return float(root), gradients
 
     def forward(self, param_values: Sequence[float], input_values: Sequence[float] = ()) -> float:
         """The root's value only (no backward pass), at new parameter and input values."""
-        if self._forward is None:
-            namespace, body = self._forward_body
-            self._forward, _ = _function(namespace, "P, X", body, "<tinygrad_dk compiled forward>")
-        return float(self._forward(_floats(param_values, len(self.params), "parameter values"),
-                                   _floats(input_values, len(self.inputs), "input values")))
+        return float(self._forward(_as_floats(param_values, len(self.params), "parameter values"),
+                                   _as_floats(input_values, len(self.inputs), "input values")))
 
     def __repr__(self) -> str:
         return f"Program(nodes={self.n_nodes}, params={len(self.params)}, inputs={len(self.inputs)})"
@@ -530,7 +549,7 @@ def compile_loss(build_loss: Callable[[], Value], params: Sequence[Value]) -> Co
     return CompiledLoss(build_loss, params)
 
 
-class BatchProgram:
+class BatchProgram(_Compiled):
     """One sample's graph, run over many samples at once as numpy columns.
 
     >>> w, b = Value(2.0), Value(0.0)
@@ -545,24 +564,15 @@ class BatchProgram:
         self.params = _check_leaves(params, "params")
         if not callable(build):
             raise TypeError(f"build must be a function of a list of input Values, not {type(build).__name__}")
-        inputs = [Value(x) for x in _floats(example, None, "example values")]
+        inputs = [Value(x) for x in _as_floats(example, None, "example values")]
         self.n_inputs = len(inputs)
         out = build(inputs)
         self.n_outputs = 0 if isinstance(out, Value) else len(out)  # 0: one Value, not a list
         roots = (out,) if isinstance(out, Value) else tuple(out)
         if not roots:
             raise ValueError("build returned an empty list: return a Value, or a list of Values")
-        code = _generate(roots, self.params, tuple(inputs), batch=True)
-        self.n_nodes = code.n_nodes
-        grads = [f"gp{j}" for j in range(len(self.params))]
-        leaves = _unpack([f"p{j}" for j in range(len(self.params))], "P") + _unpack(
-            [f"x{j}" for j in range(self.n_inputs)], "X")
-        outputs = ", ".join(code.roots) + ("," if self.n_outputs else "")  # a tuple for a list of outputs
-        body = [*leaves, *code.forward, *_unpack(grads, "G"), *code.backward,
-                f"return ({outputs}), [{', '.join(grads)}]"]
-        self._run, self.source = _function(code.namespace, "P, X, G, seed", body, "<tinygrad_dk compiled batch>")
-        self._forward, _ = _function(code.namespace, "P, X", [*leaves, *code.forward, f"return ({outputs})"],
-                                     "<tinygrad_dk compiled batch forward>")
+        returns = "(" + ", ".join("{}" for _ in roots) + ("," if self.n_outputs else "") + ")"  # a list: a tuple
+        super().__init__(roots, self.params, tuple(inputs), batch=True, returns=returns)
 
     def _columns(self, rows: Any) -> tuple[list[np.ndarray], int]:
         data = np.asarray(rows, dtype=float)
@@ -583,7 +593,7 @@ class BatchProgram:
         ``weights`` has the same shape. With weights ``1 / samples`` the gradients are those
         of the mean over the batch.
         """
-        values = _floats(param_values, len(self.params), "parameter values")
+        values = _as_floats(param_values, len(self.params), "parameter values")
         columns, n = self._columns(rows)
         shape = (n, self.n_outputs) if self.n_outputs else (n,)
         seed = np.ones(shape) if weights is None else np.asarray(weights, dtype=float)
@@ -596,7 +606,7 @@ class BatchProgram:
 
     def forward(self, param_values: Sequence[float], rows: Any) -> np.ndarray:
         """Each sample's output(s), without the backward pass: shape ``(samples,)`` or ``(samples, k)``."""
-        values = _floats(param_values, len(self.params), "parameter values")
+        values = _as_floats(param_values, len(self.params), "parameter values")
         columns, n = self._columns(rows)
         with np.errstate(all="ignore"):
             return self._outputs(self._forward(values, columns), n)
