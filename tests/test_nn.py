@@ -250,7 +250,7 @@ def test_same_outputs_and_gradients_as_micrograd_with_the_same_weights() -> None
     (lambda: MLP(2, [cast(Any, "3")]), TypeError, r"MLP nouts\[0\] must be an int, not str"),
     (lambda: MLP(2, cast(Any, 3)), TypeError, "MLP nouts must be a list of layer sizes"),
     (lambda: MLP(2, [1], activation="relu6"), ValueError,
-     "unknown activation 'relu6': use one of relu, tanh, sigmoid, leaky_relu, softplus, linear, step"),
+     "unknown activation 'relu6': use one of step, sigmoid, tanh, relu, leaky_relu, softplus, linear"),
     (lambda: MLP(2, [1], output_activation=cast(Any, 3)), TypeError, "activation must be a name .* not int: 3"),
     (lambda: MLP(2, [1], init="kaiming"), ValueError, "unknown init 'kaiming': use one of uniform, xavier, he"),
     (lambda: MLP(2, [1], seed=cast(Any, "1")), TypeError, "MLP seed must be an int or None, not str"),

@@ -59,12 +59,12 @@ from typing import Any
 from tinygrad_dk._checks import check_count, check_labels, check_samples
 from tinygrad_dk._files import write_atomic
 from tinygrad_dk.engine import Value, topological_order
+from tinygrad_dk.ops import OPS, Op, activation_rows
 from tinygrad_dk.train import History, fit, task_for
 
-__all__ = ["GRAPH_SCOPES", "JS_ACTIVATIONS", "WHOLE_GRAPH_LIMIT", "Run", "explore", "record_run", "render_html",
+__all__ = ["GRAPH_SCOPES", "WHOLE_GRAPH_LIMIT", "Run", "explore", "page_activations", "record_run", "render_html",
            "write_explorer"]
 
-JS_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "linear", "step")  # what the page evaluates
 GRAPH_SCOPES = ("auto", "whole", "last_layer")  # which part of a sample's graph the page shows
 WHOLE_GRAPH_LIMIT = 60  # "auto" shows a sample's whole graph up to this many nodes
 FORMAT = "tinygrad_dk.explorer"  # the "format" field of the page's JSON
@@ -105,6 +105,17 @@ def _span(values: Sequence[int]) -> str:
     return shown + (f", ..., {values[-1]}" if len(values) > 6 else "")
 
 
+def page_activations() -> dict[str, Op]:
+    """The activations the page can evaluate: every activation row of the op table with a JavaScript form."""
+    return {name: op for name, op in activation_rows().items() if op.js}
+
+
+def _page_ops() -> dict[str, dict[str, Any]]:
+    """What the page needs of each op: the symbol its boxes show; for an activation its JavaScript and constant."""
+    return {name: {"symbol": op.shown, "activation": op.activation, "js": op.js, "constant": op.constant}
+            for name, op in OPS.items()}
+
+
 # --- checks where the input enters ---
 
 def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
@@ -123,9 +134,9 @@ def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
             raise ValueError(f"{who}: the neurons of layer {k} use different activations {sorted(map(str, acts))}; "
                              "the page draws one activation per layer")
         act = acts.pop()
-        if act not in JS_ACTIVATIONS:
+        if act != "linear" and act not in page_activations():
             raise ValueError(f"{who}: layer {k} uses activation {act!r}, which the page cannot evaluate: use one of "
-                             f"{', '.join(JS_ACTIVATIONS)}")
+                             f"{', '.join([*page_activations(), 'linear'])}")
         shape.append((len(neurons[0].w), len(neurons), str(act)))
     if shape[0][0] != 2:
         raise ValueError(f"{who}: the explorer draws two-dimensional data, but the model has {shape[0][0]} inputs: "
@@ -337,7 +348,7 @@ def _asset(name: str) -> str:
 
 
 def _document(runs: Sequence[Run], title: str) -> dict[str, Any]:
-    return {"format": FORMAT, "version": 1, "title": title, "X": runs[0].X, "y": runs[0].classes,
+    return {"format": FORMAT, "version": 1, "title": title, "X": runs[0].X, "y": runs[0].classes, "ops": _page_ops(),
             "runs": [{"label": r.label, "loss": r.loss, "batch_size": r.history.batch_size,
                       "predict": "half" if r.threshold == 0.5 else "sign",
                       "layers": [{"nin": a, "nout": b, "activation": c} for a, b, c in r.layers],

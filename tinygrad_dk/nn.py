@@ -35,13 +35,14 @@ import math
 import numbers
 import os
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import Any
 
 from tinygrad_dk._checks import check_count
 from tinygrad_dk._files import write_atomic
 from tinygrad_dk.engine import Value
+from tinygrad_dk.ops import Op, activation_rows
 
 __all__ = ["ACTIVATIONS", "FORMAT", "INITS", "MLP", "VERSION", "Layer", "ModelFileError", "Module", "Neuron",
            "Perceptron", "load"]
@@ -51,45 +52,51 @@ VERSION = 1  # the "version" field this code writes and reads
 INITS = ("uniform", "xavier", "he")  # weight initializations; every bias starts at 0
 
 
-# --- activations: each is one engine op, named as the key that selects it ---
-
-def relu(v: Value) -> Value:
-    """max(0, v)."""
-    return v.relu()
-
-
-def tanh(v: Value) -> Value:
-    """The hyperbolic tangent, in (-1, 1)."""
-    return v.tanh()
-
-
-def sigmoid(v: Value) -> Value:
-    """1 / (1 + e^-v), in (0, 1)."""
-    return v.sigmoid()
-
-
-def leaky_relu(v: Value) -> Value:
-    """v for v > 0, else 0.01 * v."""
-    return v.leaky_relu()
-
-
-def softplus(v: Value) -> Value:
-    """log(1 + e^v), a smooth relu."""
-    return v.softplus()
-
+# --- activations: "linear", and every row of the op table that names itself an activation ---
 
 def linear(v: Value) -> Value:
     """The identity: no activation."""
     return v
 
 
-def step(v: Value) -> Value:
-    """1 for v > 0, else 0 (the perceptron's threshold; its gradient is 0)."""
-    return v.step()
+def _activation_of(op: Op) -> Callable[[Value], Value]:
+    """The function that applies ``op``'s row to a neuron's sum (with the row's constant: leaky ReLU's slope)."""
+    constant = op.constant
+
+    def activation(v: Value) -> Value:
+        return v._apply(op, constant)
+
+    activation.__name__ = activation.__qualname__ = str(op.activation)
+    activation.__doc__ = f"The {op.activation} activation: the op {op.name!r} of the op table."
+    return activation
 
 
-ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
-    f.__name__: f for f in (relu, tanh, sigmoid, leaky_relu, softplus, linear, step)}
+class _Activations(Mapping[str, Callable[[Value], Value]]):
+    """The activation functions by name, read live from the op table (`tinygrad_dk.ops`).
+
+    A name gives the same function every time, so a model can tell a named activation from
+    a function of the user's own; ``define_op(..., activation="name")`` adds one.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[Op, Callable[[Value], Value]] = {}
+
+    def __getitem__(self, name: str) -> Callable[[Value], Value]:
+        if name == "linear":
+            return linear
+        op = activation_rows()[name]  # a KeyError for an unknown name, as a dict
+        if op not in self._made:
+            self._made[op] = _activation_of(op)
+        return self._made[op]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*activation_rows(), "linear"])
+
+    def __len__(self) -> int:
+        return len(activation_rows()) + 1
+
+
+ACTIVATIONS: Mapping[str, Callable[[Value], Value]] = _Activations()
 
 
 # --- checks where the user's input enters ---

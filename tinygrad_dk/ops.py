@@ -48,6 +48,7 @@ class Op(NamedTuple):
     activation: str | None = None  # the name under which `nn` offers it as a layer's activation
     js: str | None = None  # the explorer page's forward, in JavaScript (``a``, ``k``)
     constant: float | None = None  # the constant an activation applies with (leaky ReLU's slope)
+    formula: str | None = None  # an activation's formula, in matplotlib's TeX, for the activation plot
 
     @property
     def shown(self) -> str:
@@ -58,54 +59,57 @@ class Op(NamedTuple):
 # The rows. Python and numpy columns compute exactly what forward and local compute, with the
 # same float functions, so compiled programs equal eager ones to the last bit.
 ADD = Op("add", 2, lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), "+",
-         ("{a} + {b}", "1.0", "1.0"), ("{a} + {b}", "1.0", "1.0"))
+         python=("{a} + {b}", "1.0", "1.0"), numpy=("{a} + {b}", "1.0", "1.0"))
 MUL = Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a), "*",
-         ("{a} * {b}", "{b}", "{a}"), ("{a} * {b}", "{b}", "{a}"))
+         python=("{a} * {b}", "{b}", "{a}"), numpy=("{a} * {b}", "{b}", "{a}"))
 POW = Op("pow", 2, value_power, lambda a, b, out: (d_power(a, b), out * math.log(a) if a > 0 else 0.0), "**",
-         ("_value_pow({a}, {b})", "_d_pow({a}, {b})", "{out} * log({a}) if {a} > 0 else 0.0"),
-         ("_np_value_pow({a}, {b})", "_np_d_pow({a}, {b})", "_np_out_log({out}, {a})"))
+         python=("_value_pow({a}, {b})", "_d_pow({a}, {b})", "{out} * log({a}) if {a} > 0 else 0.0"),
+         numpy=("_np_value_pow({a}, {b})", "_np_d_pow({a}, {b})", "_np_out_log({out}, {a})"))
 ADD_CONST = Op("addk", 1, lambda a, k: a + k, lambda a, k, out: (1.0,), "+",  # x + k, k a plain number
-               ("{a} + {k}", "1.0"), ("{a} + {k}", "1.0"))
+               python=("{a} + {k}", "1.0"), numpy=("{a} + {k}", "1.0"))
 MUL_CONST = Op("mulk", 1, lambda a, k: a * k, lambda a, k, out: (k,), "*",  # x * k
-               ("{a} * {k}", "{k}"), ("{a} * {k}", "{k}"))
+               python=("{a} * {k}", "{k}"), numpy=("{a} * {k}", "{k}"))
 POW_CONST = Op("powk", 1, power, lambda a, k, out: (d_power(a, k),), "**",  # x ** k
-               ("_pow({a}, {k})", "_d_pow({a}, {k})"), ("_np_pow({a}, {k})", "_np_d_pow({a}, {k})"))
-EXP = Op("exp", 1, lambda a, _: exp(a), lambda a, _, out: (out,), "",
-         ("_exp({a})", "{out}"), ("np.exp({a})", "{out}"))
-LOG = Op("log", 1, lambda a, _: log(a), lambda a, _, out: (1.0 / a,), "",
-         ("_log({a})", "1.0 / {a}"), ("_np_log({a})", "1.0 / {a}"))
-SQRT = Op("sqrt", 1, lambda a, _: sqrt(a), lambda a, _, out: (0.5 / out if out else math.inf,), "",
-          ("_sqrt({a})", "0.5 / {out} if {out} else inf"), ("_np_sqrt({a})", "np.where({out} != 0, 0.5 / {out}, inf)"))
-ABS = Op("abs", 1, lambda a, _: abs(a), lambda a, _, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,), "",
-         ("abs({a})", "1.0 if {a} > 0 else -1.0 if {a} < 0 else 0.0"),
-         ("np.abs({a})", "np.where({a} > 0, 1.0, np.where({a} < 0, -1.0, 0.0))"))
-TANH = Op("tanh", 1, lambda a, _: math.tanh(a), lambda a, _, out: (1.0 - out * out,), "",
-          ("tanh({a})", "1.0 - {out} * {out}"), ("np.tanh({a})", "1.0 - {out} * {out}"),
-          "tanh", "Math.tanh(a)")
-SIGMOID = Op("sigmoid", 1, lambda a, _: sigmoid(a), lambda a, _, out: (out * (1.0 - out),), "",
-             ("_sigmoid({a})", "{out} * (1.0 - {out})"), ("_np_sigmoid({a})", "{out} * (1.0 - {out})"),
-             "sigmoid", "a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))")
-RELU = Op("relu", 1, lambda a, _: a if a > 0 else 0.0, lambda a, _, out: (1.0 if a > 0 else 0.0,), "",
-          ("{a} if {a} > 0 else 0.0", "1.0 if {a} > 0 else 0.0"),
-          ("np.where({a} > 0, {a}, 0.0)", "{a} > 0"),  # a bool array times g: 1.0 * g or 0.0 * g
-          "relu", "a > 0 ? a : 0")
-LEAKY_RELU = Op("leaky_relu", 1, lambda a, s: a if a > 0 else s * a, lambda a, s, out: (1.0 if a > 0 else s,), "",
-                ("{a} if {a} > 0 else {k} * {a}", "1.0 if {a} > 0 else {k}"),
-                ("np.where({a} > 0, {a}, {k} * {a})", "np.where({a} > 0, 1.0, {k})"),
-                "leaky_relu", "a > 0 ? a : k * a", 0.01)
-SOFTPLUS = Op("softplus", 1, lambda a, _: softplus(a), lambda a, _, out: (sigmoid(a),), "",
-              ("_softplus({a})", "_sigmoid({a})"), ("_np_softplus({a})", "_np_sigmoid({a})"),
-              "softplus", "Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)))")
-SIN = Op("sin", 1, lambda a, _: sin(a), lambda a, _, out: (cos(a),), "",
-         ("_sin({a})", "_cos({a})"), ("np.sin({a})", "np.cos({a})"))  # sin(inf) = nan
-COS = Op("cos", 1, lambda a, _: cos(a), lambda a, _, out: (-sin(a),), "",
-         ("_cos({a})", "-_sin({a})"), ("np.cos({a})", "-np.sin({a})"))
-STEP = Op("step", 1, lambda a, _: 1.0 if a > 0 else 0.0, lambda a, _, out: (0.0,), "",
-          ("1.0 if {a} > 0 else 0.0", "0.0"), ("np.where({a} > 0, 1.0, 0.0)", "0.0"),
-          "step", "a > 0 ? 1 : 0")
+               python=("_pow({a}, {k})", "_d_pow({a}, {k})"), numpy=("_np_pow({a}, {k})", "_np_d_pow({a}, {k})"))
+EXP = Op("exp", 1, lambda a, _: exp(a), lambda a, _, out: (out,),
+         python=("_exp({a})", "{out}"), numpy=("np.exp({a})", "{out}"))
+LOG = Op("log", 1, lambda a, _: log(a), lambda a, _, out: (1.0 / a,),
+         python=("_log({a})", "1.0 / {a}"), numpy=("_np_log({a})", "1.0 / {a}"))
+SQRT = Op("sqrt", 1, lambda a, _: sqrt(a), lambda a, _, out: (0.5 / out if out else math.inf,),
+          python=("_sqrt({a})", "0.5 / {out} if {out} else inf"),
+          numpy=("_np_sqrt({a})", "np.where({out} != 0, 0.5 / {out}, inf)"))
+ABS = Op("abs", 1, lambda a, _: abs(a), lambda a, _, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,),
+         python=("abs({a})", "1.0 if {a} > 0 else -1.0 if {a} < 0 else 0.0"),
+         numpy=("np.abs({a})", "np.where({a} > 0, 1.0, np.where({a} < 0, -1.0, 0.0))"))
+SIN = Op("sin", 1, lambda a, _: sin(a), lambda a, _, out: (cos(a),),
+         python=("_sin({a})", "_cos({a})"), numpy=("np.sin({a})", "np.cos({a})"))  # sin(inf) = nan
+COS = Op("cos", 1, lambda a, _: cos(a), lambda a, _, out: (-sin(a),),
+         python=("_cos({a})", "-_sin({a})"), numpy=("np.cos({a})", "-np.sin({a})"))
+STEP = Op("step", 1, lambda a, _: 1.0 if a > 0 else 0.0, lambda a, _, out: (0.0,),
+          python=("1.0 if {a} > 0 else 0.0", "0.0"), numpy=("np.where({a} > 0, 1.0, 0.0)", "0.0"),
+          activation="step", js="a > 0 ? 1 : 0", formula=r"$1$ if $x > 0$ else $0$")
+SIGMOID = Op("sigmoid", 1, lambda a, _: sigmoid(a), lambda a, _, out: (out * (1.0 - out),),
+             python=("_sigmoid({a})", "{out} * (1.0 - {out})"), numpy=("_np_sigmoid({a})", "{out} * (1.0 - {out})"),
+             activation="sigmoid", js="a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))",
+             formula=r"$\sigma(x) = 1 / (1 + e^{-x})$")
+TANH = Op("tanh", 1, lambda a, _: math.tanh(a), lambda a, _, out: (1.0 - out * out,),
+          python=("tanh({a})", "1.0 - {out} * {out}"), numpy=("np.tanh({a})", "1.0 - {out} * {out}"),
+          activation="tanh", js="Math.tanh(a)", formula=r"$\tanh(x)$")
+RELU = Op("relu", 1, lambda a, _: a if a > 0 else 0.0, lambda a, _, out: (1.0 if a > 0 else 0.0,),
+          python=("{a} if {a} > 0 else 0.0", "1.0 if {a} > 0 else 0.0"),
+          numpy=("np.where({a} > 0, {a}, 0.0)", "{a} > 0"),  # a bool array times g: 1.0 * g or 0.0 * g
+          activation="relu", js="a > 0 ? a : 0", formula=r"$\max(0,\ x)$")
+LEAKY_RELU = Op("leaky_relu", 1, lambda a, s: a if a > 0 else s * a, lambda a, s, out: (1.0 if a > 0 else s,),
+                python=("{a} if {a} > 0 else {k} * {a}", "1.0 if {a} > 0 else {k}"),
+                numpy=("np.where({a} > 0, {a}, {k} * {a})", "np.where({a} > 0, 1.0, {k})"),
+                activation="leaky_relu", js="a > 0 ? a : k * a", constant=0.01, formula=r"$\max(kx,\ x)$")
+SOFTPLUS = Op("softplus", 1, lambda a, _: softplus(a), lambda a, _, out: (sigmoid(a),),
+              python=("_softplus({a})", "_sigmoid({a})"), numpy=("_np_softplus({a})", "_np_sigmoid({a})"),
+              activation="softplus", js="Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)))",
+              formula=r"$\log(1 + e^{x})$")
 
-OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADD_CONST, MUL_CONST, POW_CONST, EXP, LOG, SQRT, ABS,
-                                             TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS, STEP)}
+OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADD_CONST, MUL_CONST, POW_CONST, EXP, LOG, SQRT, ABS, SIN,
+                                             COS, STEP, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS)}
 
 
 def activation_rows() -> dict[str, Op]:
@@ -116,7 +120,8 @@ def activation_rows() -> dict[str, Op]:
 def define_op(name: str, forward: Callable[[float, Any], float],
               local: Callable[[float, Any, float], tuple[float, ...]], *, arity: int = 1, symbol: str | None = None,
               python: tuple[str, ...] | None = None, numpy: tuple[str, ...] | None = None,
-              activation: str | None = None, js: str | None = None, constant: float | None = None) -> Callable[..., Any]:
+              activation: str | None = None, js: str | None = None, constant: float | None = None,
+              formula: str | None = None) -> Callable[..., Any]:
     """Add a row to the op table and return the function that applies it to a Value.
 
     ``forward(a, k) -> out`` and ``local(a, k, out) -> (d out / d a,)`` for a unary op (``k``
@@ -135,7 +140,7 @@ def define_op(name: str, forward: Callable[[float, Any], float],
     """
     from tinygrad_dk._checks import check_op  # checks where the input enters
 
-    row = Op(name, arity, forward, local, symbol or "", python, numpy, activation, js, constant)
+    row = Op(name, arity, forward, local, symbol or "", python, numpy, activation, js, constant, formula)
     check_op(row, OPS)
     OPS[row.name] = row
 

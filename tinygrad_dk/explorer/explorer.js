@@ -15,20 +15,14 @@
   const $ = (id) => document.getElementById(id);
 
   // --- 2. the forward pass, the same sums in the same order as tinygrad_dk.nn.Neuron: b + w1 x1 + w2 x2 + ... ---
-  function sigmoid(a) {  // the engine's stable sigmoid
-    if (a >= 0) return 1 / (1 + Math.exp(-a));
-    const e = Math.exp(a);
-    return e / (1 + e);
-  }
-  const ACT = {
-    linear: (a) => a,
-    relu: (a) => (a > 0 ? a : 0),
-    tanh: Math.tanh,
-    sigmoid: sigmoid,
-    leaky_relu: (a) => (a > 0 ? a : 0.01 * a),
-    softplus: (a) => Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a))),
-    step: (a) => (a > 0 ? 1 : 0),
-  };
+  // the activations, from the op table's rows (tinygrad_dk.ops): each row's JavaScript, with its constant as k
+  const ACT = { linear: (a) => a };
+  Object.values(D.ops).forEach((op) => {
+    if (op.activation && op.js) {
+      const f = new Function("a", "k", `return ${op.js};`);
+      ACT[op.activation] = (a) => f(a, op.constant);
+    }
+  });
 
   function compile(run) {  // per-layer activation functions and weight offsets, once per run
     let off = 0;
@@ -450,18 +444,15 @@
   // --- 7. the backpropagation tab ---
   function bp() { return D.runs[S.run].backprop; }
 
+  const SHOWN = { "*": "×", "**": "^" };  // the op table's symbols, as the page prints them
   function opText(node, k) {  // what a node box says it does; k: the op's constant, if any
-    switch (node.op) {
-      case "": return "";
-      case "add": return "+";
-      case "mul": return "×";
-      case "pow": return "^";
-      case "addk": return k < 0 ? `− ${fmt(-k)}` : `+ ${fmt(k)}`;
-      case "mulk": return `× ${paren(k)}`;
-      case "powk": return `^ ${paren(k)}`;
-      case "leaky_relu": return `leaky_relu(${fmt(k)})`;
-      default: return node.op;
-    }
+    if (!node.op) return "";
+    const row = D.ops[node.op];
+    const symbol = row ? (SHOWN[row.symbol] || row.symbol) : node.op;
+    if (k === undefined || k === null) return symbol;
+    if (symbol === "+") return k < 0 ? `− ${fmt(-k)}` : `+ ${fmt(k)}`;
+    if (symbol.length <= 2) return `${symbol} ${paren(k)}`;
+    return `${symbol}(${fmt(k)})`;
   }
 
   function layoutGraph(st) {  // rows by longest distance from the loss; order in a row by the parents' x

@@ -14,20 +14,23 @@ import numpy as np
 
 from tinygrad_dk._checks import check_count
 from tinygrad_dk.engine import Value
+from tinygrad_dk.ops import activation_rows
 from tinygrad_dk.viz._figure import check_path, new_figure, save_figure
 from tinygrad_dk.viz._style import NEGATIVE, NEUTRAL, POSITIVE
 
 LEAKY_SLOPE = 0.1  # ten times the engine's default, so the slope is visible
 
-# (title, formula, function of a Value)
-ACTIVATIONS: list[tuple[str, str, Callable[[Value], Value]]] = [
-    ("step", r"$1$ if $x > 0$ else $0$", lambda v: v.step()),
-    ("sigmoid", r"$\sigma(x) = 1 / (1 + e^{-x})$", lambda v: v.sigmoid()),
-    ("tanh", r"$\tanh(x)$", lambda v: v.tanh()),
-    ("ReLU", r"$\max(0,\ x)$", lambda v: v.relu()),
-    (f"leaky ReLU (slope {LEAKY_SLOPE})", rf"$\max({LEAKY_SLOPE}x,\ x)$", lambda v: v.leaky_relu(LEAKY_SLOPE)),
-    ("softplus", r"$\log(1 + e^{x})$", lambda v: v.softplus()),
-]
+
+def activations() -> list[tuple[str, str, Callable[[Value], Value]]]:
+    """(title, formula, function of a Value) for each activation row of the op table that has a formula."""
+    drawn: list[tuple[str, str, Callable[[Value], Value]]] = []
+    for name, op in activation_rows().items():
+        if op.formula is None:
+            continue
+        k = LEAKY_SLOPE if op.constant is not None else None  # a constant large enough to see
+        title = name if k is None else f"{name} (k = {k})"
+        drawn.append((title, op.formula, lambda v, op=op, k=k: v._apply(op, k)))
+    return drawn
 
 
 def value_and_derivative(f: Callable[[Value], Value], xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,16 +58,20 @@ def _break_jumps(xs: np.ndarray, ys: np.ndarray, tol: float = 0.25) -> tuple[np.
 
 def plot_activations(path: str | os.PathLike[str], *, x_range: tuple[float, float] = (-4.0, 4.0),
                      points: int = 401) -> Path:
-    """Draw step, sigmoid, tanh, ReLU, leaky ReLU and softplus with their derivatives to ``path``."""
+    """Draw every activation of the op table (step, sigmoid, tanh, ReLU, leaky ReLU, softplus) and its derivative."""
     target = check_path(path, "plot_activations")
     low, high = (float(x) for x in x_range)
     if not low < high:
         raise ValueError(f"plot_activations: x_range must be (low, high) with low < high, got {x_range!r}")
     check_count(points, "plot_activations: points", 3)
     xs = np.linspace(low, high, points)
-    figure = new_figure(11, 6.2)
-    axes = figure.subplots(2, 3)
-    for ax, (title, formula, f) in zip(axes.flat, ACTIVATIONS, strict=True):
+    drawn = activations()
+    rows = -(-len(drawn) // 3)  # three plots a row
+    figure = new_figure(11, 3.1 * rows)
+    axes = figure.subplots(rows, 3, squeeze=False)
+    for ax in axes.flat[len(drawn):]:
+        ax.set_visible(False)
+    for ax, (title, formula, f) in zip(axes.flat, drawn, strict=False):
         ys, ds = value_and_derivative(f, xs)
         ax.axhline(0, color=NEUTRAL, linewidth=0.6)
         ax.axvline(0, color=NEUTRAL, linewidth=0.6)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tinygrad_dk.engine import Value, topological_order
+from tinygrad_dk.ops import OPS
 from tinygrad_dk.viz._style import EDGE_LABEL_COLOUR, FONT, KIND_COLOURS, OP_COLOUR
 from tinygrad_dk.viz.render import Diagram
 
@@ -27,9 +28,6 @@ DEFAULT_MAX_NODES = 500
 # leaves are constants.
 PARAMETER_LABEL = re.compile(r"^[wb]\d+(?:[._]\d+)*$|\.[wb]\d*(?:[._]\d+)*$")
 _WEIGHT_LABEL = re.compile(r"(?:^|\.)w\d+$")
-
-# How an op reads in the picture; ops not listed show their name.
-_SYMBOLS = {"add": "+", "mul": "*", "pow": "**", "addk": "+", "mulk": "*", "powk": "**"}
 
 
 def labelled_parameters(nodes: Iterable[Value]) -> set[Value]:
@@ -72,7 +70,7 @@ def op_text(node: Value) -> str:
     >>> [op_text(v) for v in (x + x, x * 2, x**2, x - 1, x.leaky_relu(), x.tanh())]
     ['+', '* 2.0', '** 2', '+ -1.0', 'leaky_relu 0.01', 'tanh']
     """
-    symbol = _SYMBOLS.get(node.op, node.op)
+    symbol = OPS[node.op].shown if node.op in OPS else node.op  # the op table's symbol
     return symbol if node.arg is None else f"{symbol} {_constant(node.op, node.arg)}"
 
 
