@@ -9,7 +9,6 @@ per module; everything else is kept small.
 from __future__ import annotations
 
 import errno
-import importlib
 import io
 import json
 import os
@@ -33,8 +32,8 @@ from tinygrad_dk.data import make_moons
 from tinygrad_dk.engine import Value
 from tinygrad_dk.nn import MLP, load
 from tinygrad_dk.train import History, accuracy
+from tinygrad_dk.viz import rendering
 
-RENDER = importlib.import_module("tinygrad_dk.viz.render")  # the module: tinygrad_dk.viz.render is the function
 SMALL = ["--samples", "40", "--epochs", "5", "--layers", "4", "--quiet"]  # a run of a second or two
 DEMO_FILES = {"computation_graph.svg", "network.svg", "decision_boundary.png", "training.png", "explorer.html",
               "model.json"}
@@ -307,7 +306,7 @@ def test_graph_of_the_worked_example(suffix: str, tmp_path: Path, capsys: pytest
 def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     need_wasm_graphviz()
-    monkeypatch.setattr(RENDER, "shutil", types.SimpleNamespace(which=lambda name: None))
+    monkeypatch.setattr(rendering, "shutil", types.SimpleNamespace(which=lambda name: None))
     target = tmp_path / "graph.svg"
     result = run(["graph", "--out", str(target)], capsys)
     assert result.code == 0, result.err
@@ -316,7 +315,7 @@ def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.M
 
 def test_graph_png_without_system_graphviz_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(RENDER, "shutil", types.SimpleNamespace(which=lambda name: None))
+    monkeypatch.setattr(rendering, "shutil", types.SimpleNamespace(which=lambda name: None))
     target = tmp_path / "graph.png"
     result = run(["graph", "--out", str(target)], capsys)
     assert result.code == 1

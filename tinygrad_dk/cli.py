@@ -237,7 +237,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     """Render the computation graph of a saved model (or of the worked example) for one input."""
     from tinygrad_dk.engine import Value
     from tinygrad_dk.viz import RenderError, draw_dot, render
-    from tinygrad_dk.viz.render import FORMATS
+    from tinygrad_dk.viz.rendering import FORMATS
 
     if args.out.suffix.lower() not in FORMATS:
         *some, last = FORMATS
