@@ -15,16 +15,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
 from tinygrad_dk import data
-from tinygrad_dk._files import nearest_existing
+from tinygrad_dk._files import nearest_existing, staged
 from tinygrad_dk.nn import ACTIVATIONS, MLP, ModelFileError, Module, load
 from tinygrad_dk.train import LOSSES, OPTIMIZERS, History, TrainingDiverged, fit, task_for
 
@@ -105,37 +103,29 @@ def _numbers(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"expected numbers separated by commas like 0.5,-0.2, got {text!r}") from None
 
 
-# --- output: everything is staged in a hidden folder, then moved into place ---
+# --- output: checked before any slow work, then written through _files.staged ---
 
-@contextmanager
-def _staged(out: Path, flag: str = "--out") -> Iterator[Path]:
-    """A temporary folder inside ``out`` whose files are moved into ``out`` when the block succeeds."""
-    if out.exists() and not out.is_dir():
-        raise CommandError(f"{flag} {str(out)!r} is a file, not a folder: choose a folder with {flag}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".tinygrad_dk-", dir=out))
-    except OSError as error:
-        raise CommandError(f"cannot write to the output folder {str(out)!r}: {error.strerror or error}. "
-                           f"Choose another folder with {flag}.") from error
-    try:
-        yield stage
-        for item in sorted(stage.iterdir()):
-            os.replace(item, out / item.name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+def _check_folder(folder: Path, flag: str) -> None:
+    """Fail early (status 1) when ``folder`` cannot take files: a file stands where a folder must, or no permission.
+
+    Missing folders are fine: writing creates them, as for every file the package writes.
+    """
+    existing = nearest_existing(folder)
+    if not existing.is_dir():
+        raise CommandError(f"{flag}: {str(existing)!r} is not a folder; choose another path")
+    if not os.access(existing, os.W_OK):
+        raise CommandError(f"{flag}: cannot write to the folder {str(existing)!r}; choose another path")
 
 
 def _check_file_target(path: Path, flag: str) -> None:
-    """Fail early (status 1) when ``path`` cannot be written: a file stands where a folder must, or no permission.
+    """`_check_folder` for the folder of the file ``path``."""
+    _check_folder(path.parent, flag)
 
-    Missing folders are fine: writing the file creates them, as for every file the package writes.
-    """
-    folder = nearest_existing(path.parent)
-    if not folder.is_dir():
-        raise CommandError(f"{flag}: {str(folder)!r} is not a folder; choose another path")
-    if not os.access(folder, os.W_OK):
-        raise CommandError(f"{flag}: cannot write to the folder {str(folder)!r}; choose another path")
+
+def _staged(out: Path, flag: str = "--out") -> AbstractContextManager[Path]:
+    """`staged` for the output folder ``out``, checked first so that a problem names ``flag``."""
+    _check_folder(out, flag)
+    return staged(out)
 
 
 def _written(paths: Sequence[Path]) -> None:

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import graphviz
 
-from tinygrad_dk._files import write_atomic
-from tinygrad_dk.viz._files import suffix_format
+from tinygrad_dk._files import suffix_format, write_atomic
 
 FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
 
