@@ -18,6 +18,7 @@ import subprocess
 import sys
 import types
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -106,6 +107,13 @@ def file_mode_of_a_new_file(folder: Path) -> int:
     return mode
 
 
+def score(model: MLP, x: Sequence[float | Value]) -> Value:
+    """The one output of a model with one output neuron."""
+    out = model(x)
+    assert isinstance(out, Value)
+    return out
+
+
 def train_line(name: str, out: str) -> re.Match[str]:
     """The summary line ``NAME: loss L, accuracy A% after E epochs (U updates)`` of one run."""
     match = re.search(rf"^{re.escape(name)}: loss (\d+\.\d{{4}}), accuracy (\d+\.\d)% after (\d+) epochs "
@@ -154,10 +162,10 @@ def test_demo_graph_is_the_worst_sample_and_its_grads_are_this_samples_alone(dem
     model = load(out_dir / "model.json")
     assert isinstance(model, MLP)
     X, y = make_moons(100, noise=0.1, seed=0)
-    losses = [max(0.0, 1.0 - (2 * c - 1) * model(x).data) for x, c in zip(X, y, strict=True)]  # hinge, by hand
+    losses = [max(0.0, 1.0 - (2 * c - 1) * score(model, x).data) for x, c in zip(X, y, strict=True)]  # hinge, by hand
     assert int(match.group(1)) == losses.index(max(losses)) and float(match.group(2)) > 0
     # a parameter's grad in the picture is this sample's alone (training leaves its last step's grads behind)
-    sample = model([Value(v) for v in X[int(match.group(1))]])
+    sample = score(model, [Value(v) for v in X[int(match.group(1))]])
     loss = (1 + -(2 * y[int(match.group(1))] - 1) * sample).relu()
     loss.backward()
     texts = [t.text for t in check_svg(out_dir / "computation_graph.svg").iter(f"{SVG_NS}text")]
