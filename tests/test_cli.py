@@ -26,7 +26,9 @@ from typing import Any, NamedTuple
 import pytest
 from support import need_program, need_wasm_graphviz
 
+import tinygrad_dk.demo
 import tinygrad_dk.explain
+import tinygrad_dk.explore
 import tinygrad_dk.viz
 from tinygrad_dk.cli import main
 from tinygrad_dk.data import make_moons
@@ -482,14 +484,64 @@ def test_train_save_into_a_file_path_says_it_is_not_a_folder(tmp_path: Path,
     assert f"'{blocked}' is not a folder" in result.err
 
 
-def test_train_save_through_a_broken_link_fails_before_training(tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("argv", "flag", "trained"), [
+    (["demo", "--quiet", "--out", "{link}/pictures"], "--out", "final:"),
+    (["train", *SMALL, "--plot", "{link}/plots"], "--plot", "full batch:"),
+    (["train", *SMALL, "--save", "{link}/model.json"], "--save", "full batch:"),
+], ids=["demo", "train-plot", "train-save"])
+def test_output_through_a_broken_link_fails_before_training(argv: list[str], flag: str, trained: str, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
     link = tmp_path / "gone"
     link.symlink_to(tmp_path / "nowhere")
-    result = run(["train", *SMALL, "--save", str(link / "model.json")], capsys)
+    result = run([arg.replace("{link}", str(link)) for arg in argv], capsys)
     assert result.code == 1
-    assert f"'{link}' is not a folder" in result.err
-    assert "full batch:" not in result.out
+    assert result.err == f"tinygrad-dk {argv[0]}: {flag}: '{link}' is not a folder; choose another path\n"
+    assert trained not in result.out
+    assert [p.name for p in tmp_path.iterdir()] == ["gone"]  # nothing made through the link
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "existing-folder"])
+def test_demo_failure_halfway_leaves_the_folder_as_it_was(existing: bool, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    def three_epochs(*args: Any, **kwargs: Any) -> Any:  # how well it learns does not matter here: be quick
+        return tinygrad_dk.explore.record_run(*args, **{**kwargs, "epochs": 3, "compile": False})
+
+    def disk_full(graph: Any, path: Any) -> Path:
+        Path(path).write_text("<svg")  # half a picture, then the disk fills
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(tinygrad_dk.demo, "record_run", three_epochs)
+    monkeypatch.setattr(tinygrad_dk.demo, "render", disk_full)
+    out_dir = tmp_path / "new" / "pictures"
+    if existing:  # the files of an earlier demo, and the user's own
+        out_dir.mkdir(parents=True)
+        (out_dir / "computation_graph.svg").write_text("the earlier graph")
+        (out_dir / "notes.txt").write_text("mine")
+    result = run(["demo", "--quiet", "--out", str(out_dir)], capsys)
+    assert result.code == 1
+    assert re.fullmatch(r"tinygrad-dk demo: could not write .*computation_graph\.svg: No space left on device\n",
+                        result.err)
+    assert "wrote:" not in result.out
+    if existing:
+        assert sorted(p.name for p in out_dir.iterdir()) == ["computation_graph.svg", "notes.txt"]
+        assert (out_dir / "computation_graph.svg").read_text() == "the earlier graph"
+    else:  # the folders made for the pictures are gone again
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_the_function_names_a_file_in_the_way_before_training(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_training(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("demo trained before it checked its output folder")
+
+    monkeypatch.setattr(tinygrad_dk.demo, "record_run", no_training)
+    blocked = tmp_path / "a_file"
+    blocked.write_text("in the way")
+    message = rf"cannot write .*pictures: {re.escape(str(blocked))} is not a folder; choose another path"
+    with pytest.raises(NotADirectoryError, match=message):
+        tinygrad_dk.demo.demo(blocked / "pictures", progress=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["a_file"] and blocked.read_text() == "in the way"
 
 
 @pytest.mark.parametrize(("loss", "threshold"), [("hinge", 0.0), ("mse", 0.5)])

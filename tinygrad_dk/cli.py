@@ -295,47 +295,16 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: train MLP(2, [16, 16, 1]) on two moons by full-batch gradient descent; draw it all."""
-    from tinygrad_dk.engine import Value
-    from tinygrad_dk.explore import record_run, write_explorer
-    from tinygrad_dk.losses import hinge
-    from tinygrad_dk.viz import draw_dot, draw_network, plot_decision_boundary, plot_history, render
+    """The main job: train the demo network and write its pictures (see `tinygrad_dk.demo`)."""
+    from tinygrad_dk.demo import SETUP, demo
 
-    with _staged(args.out) as stage:
-        # 1. data and model, as in micrograd's demo
-        X, y = data.make_moons(100, noise=0.1, seed=0)
-        model = MLP(2, [16, 16, 1], seed=0)
-        print("tinygrad-dk demo: MLP(2, [16, 16, 1]) on make_moons(100), full-batch gradient descent, 100 epochs")
-        # 2. train (the explorer's recorder calls fit and keeps the weights of every epoch)
-        run = record_run(model, X, y, loss="hinge", optimizer="sgd", lr=0.5, epochs=100, l2=1e-4,
-                         label="full batch", progress=not args.quiet, compile=True)
-        history = run.history
-        print(f"final: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%}")
-        # 3. one sample through the trained network, with its loss: the sample with the largest
-        # loss, so that gradients flow (a sample beyond the margin has hinge loss 0 and no gradient)
-        def sample_loss(i: int) -> Value:
-            score = model([Value(v, f"x{j + 1}") for j, v in enumerate(X[i])])
-            assert isinstance(score, Value)  # one output neuron
-            score.label = "score"
-            return hinge(score, 1 if y[i] == 1 else -1)
-
-        worst = max(range(len(X)), key=lambda i: sample_loss(i).data)
-        loss = sample_loss(worst)
-        loss.label = "loss"
-        model.zero_grad()  # training left the last step's gradients on the parameters
-        loss.backward()
-        print(f"computation graph: sample #{worst} {X[worst]} (class {y[worst]}), loss {loss.data:.4f}")
-        graph = draw_dot(loss, params=model.parameters(), max_nodes=2000)
-        render(graph, stage / "computation_graph.svg")
-        model.zero_grad()
-        render(draw_network(model), stage / "network.svg")
-        plot_decision_boundary(model, X, y, stage / "decision_boundary.png",
-                               title=f"two moons: accuracy {history.accuracy[-1]:.1%}")
-        plot_history(history, stage / "training.png")
-        write_explorer(run, stage / "explorer.html")
-        model.save(stage / "model.json")
-        names = sorted(p.name for p in stage.iterdir())
-    _written([args.out / name for name in names])
+    _check_folder(args.out, "--out")
+    print(f"tinygrad-dk demo: {SETUP}")
+    result = demo(args.out, progress=not args.quiet)
+    print(f"final: loss {result.loss:.4f}, accuracy {result.accuracy:.1%}")
+    print(f"computation graph: sample #{result.sample} {result.x} (class {result.label}), "
+          f"loss {result.sample_loss:.4f}")
+    _written(result.files)
     return 0
 
 
