@@ -11,8 +11,8 @@ descent with the hinge loss, as micrograd's demo does, and writes one file per p
 - ``explorer.html``: the explorer page of the run (see `tinygrad_dk.explore`);
 - ``model.json``: the trained model, for `tinygrad_dk.nn.load` or ``tinygrad-dk graph --model``.
 
-The files appear together or not at all. Each is written by one function below, so a
-picture is changed in one place.
+Nothing appears in the folder until every file is complete, and a failure leaves the
+folder as it was. Each picture is written by one function below, so it changes in one place.
 """
 
 from __future__ import annotations
