@@ -9,7 +9,6 @@ per module; everything else is kept small.
 from __future__ import annotations
 
 import errno
-import importlib
 import io
 import json
 import os
@@ -19,6 +18,7 @@ import subprocess
 import sys
 import types
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,15 +26,17 @@ from typing import Any, NamedTuple
 import pytest
 from support import need_program, need_wasm_graphviz
 
+import tinygrad_dk.demo
 import tinygrad_dk.explain
+import tinygrad_dk.explore
 import tinygrad_dk.viz
 from tinygrad_dk.cli import main
 from tinygrad_dk.data import make_moons
 from tinygrad_dk.engine import Value
 from tinygrad_dk.nn import MLP, load
 from tinygrad_dk.train import History, accuracy
+from tinygrad_dk.viz import rendering
 
-RENDER = importlib.import_module("tinygrad_dk.viz.render")  # the module: tinygrad_dk.viz.render is the function
 SMALL = ["--samples", "40", "--epochs", "5", "--layers", "4", "--quiet"]  # a run of a second or two
 DEMO_FILES = {"computation_graph.svg", "network.svg", "decision_boundary.png", "training.png", "explorer.html",
               "model.json"}
@@ -107,6 +109,13 @@ def file_mode_of_a_new_file(folder: Path) -> int:
     return mode
 
 
+def score(model: MLP, x: Sequence[float | Value]) -> Value:
+    """The one output of a model with one output neuron."""
+    out = model(x)
+    assert isinstance(out, Value)
+    return out
+
+
 def train_line(name: str, out: str) -> re.Match[str]:
     """The summary line ``NAME: loss L, accuracy A% after E epochs (U updates)`` of one run."""
     match = re.search(rf"^{re.escape(name)}: loss (\d+\.\d{{4}}), accuracy (\d+\.\d)% after (\d+) epochs "
@@ -155,10 +164,10 @@ def test_demo_graph_is_the_worst_sample_and_its_grads_are_this_samples_alone(dem
     model = load(out_dir / "model.json")
     assert isinstance(model, MLP)
     X, y = make_moons(100, noise=0.1, seed=0)
-    losses = [max(0.0, 1.0 - (2 * c - 1) * model(x).data) for x, c in zip(X, y, strict=True)]  # hinge, by hand
+    losses = [max(0.0, 1.0 - (2 * c - 1) * score(model, x).data) for x, c in zip(X, y, strict=True)]  # hinge, by hand
     assert int(match.group(1)) == losses.index(max(losses)) and float(match.group(2)) > 0
     # a parameter's grad in the picture is this sample's alone (training leaves its last step's grads behind)
-    sample = model([Value(v) for v in X[int(match.group(1))]])
+    sample = score(model, [Value(v) for v in X[int(match.group(1))]])
     loss = (1 + -(2 * y[int(match.group(1))] - 1) * sample).relu()
     loss.backward()
     texts = [t.text for t in check_svg(out_dir / "computation_graph.svg").iter(f"{SVG_NS}text")]
@@ -265,7 +274,7 @@ def test_train_diverging_run_exits_1(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert re.fullmatch(r"tinygrad-dk train: training diverged at epoch \d+: the loss is inf; .* "
                         r"Try a smaller learning rate than lr=1e\+10\n", result.err)
     assert not model_path.exists()  # nothing saved from a run that failed
-    assert not plot_dir.exists() or (list(plot_dir.iterdir()) == [])
+    assert not plot_dir.exists()  # the folder made for the plots is gone again
 
 
 # --- graph ------------------------------------------------------------------------------
@@ -307,7 +316,7 @@ def test_graph_of_the_worked_example(suffix: str, tmp_path: Path, capsys: pytest
 def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     need_wasm_graphviz()
-    monkeypatch.setattr(RENDER, "shutil", types.SimpleNamespace(which=lambda name: None))
+    monkeypatch.setattr(rendering, "shutil", types.SimpleNamespace(which=lambda name: None))
     target = tmp_path / "graph.svg"
     result = run(["graph", "--out", str(target)], capsys)
     assert result.code == 0, result.err
@@ -316,7 +325,7 @@ def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.M
 
 def test_graph_png_without_system_graphviz_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(RENDER, "shutil", types.SimpleNamespace(which=lambda name: None))
+    monkeypatch.setattr(rendering, "shutil", types.SimpleNamespace(which=lambda name: None))
     target = tmp_path / "graph.png"
     result = run(["graph", "--out", str(target)], capsys)
     assert result.code == 1
@@ -475,14 +484,64 @@ def test_train_save_into_a_file_path_says_it_is_not_a_folder(tmp_path: Path,
     assert f"'{blocked}' is not a folder" in result.err
 
 
-def test_train_save_through_a_broken_link_fails_before_training(tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("argv", "flag", "trained"), [
+    (["demo", "--quiet", "--out", "{link}/pictures"], "--out", "final:"),
+    (["train", *SMALL, "--plot", "{link}/plots"], "--plot", "full batch:"),
+    (["train", *SMALL, "--save", "{link}/model.json"], "--save", "full batch:"),
+], ids=["demo", "train-plot", "train-save"])
+def test_output_through_a_broken_link_fails_before_training(argv: list[str], flag: str, trained: str, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
     link = tmp_path / "gone"
     link.symlink_to(tmp_path / "nowhere")
-    result = run(["train", *SMALL, "--save", str(link / "model.json")], capsys)
+    result = run([arg.replace("{link}", str(link)) for arg in argv], capsys)
     assert result.code == 1
-    assert f"'{link}' is not a folder" in result.err
-    assert "full batch:" not in result.out
+    assert result.err == f"tinygrad-dk {argv[0]}: {flag}: '{link}' is not a folder; choose another path\n"
+    assert trained not in result.out
+    assert [p.name for p in tmp_path.iterdir()] == ["gone"]  # nothing made through the link
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "existing-folder"])
+def test_demo_failure_halfway_leaves_the_folder_as_it_was(existing: bool, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    def three_epochs(*args: Any, **kwargs: Any) -> Any:  # how well it learns does not matter here: be quick
+        return tinygrad_dk.explore.record_run(*args, **{**kwargs, "epochs": 3, "compile": False})
+
+    def disk_full(graph: Any, path: Any) -> Path:
+        Path(path).write_text("<svg")  # half a picture, then the disk fills
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(tinygrad_dk.demo, "record_run", three_epochs)
+    monkeypatch.setattr(tinygrad_dk.demo, "render", disk_full)
+    out_dir = tmp_path / "new" / "pictures"
+    if existing:  # the files of an earlier demo, and the user's own
+        out_dir.mkdir(parents=True)
+        (out_dir / "computation_graph.svg").write_text("the earlier graph")
+        (out_dir / "notes.txt").write_text("mine")
+    result = run(["demo", "--quiet", "--out", str(out_dir)], capsys)
+    assert result.code == 1
+    assert re.fullmatch(r"tinygrad-dk demo: could not write .*computation_graph\.svg: No space left on device\n",
+                        result.err)
+    assert "wrote:" not in result.out
+    if existing:
+        assert sorted(p.name for p in out_dir.iterdir()) == ["computation_graph.svg", "notes.txt"]
+        assert (out_dir / "computation_graph.svg").read_text() == "the earlier graph"
+    else:  # the folders made for the pictures are gone again
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_the_function_names_a_file_in_the_way_before_training(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_training(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("demo trained before it checked its output folder")
+
+    monkeypatch.setattr(tinygrad_dk.demo, "record_run", no_training)
+    blocked = tmp_path / "a_file"
+    blocked.write_text("in the way")
+    message = rf"cannot write .*pictures: {re.escape(str(blocked))} is not a folder; choose another path"
+    with pytest.raises(NotADirectoryError, match=message):
+        tinygrad_dk.demo.demo(blocked / "pictures", progress=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["a_file"] and blocked.read_text() == "in the way"
 
 
 @pytest.mark.parametrize(("loss", "threshold"), [("hinge", 0.0), ("mse", 0.5)])
@@ -515,7 +574,7 @@ def test_train_plot_failure_saves_no_model(tmp_path: Path, monkeypatch: pytest.M
     assert result.code == 1
     assert "No space left on device" in result.err
     assert not model_path.exists()  # a model without its plots would be half the output
-    assert not plot_dir.exists() or sorted(os.listdir(plot_dir)) == []
+    assert not plot_dir.exists()  # the folder made for the plots is gone again
 
 
 # --- bad flags and values: status 2 and a usage message naming the problem -----------------

@@ -1,18 +1,22 @@
-"""Writing files atomically: a failed write leaves the previous file as it was, and no debris.
+"""Writing output files atomically: a failed write leaves the previous files as they were, and no debris.
 
-Every file the package writes (models, pictures, the explorer page) goes through
-`write_atomic`, so they all behave alike: a missing folder on the way is created.
+One mechanism, `staged`, for everything the package writes (models, pictures, the
+explorer page, the demo's folder): the new files are written into a hidden folder inside
+their destination folder and renamed into place only once they are all complete.
+`write_atomic` is `staged` for one file. Missing folders on the way are created first, and
+removed again if the write fails; a file (or a broken link) standing where a folder must be
+is named in the error before anything is written. `suffix_format` reads the output format
+from a file name.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
-import threading
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-
-_counter = itertools.count()
 
 
 def nearest_existing(folder: Path) -> Path:
@@ -22,7 +26,7 @@ def nearest_existing(folder: Path) -> Path:
     return folder
 
 
-def _make_folders(folder: Path, path: Path) -> list[Path]:
+def _make_folders(folder: Path, target: Path) -> list[Path]:
     """Create ``folder`` and its missing parents; return those created, outermost first.
 
     A file standing where a folder must be is named in the error, rather than left to the
@@ -30,7 +34,7 @@ def _make_folders(folder: Path, path: Path) -> list[Path]:
     """
     existing = nearest_existing(folder)
     if not existing.is_dir():
-        raise NotADirectoryError(f"cannot write {path}: {existing} is not a folder; choose another path")
+        raise NotADirectoryError(f"cannot write {target}: {existing} is not a folder; choose another path")
     missing: list[Path] = []
     while folder != existing:
         missing.insert(0, folder)
@@ -40,28 +44,51 @@ def _make_folders(folder: Path, path: Path) -> list[Path]:
     return missing
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
+@contextlib.contextmanager
+def staged(folder: str | os.PathLike[str], *, target: Path | None = None) -> Iterator[Path]:
+    """A hidden temporary folder inside ``folder``; what the block writes there moves into ``folder`` when it succeeds.
 
-    A rename within one folder is atomic, so readers see the old file or the new one, never
-    half of either. The temporary name is unique per process, thread and call. Missing
-    folders on the way to ``path`` are created first, and removed again if the write fails.
+    Each file arrives by one rename within one folder, which is atomic: readers see the old
+    file or the new one, never half of either. If the block fails, nothing moves, the
+    temporary folder is removed and so are the folders made on the way to ``folder``.
+    ``target`` is what the error names if a file stands in the way (default ``folder``).
     """
-    created = _make_folders(path.parent, path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.{next(_counter)}.tmp")
+    destination = Path(folder)
+    created = _make_folders(destination, destination if target is None else target)
     done = False
     try:
-        with open(temporary, "xb") as file:  # created with the user's umask (mkstemp would make it 0600)
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+        stage = Path(tempfile.mkdtemp(prefix=".tinygrad_dk-", dir=destination))  # unique per call
+        try:
+            yield stage
+            for item in sorted(stage.iterdir()):
+                os.replace(item, destination / item.name)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
         done = True
     finally:
         if not done:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            for folder in reversed(created):  # innermost first; a folder someone else filled stays
+            for new in reversed(created):  # innermost first; a folder someone else filled stays
                 with contextlib.suppress(OSError):
-                    folder.rmdir()
+                    new.rmdir()
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through `staged`: flushed to disk, then renamed over ``path``.
+
+    The file is created with the user's umask (``mkstemp`` would make it 0600).
+    """
+    with staged(path.parent, target=path) as stage, open(stage / path.name, "xb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
     return path
+
+
+def suffix_format(path: Path, formats: dict[str, str], what: str) -> str:
+    """The output format named by ``path``'s suffix, or a ValueError listing the supported ones."""
+    fmt = formats.get(path.suffix.lower())
+    if fmt is None:
+        supported = ", ".join(formats)
+        found = f"the suffix {path.suffix!r} is not supported" if path.suffix else "it has no suffix"
+        raise ValueError(f"{what} cannot write {str(path)!r}: {found}; name the file with one of {supported}")
+    return fmt

@@ -15,16 +15,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
 from tinygrad_dk import data
-from tinygrad_dk._files import nearest_existing
+from tinygrad_dk._files import nearest_existing, staged
 from tinygrad_dk.nn import ACTIVATIONS, MLP, ModelFileError, Module, load
 from tinygrad_dk.train import LOSSES, OPTIMIZERS, History, TrainingDiverged, fit, task_for
 
@@ -105,37 +103,29 @@ def _numbers(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"expected numbers separated by commas like 0.5,-0.2, got {text!r}") from None
 
 
-# --- output: everything is staged in a hidden folder, then moved into place ---
+# --- output: checked before any slow work, then written through _files.staged ---
 
-@contextmanager
-def _staged(out: Path, flag: str = "--out") -> Iterator[Path]:
-    """A temporary folder inside ``out`` whose files are moved into ``out`` when the block succeeds."""
-    if out.exists() and not out.is_dir():
-        raise CommandError(f"{flag} {str(out)!r} is a file, not a folder: choose a folder with {flag}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".tinygrad_dk-", dir=out))
-    except OSError as error:
-        raise CommandError(f"cannot write to the output folder {str(out)!r}: {error.strerror or error}. "
-                           f"Choose another folder with {flag}.") from error
-    try:
-        yield stage
-        for item in sorted(stage.iterdir()):
-            os.replace(item, out / item.name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+def _check_folder(folder: Path, flag: str) -> None:
+    """Fail early (status 1) when ``folder`` cannot take files: a file stands where a folder must, or no permission.
+
+    Missing folders are fine: writing creates them, as for every file the package writes.
+    """
+    existing = nearest_existing(folder)
+    if not existing.is_dir():
+        raise CommandError(f"{flag}: {str(existing)!r} is not a folder; choose another path")
+    if not os.access(existing, os.W_OK):
+        raise CommandError(f"{flag}: cannot write to the folder {str(existing)!r}; choose another path")
 
 
 def _check_file_target(path: Path, flag: str) -> None:
-    """Fail early (status 1) when ``path`` cannot be written: a file stands where a folder must, or no permission.
+    """`_check_folder` for the folder of the file ``path``."""
+    _check_folder(path.parent, flag)
 
-    Missing folders are fine: writing the file creates them, as for every file the package writes.
-    """
-    folder = nearest_existing(path.parent)
-    if not folder.is_dir():
-        raise CommandError(f"{flag}: {str(folder)!r} is not a folder; choose another path")
-    if not os.access(folder, os.W_OK):
-        raise CommandError(f"{flag}: cannot write to the folder {str(folder)!r}; choose another path")
+
+def _staged(out: Path, flag: str = "--out") -> AbstractContextManager[Path]:
+    """`staged` for the output folder ``out``, checked first so that a problem names ``flag``."""
+    _check_folder(out, flag)
+    return staged(out)
 
 
 def _written(paths: Sequence[Path]) -> None:
@@ -237,7 +227,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     """Render the computation graph of a saved model (or of the worked example) for one input."""
     from tinygrad_dk.engine import Value
     from tinygrad_dk.viz import RenderError, draw_dot, render
-    from tinygrad_dk.viz.render import FORMATS
+    from tinygrad_dk.viz.rendering import FORMATS
 
     if args.out.suffix.lower() not in FORMATS:
         *some, last = FORMATS
@@ -305,47 +295,16 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: train MLP(2, [16, 16, 1]) on two moons by full-batch gradient descent; draw it all."""
-    from tinygrad_dk.engine import Value
-    from tinygrad_dk.explore import record_run, write_explorer
-    from tinygrad_dk.losses import hinge
-    from tinygrad_dk.viz import draw_dot, draw_network, plot_decision_boundary, plot_history, render
+    """The main job: train the demo network and write its pictures (see `tinygrad_dk.demo`)."""
+    from tinygrad_dk.demo import SETUP, demo
 
-    with _staged(args.out) as stage:
-        # 1. data and model, as in micrograd's demo
-        X, y = data.make_moons(100, noise=0.1, seed=0)
-        model = MLP(2, [16, 16, 1], seed=0)
-        print("tinygrad-dk demo: MLP(2, [16, 16, 1]) on make_moons(100), full-batch gradient descent, 100 epochs")
-        # 2. train (the explorer's recorder calls fit and keeps the weights of every epoch)
-        run = record_run(model, X, y, loss="hinge", optimizer="sgd", lr=0.5, epochs=100, l2=1e-4,
-                         label="full batch", progress=not args.quiet, compile=True)
-        history = run.history
-        print(f"final: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%}")
-        # 3. one sample through the trained network, with its loss: the sample with the largest
-        # loss, so that gradients flow (a sample beyond the margin has hinge loss 0 and no gradient)
-        def sample_loss(i: int) -> Value:
-            score = model([Value(v, f"x{j + 1}") for j, v in enumerate(X[i])])
-            assert isinstance(score, Value)  # one output neuron
-            score.label = "score"
-            return hinge(score, 1 if y[i] == 1 else -1)
-
-        worst = max(range(len(X)), key=lambda i: sample_loss(i).data)
-        loss = sample_loss(worst)
-        loss.label = "loss"
-        model.zero_grad()  # training left the last step's gradients on the parameters
-        loss.backward()
-        print(f"computation graph: sample #{worst} {X[worst]} (class {y[worst]}), loss {loss.data:.4f}")
-        graph = draw_dot(loss, params=model.parameters(), max_nodes=2000)
-        render(graph, stage / "computation_graph.svg")
-        model.zero_grad()
-        render(draw_network(model), stage / "network.svg")
-        plot_decision_boundary(model, X, y, stage / "decision_boundary.png",
-                               title=f"two moons: accuracy {history.accuracy[-1]:.1%}")
-        plot_history(history, stage / "training.png")
-        write_explorer(run, stage / "explorer.html")
-        model.save(stage / "model.json")
-        names = sorted(p.name for p in stage.iterdir())
-    _written([args.out / name for name in names])
+    _check_folder(args.out, "--out")
+    print(f"tinygrad-dk demo: {SETUP}")
+    result = demo(args.out, progress=not args.quiet)
+    print(f"final: loss {result.loss:.4f}, accuracy {result.accuracy:.1%}")
+    print(f"computation graph: sample #{result.sample} {result.x} (class {result.label}), "
+          f"loss {result.sample_loss:.4f}")
+    _written(result.files)
     return 0
 
 

@@ -10,8 +10,7 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from tinygrad_dk._files import write_atomic
-from tinygrad_dk.viz._files import suffix_format
+from tinygrad_dk._files import suffix_format, write_atomic
 
 PLOT_FORMATS: dict[str, str] = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 

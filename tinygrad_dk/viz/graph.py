@@ -16,7 +16,7 @@ from typing import Any
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.ops import OPS
 from tinygrad_dk.viz._style import EDGE_LABEL_COLOUR, FONT, KIND_COLOURS, OP_COLOUR
-from tinygrad_dk.viz.render import Diagram
+from tinygrad_dk.viz.rendering import Diagram
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 500

@@ -16,7 +16,7 @@ from typing import Any
 from tinygrad_dk._checks import check_count
 from tinygrad_dk.engine import Value
 from tinygrad_dk.viz._style import FONT, KIND_COLOURS, NEUTRAL, sign_colour
-from tinygrad_dk.viz.render import Diagram
+from tinygrad_dk.viz.rendering import Diagram
 
 MAX_EDGE_LABELS = 24  # above this many weights (a 4 x 4 layer, say) the labels crowd each other out
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import graphviz
 
-from tinygrad_dk._files import write_atomic
-from tinygrad_dk.viz._files import suffix_format
+from tinygrad_dk._files import suffix_format, write_atomic
 
 FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
 
@@ -28,7 +27,7 @@ class RenderError(RuntimeError):
     """A picture could not be made; the message names the cause and the fix."""
 
 
-class Diagram(graphviz.Digraph):
+class Diagram(graphviz.Digraph):  # type: ignore[misc, unused-ignore]  # graphviz has no type hints
     """A `graphviz.Digraph` that displays inline in Jupyter even without the system ``dot``."""
 
     def _repr_image_svg_xml(self) -> str:
@@ -70,13 +69,14 @@ def _image(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source, fmt: str)
 
 def _system_dot(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source, fmt: str) -> bytes:
     try:
-        return graph.pipe(format=fmt)
+        image: bytes = graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound as error:  # removed from PATH between which() and now
         raise RenderError(f"Graphviz's `dot` program could not be run: {_INSTALL_GRAPHVIZ}") from error
     except graphviz.CalledProcessError as error:
         stderr = error.stderr.decode("utf-8", "replace").strip() if isinstance(error.stderr, bytes) else ""
         raise RenderError(f"Graphviz's `dot` failed to make .{fmt}: {stderr or error}; "
                           "write the graph to a .dot file to inspect its source") from error
+    return image
 
 
 def _wasm_svg(source: str) -> bytes:
