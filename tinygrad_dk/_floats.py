@@ -38,7 +38,7 @@ def power(a: float, b: float) -> float:
     if a < 0 and not float(b).is_integer():
         raise ValueError(f"pow: {a!r} ** {b!r} is undefined: a negative base needs an integer exponent")
     try:
-        return a**b
+        return float(a**b)
     except OverflowError:  # 10.0 ** 400 = inf, with the sign of the result
         return -math.inf if a < 0 and int(b) % 2 else math.inf
 

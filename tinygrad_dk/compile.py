@@ -297,7 +297,7 @@ def _kept(graph: _Graph) -> tuple[set[Value], dict[Value, int]]:
     when the forward code reads it other than once; else it is written inline, inside the one
     expression that reads it.
     """
-    kept, uses = set(graph.roots), {}
+    kept, uses = set(graph.roots), dict[Value, int]()
     for node, (a, b, _) in graph.operands.items():
         slot = {"a": a, "b": b, "out": node}
         forward, local = graph.code(node)
@@ -313,7 +313,7 @@ def _kept(graph: _Graph) -> tuple[set[Value], dict[Value, int]]:
 def _emit_forward(graph: _Graph) -> tuple[list[str], dict[Value, int]]:
     """Phase 3: the forward statements in topological order, naming every node; and each node's number."""
     kept, uses = _kept(graph)
-    name, forward, depth, number = graph.name, [], {}, {}
+    name, forward, depth, number = graph.name, list[str](), dict[Value, int](), dict[Value, int]()
     for i, node in enumerate(graph.order):
         number[node] = i
         if node not in graph.operands:
@@ -583,8 +583,10 @@ class BatchProgram(_Compiled):
 
     def _outputs(self, out: Any, n: int) -> np.ndarray:
         if not self.n_outputs:
-            return np.broadcast_to(np.asarray(out, dtype=float), (n,)).copy()
-        return np.stack([np.broadcast_to(np.asarray(o, dtype=float), (n,)) for o in out], axis=1)
+            column: np.ndarray = np.broadcast_to(np.asarray(out, dtype=float), (n,)).copy()
+            return column
+        stacked: np.ndarray = np.stack([np.broadcast_to(np.asarray(o, dtype=float), (n,)) for o in out], axis=1)
+        return stacked
 
     def run(self, param_values: Sequence[float], rows: Any, weights: Any = None) -> tuple[np.ndarray, list[float]]:
         """Each sample's output(s), and ``d sum(weights * outputs) / d param`` (weights default to ones).

@@ -104,10 +104,10 @@ class Value:
 
     # --- compositions: no derivative code of their own ---
     def __neg__(self) -> Value: return self * -1.0
-    def __radd__(self, other: Any) -> Value: return self + other
-    def __sub__(self, other: Any) -> Value: return self + (-other)
-    def __rsub__(self, other: Any) -> Value: return other + (-self)
-    def __rmul__(self, other: Any) -> Value: return self * other
+    def __radd__(self, other: float) -> Value: return self + other
+    def __sub__(self, other: float | Value) -> Value: return self + (-other)
+    def __rsub__(self, other: float) -> Value: return other + (-self)
+    def __rmul__(self, other: float) -> Value: return self * other
     def __rpow__(self, other: Any) -> Value: return Value(other) ** self  # the base becomes a leaf
 
     def __truediv__(self, other: Any) -> Value:
@@ -119,7 +119,7 @@ class Value:
     def __rtruediv__(self, other: Any) -> Value:  # other / self
         if self.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {other!r} / 0.0: the divisor must not be 0")
-        return other * self**-1
+        return as_float(other, "/") * self**-1
 
     # --- what a node is made of (for drawing, explaining and compiling) ---
     @property
