@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+import subprocess
+import sys
+from typing import Any, cast
 
 import pytest
 from support import need_module
@@ -370,3 +372,25 @@ def test_compile_with_a_custom_loss_runs_eagerly_and_says_so(batch_size: int | N
                        compile=True)
     eager = fit(MLP(2, [4, 1], seed=0), X, y, loss=my_loss, epochs=2, batch_size=batch_size, progress=False)
     assert compiled == eager
+
+
+def test_compiled_fit_counts_a_model_that_returns_a_list_of_one_output_as_eager_fit_does() -> None:
+    class Listed:  # one output, returned as a list of one Value
+        def __init__(self) -> None:
+            self.mlp = MLP(2, [4, 1], seed=0)
+
+        def __call__(self, x: Any) -> list[Value]:
+            return [cast(Value, self.mlp(x))]
+
+        def parameters(self) -> list[Value]:
+            return self.mlp.parameters()
+
+    X, y = make_moons(20, noise=0.1, seed=0)
+    eager, compiled = (fit(Listed(), X, y, epochs=5, progress=False, compile=c) for c in (False, True))
+    assert compiled == eager and eager.accuracy[-1] > 0.5
+
+
+def test_the_core_does_not_import_the_compiler() -> None:
+    code = "import sys, tinygrad_dk.train; print('tinygrad_dk.compile' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"  # fit imports it when compile=True asks for it
