@@ -41,7 +41,7 @@ from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
 __all__ = ["LOSSES", "OPTIMIZERS", "History", "Model", "Task", "TrainingDiverged", "accuracy", "fit", "predict",
-           "scores", "task_for"]
+           "scores", "task_for", "threshold_for"]
 
 _LOSS_FUNCTIONS = ((losses.hinge, "hinge"), (losses.mse, "mse"), (losses.bce_with_logits, "bce"),
                    (losses.cross_entropy, "cross_entropy"))
@@ -63,8 +63,10 @@ class History:
 
     ``loss``: the mean loss over the epoch's updates (weighted by batch size), including the
     ``l2`` penalty; ``accuracy``: the training accuracy after the epoch's updates; ``lr``: the
-    learning rate used; ``seconds``: wall time; ``updates``: optimizer steps. Two histories
-    compare equal when everything but the timings is equal.
+    learning rate used; ``seconds``: wall time; ``updates``: optimizer steps. ``threshold``:
+    the score above which a one-output model predicts class 1, as fit decided it from the
+    loss (`threshold_for`); pass it on, as in ``predict(model, X, threshold=history.threshold)``.
+    Two histories compare equal when everything but the timings is equal.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -74,6 +76,7 @@ class History:
     updates: list[int] = field(default_factory=list)
     label: str = ""
     batch_size: int | None = None
+    threshold: float = 0.0
 
     @property
     def epochs(self) -> int:
@@ -153,13 +156,15 @@ def scores(model: Model, X: Any) -> list[float] | list[list[float]]:
 def predict(model: Model, X: Any, *, threshold: float = 0.0) -> list[int]:
     """Predicted classes: for one output 1 if ``score > threshold`` else 0; for several, the argmax.
 
-    Use ``threshold=0.5`` for a model trained with ``loss="mse"`` on 0/1 targets.
+    Pass the threshold fit trained for, ``threshold=history.threshold`` (0.5 after ``loss="mse"``).
     """
     return [_predicted(_outputs(model(row), "predict"), threshold) for row in check_samples(X, "predict")]
 
 
 def accuracy(model: Model, X: Any, y: Any, *, threshold: float = 0.0) -> float:
     """The fraction of samples whose `predict`-ed class is the label (0/1 or -1/+1 labels for one output).
+
+    ``threshold`` as for `predict`: ``threshold=history.threshold`` after fit.
 
     >>> from tinygrad_dk.nn import MLP
     >>> model = MLP(1, [1], seed=0)
@@ -186,34 +191,52 @@ class Task:
     threshold: float  # for one output: predicted class 1 if score > threshold
 
 
+def _loss_name(loss: Any, who: str) -> Any:
+    """The name of a built-in loss (``losses.hinge`` is ``"hinge"``); a function of the user's own as it is."""
+    name = next((n for f, n in _LOSS_FUNCTIONS if f is loss), loss)
+    if not callable(name) and (not isinstance(name, str) or name not in LOSSES):
+        raise ValueError(f"{who}: unknown loss {loss!r}: use one of {', '.join(LOSSES)}, or a function "
+                         "(outputs, labels) -> Value")
+    return name
+
+
+def threshold_for(loss: str | Callable[..., Value]) -> float:
+    """Where a one-output model trained with ``loss`` switches class: 0.5 for ``"mse"`` (0/1 targets), else 0.
+
+    The one rule `fit` follows (it records the result as ``History.threshold``); use it for a
+    model you have no `History` of. A loss function of your own gets 0.
+
+    >>> threshold_for("mse"), threshold_for("hinge"), threshold_for(losses.bce_with_logits)
+    (0.5, 0.0, 0.0)
+    """
+    return 0.5 if _loss_name(loss, "threshold_for") == "mse" else 0.0
+
+
 def task_for(loss: Any, out: Value | list[Value], labels: list[int]) -> Task:
     """Map the labels to what ``loss`` needs, given the model's output for one sample."""
-    name = next((n for f, n in _LOSS_FUNCTIONS if f is loss), loss)  # losses.hinge means "hinge"
+    name = _loss_name(loss, "fit")
     k = 1 if isinstance(out, Value) else len(out)  # outputs per sample
-    single = k == 1
+    single, threshold = k == 1, threshold_for(name)
     if callable(name):  # the user's own loss: labels as given
-        return Task(name, labels, _classes(labels, out, "fit"), 0.0)
-    if not isinstance(name, str) or name not in LOSSES:
-        raise ValueError(f"fit: unknown loss {loss!r}: use one of {', '.join(LOSSES)}, or a function "
-                         "(outputs, labels) -> Value")
+        return Task(name, labels, _classes(labels, out, "fit"), threshold)
     if name == "cross_entropy":
         if single:
             raise ValueError("fit: loss='cross_entropy' needs a model with one output per class (k >= 2); "
                              "with one output use loss='bce' or 'hinge'")
         classes = _indices(labels, k, "fit")
-        return Task(losses.cross_entropy, classes, classes, 0.0)
+        return Task(losses.cross_entropy, classes, classes, threshold)
     if name == "mse" and not single:  # one-hot targets, argmax prediction
         classes = _indices(labels, k, "fit")
-        return Task(losses.mse, [[1.0 if j == c else 0.0 for j in range(k)] for c in classes], classes, 0.0)
+        return Task(losses.mse, [[1.0 if j == c else 0.0 for j in range(k)] for c in classes], classes, threshold)
     if not single:
         raise ValueError(f"fit: loss={name!r} needs a model with one output (a score); for k classes use "
                          "loss='cross_entropy' with k outputs")
     classes = _binary(labels, "fit")
     if name == "hinge":
-        return Task(losses.hinge, [2.0 * c - 1.0 for c in classes], classes, 0.0)  # labels -1/+1
+        return Task(losses.hinge, [2.0 * c - 1.0 for c in classes], classes, threshold)  # labels -1/+1
     if name == "bce":
-        return Task(losses.bce_with_logits, [float(c) for c in classes], classes, 0.0)  # on a linear output
-    return Task(losses.mse, [float(c) for c in classes], classes, 0.5)  # mse on 0/1 targets
+        return Task(losses.bce_with_logits, [float(c) for c in classes], classes, threshold)  # on a linear output
+    return Task(losses.mse, [float(c) for c in classes], classes, threshold)  # mse on 0/1 targets
 
 
 def _optimizer(optimizer: Any, params: list[Value], lr: float | None) -> Optimizer:
@@ -351,7 +374,8 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     return the batch's mean loss as a Value. Labels may be 0/1 or -1/+1 for one output.
 
     Accuracy counts a sample right when its predicted class is its label: for one output
-    the class is 1 if the score is > 0 (> 0.5 for ``"mse"``), for several the argmax.
+    the class is 1 if the score is > ``history.threshold`` (0, or 0.5 for ``"mse"``: see
+    `threshold_for`), for several the argmax.
 
     ``optimizer``: None or ``"sgd"`` (lr 0.1 unless ``lr`` is given), ``"adam"`` or
     ``"adamw"`` (lr 0.01), or an `Optimizer` built on ``model.parameters()``. ``l2`` adds
@@ -389,7 +413,7 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
 
     # 3. the epochs
     order, rng = list(range(len(rows))), random.Random(seed)  # the shuffling's own generator, not the global one
-    history = History(label=label, batch_size=batch_size)
+    history = History(label=label, batch_size=batch_size, threshold=task.threshold)
     with tqdm(range(1, epochs + 1), desc=label or "fit", unit="epoch", disable=not progress) as bar:
         for epoch in bar:
             start, total, batches = time.perf_counter(), 0.0, _batches(order, size, rng if shuffle else None)
