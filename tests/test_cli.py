@@ -544,9 +544,10 @@ def test_demo_the_function_names_a_file_in_the_way_before_training(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == ["a_file"] and blocked.read_text() == "in the way"
 
 
-@pytest.mark.parametrize(("loss", "threshold"), [("hinge", 0.0), ("mse", 0.5)])
-def test_train_plots_the_boundary_where_the_loss_puts_it(loss: str, threshold: float, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(("loss", "threshold", "compare"), [("hinge", 0.0, []), ("mse", 0.5, []),
+                                                            ("mse", 0.5, ["--compare"])])
+def test_train_plots_the_boundary_where_the_loss_puts_it(loss: str, threshold: float, compare: list[str],
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     drawn: list[dict[str, Any]] = []
 
@@ -556,10 +557,10 @@ def test_train_plots_the_boundary_where_the_loss_puts_it(loss: str, threshold: f
         return path
 
     monkeypatch.setattr(tinygrad_dk.viz, "plot_decision_boundary", record)
-    result = run(["train", *SMALL, "--loss", loss, "--plot", str(tmp_path / "plots")], capsys)
+    result = run(["train", *SMALL, "--loss", loss, *compare, "--plot", str(tmp_path / "plots")], capsys)
     assert result.code == 0, result.err
     printed = train_line("full batch", result.out)
-    assert [d["threshold"] for d in drawn] == [threshold]
+    assert [d["threshold"] for d in drawn] == [threshold] * (3 if compare else 1)  # each run's History.threshold
     assert drawn[0]["title"] == f"full batch: accuracy {printed.group(2)}%"  # the accuracy fit reported
 
 

@@ -217,6 +217,16 @@ def test_the_page_embeds_the_runs_numbers(page, small_run):
     assert r["backprop"] == run.backprop
 
 
+def test_each_run_carries_the_threshold_fit_recorded(moons: tuple[list[list[float]], list[int]],
+                                                     tmp_path: Path) -> None:
+    X, y = moons
+    runs = [ex.record_run(MLP(2, [3, 1], seed=1), X, y, loss=loss, epochs=2, progress=False, label=loss)
+            for loss in ("mse", "hinge")]
+    assert [(r.threshold, r.history.threshold) for r in runs] == [(0.5, 0.5), (0.0, 0.0)]
+    page = ex.write_explorer(runs, tmp_path / "page.html").read_text(encoding="utf-8")
+    assert [r["threshold"] for r in embedded(page)["runs"]] == [0.5, 0.0]  # the number itself, for the page's JS
+
+
 def test_labels_cannot_break_out_of_the_script(moons, tmp_path):
     X, y = moons
     evil = "</script><script>alert(1)</script><!--"

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+import subprocess
+import sys
+from typing import Any, cast
 
 import pytest
 from support import need_module
 
-from tinygrad_dk import Value
+from tinygrad_dk import Value, losses
 from tinygrad_dk.data import make_blobs, make_moons, make_xor
 from tinygrad_dk.losses import hinge
 from tinygrad_dk.nn import MLP
 from tinygrad_dk.optim import SGD, Adam
-from tinygrad_dk.train import History, TrainingDiverged, accuracy, fit, predict, scores
+from tinygrad_dk.train import History, TrainingDiverged, accuracy, fit, predict, scores, threshold_for
 
 
 def weights(model: Any) -> list[float]:
@@ -97,7 +99,8 @@ def test_history_fields() -> None:
     assert history.lr == [0.1] * 4 and history.updates == [5] * 4
     assert all(s > 0 for s in history.seconds)
     data = history.to_dict()
-    assert set(data) == {"loss", "accuracy", "lr", "seconds", "updates", "label", "batch_size"}
+    assert set(data) == {"loss", "accuracy", "lr", "seconds", "updates", "label", "batch_size", "threshold"}
+    assert data["threshold"] == history.threshold == 0.0  # hinge: the sign of the score
     assert data["loss"] == history.loss and data["loss"] is not history.loss
 
 
@@ -139,9 +142,38 @@ def test_accuracy_rule_is_threshold_half_for_mse() -> None:
     X, y = [[0.2], [0.7], [-1.0]], [0, 1, 0]
     history = fit(model, X, y, loss="mse", lr=1e-9, epochs=1, progress=False)
     assert history.accuracy == [1.0]  # 0.2 < 0.5: class 0
-    assert predict(model, X) == [1, 1, 0] and predict(model, X, threshold=0.5) == [0, 1, 0]
+    assert history.threshold == 0.5
+    assert predict(model, X) == [1, 1, 0] and predict(model, X, threshold=history.threshold) == [0, 1, 0]
     assert accuracy(model, X, y) == pytest.approx(2 / 3)
+    assert accuracy(model, X, y, threshold=history.threshold) == history.accuracy[-1]
     assert scores(model, X) == pytest.approx([0.2, 0.7, -1.0], abs=1e-8)
+
+
+@pytest.mark.parametrize(("loss", "nouts", "threshold"), [
+    ("hinge", [3, 1], 0.0), ("bce", [3, 1], 0.0), ("mse", [3, 1], 0.5), (losses.mse, [3, 1], 0.5),
+    ("mse", [3, 2], 0.5), ("cross_entropy", [3, 2], 0.0)])
+@pytest.mark.parametrize("compile", [False, True])
+def test_the_history_carries_the_threshold_fit_decided_classes_at(loss: Any, nouts: list[int], threshold: float,
+                                                                   compile: bool) -> None:
+    X, y = make_moons(12, seed=0)
+    model = MLP(2, nouts, seed=0)
+    history = fit(model, X, y, loss=loss, epochs=2, progress=False, compile=compile)
+    assert history.threshold == threshold_for(loss) == threshold
+    assert accuracy(model, X, y, threshold=history.threshold) == history.accuracy[-1]
+
+
+def test_threshold_for_a_loss_name_function_or_a_loss_of_ones_own() -> None:
+    def my_loss(outputs: list[Value], labels: list[int]) -> Value:
+        return hinge(outputs, [2 * t - 1 for t in labels])
+
+    assert [threshold_for(name) for name in ("hinge", "bce", "mse", "cross_entropy")] == [0.0, 0.0, 0.5, 0.0]
+    assert threshold_for(losses.hinge) == 0.0 and threshold_for(losses.mse) == 0.5
+    assert threshold_for(my_loss) == 0.0
+    X, y = make_moons(12, seed=0)
+    assert fit(MLP(2, [2, 1], seed=0), X, y, loss=my_loss, epochs=1, progress=False).threshold == 0.0
+    with pytest.raises(ValueError, match=r"threshold_for: unknown loss 'l1': use one of hinge, mse, bce, "
+                                         r"cross_entropy, or a function"):
+        threshold_for("l1")
 
 
 def test_labels_minus_one_plus_one_and_numpy_inputs_are_the_same_as_zero_one_lists() -> None:
@@ -370,3 +402,25 @@ def test_compile_with_a_custom_loss_runs_eagerly_and_says_so(batch_size: int | N
                        compile=True)
     eager = fit(MLP(2, [4, 1], seed=0), X, y, loss=my_loss, epochs=2, batch_size=batch_size, progress=False)
     assert compiled == eager
+
+
+def test_compiled_fit_counts_a_model_that_returns_a_list_of_one_output_as_eager_fit_does() -> None:
+    class Listed:  # one output, returned as a list of one Value
+        def __init__(self) -> None:
+            self.mlp = MLP(2, [4, 1], seed=0)
+
+        def __call__(self, x: Any) -> list[Value]:
+            return [cast(Value, self.mlp(x))]
+
+        def parameters(self) -> list[Value]:
+            return self.mlp.parameters()
+
+    X, y = make_moons(20, noise=0.1, seed=0)
+    eager, compiled = (fit(Listed(), X, y, epochs=5, progress=False, compile=c) for c in (False, True))
+    assert compiled == eager and eager.accuracy[-1] > 0.5
+
+
+def test_the_core_does_not_import_the_compiler() -> None:
+    code = "import sys, tinygrad_dk.train; print('tinygrad_dk.compile' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"  # fit imports it when compile=True asks for it

@@ -16,7 +16,7 @@ from support import need_program, need_wasm_graphviz
 
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.nn import MLP, Neuron
-from tinygrad_dk.train import History
+from tinygrad_dk.train import History, fit
 from tinygrad_dk.viz import (
     Diagram,
     RenderError,
@@ -28,6 +28,7 @@ from tinygrad_dk.viz import (
     render,
     to_svg,
 )
+from tinygrad_dk.viz._figure import save_figure
 from tinygrad_dk.viz.graph import labelled_parameters, node_kind
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -403,6 +404,27 @@ def test_decision_boundary_one_output(tmp_path: Path) -> None:
     assert_picture(path)
     image = imread(str(path))
     assert image[..., 2].mean() > 0.5  # blue and orange halves, over white
+
+
+def test_decision_boundary_splits_one_output_at_the_threshold_fit_recorded(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    X, y = [[-1.0, 0.0], [0.2, 0.0], [0.7, 0.0], [1.5, 0.0]], [0, 0, 1, 1]
+    model = MLP(2, [1], seed=0)
+    neuron = model.layers[0].neurons[0]
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 1.0, 0.0, 0.0  # score = x1
+    history = fit(model, X, y, loss="mse", lr=1e-9, epochs=1, progress=False)  # the weights barely move
+    titles: list[str] = []
+
+    def keep_title(figure: Any, target: Path, who: str) -> Path:
+        titles.append(figure.axes[0].get_title())
+        return save_figure(figure, target, who)
+
+    monkeypatch.setattr("tinygrad_dk.viz.boundary.save_figure", keep_title)
+    plot_decision_boundary(model, X, y, tmp_path / "mse.png", resolution=8, threshold=history.threshold)
+    plot_decision_boundary(model, X, y, tmp_path / "default.png", resolution=8)
+    assert history.threshold == 0.5 and history.accuracy == [1.0]
+    assert titles == ["decision boundary (score > 0.5): 100% of the points right",  # as fit counted
+                      "decision boundary (score > 0): 75% of the points right"]  # 0.2 > 0: class 1
 
 
 def test_decision_boundary_takes_numpy_bools_ranges_and_generators(tmp_path: Path) -> None:

@@ -119,3 +119,37 @@ def check_labels(y: Any, n: int, who: str) -> list[int]:
                              "-1/+1 or 0..k-1)")
         labels.append(int(float(v)))
     return labels
+
+
+# --- fit's arguments (train.py) ---
+
+def check_model(model: Any, who: str) -> list[Any]:
+    """``model.parameters()`` as a list, once the model is seen to be callable and to have them."""
+    if not callable(model) or not callable(getattr(model, "parameters", None)):
+        raise TypeError(f"{who}: model must be callable and have parameters() (a tinygrad_dk.nn.Module such as MLP), "
+                        f"not {type(model).__name__}")
+    return list(model.parameters())
+
+
+def check_batch_size(batch_size: object, who: str) -> int | None:
+    """None (full batch) or a count >= 1."""
+    return None if batch_size is None else check_count(batch_size, f"{who}: batch_size")
+
+
+def check_l2(l2: object, who: str) -> float:
+    """The weight of the L2 penalty: a finite number >= 0."""
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and float(l2) >= 0):
+        raise ValueError(f"{who}: l2 must be a finite number >= 0, got {l2!r}")
+    return float(l2)
+
+
+def check_callbacks(callbacks: object, who: str) -> list[Any]:
+    """``callbacks`` as a list of functions (one function alone is refused, with how to pass it)."""
+    if not isinstance(callbacks, Iterable):
+        raise TypeError(f"{who}: callbacks must be a list of functions, not {type(callbacks).__name__}; "
+                        "wrap one function as callbacks=[f]")
+    functions = list(callbacks)
+    for cb in functions:
+        if not callable(cb):
+            raise TypeError(f"{who}: every callback must be a function callback(epoch, model, history), got {cb!r}")
+    return functions

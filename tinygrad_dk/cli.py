@@ -168,8 +168,8 @@ def _loss_for(args: argparse.Namespace, X: list[list[float]], y: list[int]) -> s
     return str(args.loss)
 
 
-def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int], float]:
-    """Train once per batch size asked for; also the data and the threshold the loss decides classes at."""
+def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int]]:
+    """Train once per batch size asked for; also the data."""
     X, y = _dataset(args)
     classes, loss = len(set(y)), _loss_for(args, X, y)
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
@@ -183,8 +183,7 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
         print(f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
               f"after {history.epochs} epochs ({sum(history.updates)} updates)")
         runs.append((model, history))
-    threshold = task_for(loss, _model_for(args, classes)(X[0]), y).threshold  # as fit decided it: 0.5 for mse
-    return runs, X, y, threshold
+    return runs, X, y
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -196,14 +195,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     written: list[Path] = []
     with ExitStack() as stack:  # the plot folder is checked (staged) before the training starts
         stage = stack.enter_context(_staged(args.plot, "--plot")) if args.plot is not None else None
-        runs, X, y, threshold = _train_runs(args)
+        runs, X, y = _train_runs(args)
         if stage is not None:
             from tinygrad_dk.viz import plot_decision_boundary, plot_history
 
             plot_history({h.label: h for _, h in runs}, stage / "training.png")
             for model, history in runs:
                 name = history.label.replace(" ", "_")
-                plot_decision_boundary(model, X, y, stage / f"decision_boundary_{name}.png", threshold=threshold,
+                plot_decision_boundary(model, X, y, stage / f"decision_boundary_{name}.png",
+                                       threshold=history.threshold,  # as fit decided it: 0.5 for mse
                                        title=f"{history.label}: accuracy {history.accuracy[-1]:.1%}")
             written += [args.plot / p.name for p in sorted(stage.iterdir())]
         if args.save is not None:  # last: a failed plot leaves no model file behind

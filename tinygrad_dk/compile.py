@@ -45,7 +45,8 @@ mode pays for a Python object per node, every step. Compiling walks the recorded
 Three entry points:
 
 - `compile_graph(root, params, inputs)` -> `Program`, for any graph.
-- `compile_loss(build_loss, params)` -> `CompiledLoss`, what ``fit(..., compile=True)`` calls:
+- `compile_loss(build_loss, params)` -> `CompiledLoss`, what ``fit(..., compile=True)`` calls
+  (through `compile_fit_step`) for full batch:
   calling it is ``loss = build_loss(); loss.backward()`` at the parameters' current data.
 - `compile_batch(build, params, example)` -> `BatchProgram`: records ONE sample's graph and
   runs it over a whole batch with numpy (each node's value becomes a column of samples),
@@ -493,6 +494,16 @@ class Program(_Compiled):
                                     scalar.as_float(seed, "seed"))
         return float(root), gradients
 
+    def run_unchecked(self, param_values: list[float], input_values: list[float], grads: list[float],
+                      seed: float) -> tuple[float, list[float]]:
+        """`run` without its argument checks, for a caller that has checked them once (fit's compiled step).
+
+        Every argument must be what `run` would make of it: lists of floats of the right
+        lengths, and a float seed. Nothing is checked, so a wrong argument gives a wrong answer
+        or an obscure error; the checks cost more than the program itself for a small graph.
+        """
+        return self._run(param_values, input_values, grads, seed)  # type: ignore[no-any-return]
+
     def forward(self, param_values: Sequence[float], input_values: Sequence[float] = ()) -> float:
         """The root's value only (no backward pass), at new parameter and input values."""
         return float(self._forward(_as_floats(param_values, len(self.params), "parameter values"),
@@ -626,3 +637,60 @@ def compile_batch(build: Callable[[list[Value]], Value | Sequence[Value]], param
     make the same graph for every sample. See `BatchProgram` for an example.
     """
     return BatchProgram(build, params, example)
+
+
+# --- training steps for fit ---
+
+def compile_fit_step(forward: Callable[[Any], Any], loss: Callable[[list[Any], list[Any]], Value],
+                     params: Sequence[Value], rows: Sequence[Sequence[float]], targets: Sequence[Any], *,
+                     l2: float = 0.0, full_batch: bool = True) -> Callable[[Sequence[int]], float]:
+    """``fit(compile=True)``'s step: ``step(batch)`` adds the batch loss's gradients to ``.grad``, returns the loss.
+
+    ``forward(xs)`` is one sample's output as ``loss(outputs, targets)`` takes it, and
+    ``loss`` gives a batch's mean loss; ``batch`` lists indices into ``rows`` and ``targets``;
+    ``l2`` adds ``l2 * sum(p**2)`` over ``params``.
+
+    - ``full_batch=True``: the whole loss graph over every row is one `CompiledLoss`, the
+      engine's arithmetic to the last bit; ``batch`` is then always every row.
+    - Mini-batches change every step, but a batch's loss is the mean of its samples' losses:
+      each sample runs the `Program` of its target (one per distinct target, the sample's
+      numbers as program inputs) with ``seed = 1 / len(batch)``, adding to the gradients.
+      Equal to eager up to the order of the sums (about 1e-16).
+
+    >>> from tinygrad_dk.losses import mse
+    >>> w = Value(2.0)
+    >>> step = compile_fit_step(lambda xs: w * xs[0], mse, [w], [[1.0], [3.0]], [1.0, 3.0], full_batch=False)
+    >>> step([0, 1]), w.grad  # ((2 - 1)**2 + (6 - 3)**2) / 2; d/dw = (2 * 1 * 1 + 2 * 3 * 3) / 2
+    (5.0, 10.0)
+    """
+    from tinygrad_dk import losses  # the penalty's graph, exactly as eager fit builds it
+
+    if full_batch:
+        def build() -> Value:
+            value = loss([forward(row) for row in rows], list(targets))
+            return value + losses.l2(params) * l2 if l2 else value
+
+        whole = compile_loss(build, params)
+        return lambda batch: whole()
+
+    keys = [repr(t) for t in targets]
+    programs: dict[str, Program] = {}
+    for i, key in enumerate(keys):
+        if key not in programs:
+            xs = [Value(v) for v in rows[i]]
+            programs[key] = compile_graph(loss([forward(xs)], [targets[i]]), params, xs)
+    penalty = compile_loss(lambda: losses.l2(params) * l2, params) if l2 else None
+
+    inputs = [[float(v) for v in row] for row in rows]  # checked once: the step runs the programs unchecked
+
+    def step(batch: Sequence[int]) -> float:
+        values = [float(p.data) for p in params]
+        grads, total, weight = [float(p.grad) for p in params], 0.0, 1.0 / len(batch)
+        for i in batch:
+            value, grads = programs[keys[i]].run_unchecked(values, inputs[i], grads, weight)
+            total += value
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        return total / len(batch) + (penalty() if penalty is not None else 0.0)
+
+    return step

@@ -103,7 +103,8 @@ def _write_network(model: MLP, path: Path) -> Path:
 
 def _write_decision_boundary(model: MLP, X: list[list[float]], y: list[int], run: Run, path: Path) -> Path:
     """The model's answer over the plane, titled with the accuracy training reached."""
-    return plot_decision_boundary(model, X, y, path, title=f"two moons: accuracy {run.history.accuracy[-1]:.1%}")
+    return plot_decision_boundary(model, X, y, path, threshold=run.history.threshold,
+                                  title=f"two moons: accuracy {run.history.accuracy[-1]:.1%}")
 
 
 def _write_training(run: Run, path: Path) -> Path:

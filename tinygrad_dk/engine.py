@@ -17,8 +17,28 @@ from __future__ import annotations
 from typing import Any, cast
 
 from tinygrad_dk._floats import as_float
-from tinygrad_dk.ops import (ABS, ADD, ADD_CONST, COS, EXP, LEAKY_RELU, LOG, MUL, MUL_CONST, OPS, POW, POW_CONST, RELU,
-                             SIGMOID, SIN, SOFTPLUS, SQRT, STEP, TANH, Op)
+from tinygrad_dk.ops import (
+    ABS,
+    ADD,
+    ADD_CONST,
+    COS,
+    EXP,
+    LEAKY_RELU,
+    LOG,
+    MUL,
+    MUL_CONST,
+    OPS,
+    POW,
+    POW_CONST,
+    RELU,
+    SIGMOID,
+    SIN,
+    SOFTPLUS,
+    SQRT,
+    STEP,
+    TANH,
+    Op,
+)
 
 __all__ = ["OPS", "Op", "Value", "topological_order"]  # OPS and Op live in tinygrad_dk.ops, the op table
 

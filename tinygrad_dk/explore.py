@@ -89,7 +89,7 @@ class Run:
     frames: list[list[float]]
     history: History
     loss: str
-    threshold: float  # one output: class 1 when the score is above it
+    threshold: float  # one output: class 1 when the score is above it (fit's History.threshold)
     backprop: dict[str, Any] = field(repr=False)
 
     def state(self, epoch: int) -> dict[str, float]:
@@ -321,7 +321,7 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
     return Run(label=label, X=rows, classes=list(task.classes), layers=layers,
                names=list(model.state_dict()), epochs=kept_epochs, frames=frames, history=history, loss=loss_name,
-               threshold=task.threshold, backprop=backprop)
+               threshold=history.threshold, backprop=backprop)
 
 
 def _batch_label(batch_size: int | None) -> str:
@@ -350,7 +350,7 @@ def _asset(name: str) -> str:
 def _document(runs: Sequence[Run], title: str) -> dict[str, Any]:
     return {"format": FORMAT, "version": 1, "title": title, "X": runs[0].X, "y": runs[0].classes, "ops": _page_ops(),
             "runs": [{"label": r.label, "loss": r.loss, "batch_size": r.history.batch_size,
-                      "predict": "half" if r.threshold == 0.5 else "sign",
+                      "threshold": r.threshold,
                       "layers": [{"nin": a, "nout": b, "activation": c} for a, b, c in r.layers],
                       "epochs": r.epochs, "weights": r.frames,
                       "history": {"loss": r.history.loss, "accuracy": r.history.accuracy, "lr": r.history.lr,

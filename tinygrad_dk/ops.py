@@ -26,7 +26,6 @@ from typing import Any, NamedTuple
 
 from tinygrad_dk._floats import as_float, cos, d_power, exp, log, power, sigmoid, sin, softplus, sqrt, value_power
 
-
 __all__ = ["OPS", "Op", "activation_rows", "define_op"]  # the rows are module constants too: ADD, MUL, ...
 
 

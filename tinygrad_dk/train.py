@@ -17,27 +17,29 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 import random
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
-
-import numpy as np
-from tqdm import tqdm
+from typing import Any, Protocol
 
 from tinygrad_dk import losses
-from tinygrad_dk._checks import check_count, check_labels, check_samples, check_seed
+from tinygrad_dk._checks import (
+    check_batch_size,
+    check_callbacks,
+    check_count,
+    check_l2,
+    check_labels,
+    check_model,
+    check_samples,
+    check_seed,
+)
 from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
-if TYPE_CHECKING:
-    from tinygrad_dk.compile import BatchProgram
-
 __all__ = ["LOSSES", "OPTIMIZERS", "History", "Model", "Task", "TrainingDiverged", "accuracy", "fit", "predict",
-           "scores", "task_for"]
+           "scores", "task_for", "threshold_for"]
 
 _LOSS_FUNCTIONS = ((losses.hinge, "hinge"), (losses.mse, "mse"), (losses.bce_with_logits, "bce"),
                    (losses.cross_entropy, "cross_entropy"))
@@ -59,8 +61,10 @@ class History:
 
     ``loss``: the mean loss over the epoch's updates (weighted by batch size), including the
     ``l2`` penalty; ``accuracy``: the training accuracy after the epoch's updates; ``lr``: the
-    learning rate used; ``seconds``: wall time; ``updates``: optimizer steps. Two histories
-    compare equal when everything but the timings is equal.
+    learning rate used; ``seconds``: wall time; ``updates``: optimizer steps. ``threshold``:
+    the score above which a one-output model predicts class 1, as fit decided it from the
+    loss (`threshold_for`); pass it on, as in ``predict(model, X, threshold=history.threshold)``.
+    Two histories compare equal when everything but the timings is equal.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -70,6 +74,7 @@ class History:
     updates: list[int] = field(default_factory=list)
     label: str = ""
     batch_size: int | None = None
+    threshold: float = 0.0
 
     @property
     def epochs(self) -> int:
@@ -149,13 +154,15 @@ def scores(model: Model, X: Any) -> list[float] | list[list[float]]:
 def predict(model: Model, X: Any, *, threshold: float = 0.0) -> list[int]:
     """Predicted classes: for one output 1 if ``score > threshold`` else 0; for several, the argmax.
 
-    Use ``threshold=0.5`` for a model trained with ``loss="mse"`` on 0/1 targets.
+    Pass the threshold fit trained for, ``threshold=history.threshold`` (0.5 after ``loss="mse"``).
     """
     return [_predicted(_outputs(model(row), "predict"), threshold) for row in check_samples(X, "predict")]
 
 
 def accuracy(model: Model, X: Any, y: Any, *, threshold: float = 0.0) -> float:
     """The fraction of samples whose `predict`-ed class is the label (0/1 or -1/+1 labels for one output).
+
+    ``threshold`` as for `predict`: ``threshold=history.threshold`` after fit.
 
     >>> from tinygrad_dk.nn import MLP
     >>> model = MLP(1, [1], seed=0)
@@ -182,34 +189,52 @@ class Task:
     threshold: float  # for one output: predicted class 1 if score > threshold
 
 
+def _loss_name(loss: Any, who: str) -> Any:
+    """The name of a built-in loss (``losses.hinge`` is ``"hinge"``); a function of the user's own as it is."""
+    name = next((n for f, n in _LOSS_FUNCTIONS if f is loss), loss)
+    if not callable(name) and (not isinstance(name, str) or name not in LOSSES):
+        raise ValueError(f"{who}: unknown loss {loss!r}: use one of {', '.join(LOSSES)}, or a function "
+                         "(outputs, labels) -> Value")
+    return name
+
+
+def threshold_for(loss: str | Callable[..., Value]) -> float:
+    """Where a one-output model trained with ``loss`` switches class: 0.5 for ``"mse"`` (0/1 targets), else 0.
+
+    The one rule `fit` follows (it records the result as ``History.threshold``); use it for a
+    model you have no `History` of. A loss function of your own gets 0.
+
+    >>> threshold_for("mse"), threshold_for("hinge"), threshold_for(losses.bce_with_logits)
+    (0.5, 0.0, 0.0)
+    """
+    return 0.5 if _loss_name(loss, "threshold_for") == "mse" else 0.0
+
+
 def task_for(loss: Any, out: Value | list[Value], labels: list[int]) -> Task:
     """Map the labels to what ``loss`` needs, given the model's output for one sample."""
-    name = next((n for f, n in _LOSS_FUNCTIONS if f is loss), loss)  # losses.hinge means "hinge"
+    name = _loss_name(loss, "fit")
     k = 1 if isinstance(out, Value) else len(out)  # outputs per sample
-    single = k == 1
+    single, threshold = k == 1, threshold_for(name)
     if callable(name):  # the user's own loss: labels as given
-        return Task(name, labels, _classes(labels, out, "fit"), 0.0)
-    if not isinstance(name, str) or name not in LOSSES:
-        raise ValueError(f"fit: unknown loss {loss!r}: use one of {', '.join(LOSSES)}, or a function "
-                         "(outputs, labels) -> Value")
+        return Task(name, labels, _classes(labels, out, "fit"), threshold)
     if name == "cross_entropy":
         if single:
             raise ValueError("fit: loss='cross_entropy' needs a model with one output per class (k >= 2); "
                              "with one output use loss='bce' or 'hinge'")
         classes = _indices(labels, k, "fit")
-        return Task(losses.cross_entropy, classes, classes, 0.0)
+        return Task(losses.cross_entropy, classes, classes, threshold)
     if name == "mse" and not single:  # one-hot targets, argmax prediction
         classes = _indices(labels, k, "fit")
-        return Task(losses.mse, [[1.0 if j == c else 0.0 for j in range(k)] for c in classes], classes, 0.0)
+        return Task(losses.mse, [[1.0 if j == c else 0.0 for j in range(k)] for c in classes], classes, threshold)
     if not single:
         raise ValueError(f"fit: loss={name!r} needs a model with one output (a score); for k classes use "
                          "loss='cross_entropy' with k outputs")
     classes = _binary(labels, "fit")
     if name == "hinge":
-        return Task(losses.hinge, [2.0 * c - 1.0 for c in classes], classes, 0.0)  # labels -1/+1
+        return Task(losses.hinge, [2.0 * c - 1.0 for c in classes], classes, threshold)  # labels -1/+1
     if name == "bce":
-        return Task(losses.bce_with_logits, [float(c) for c in classes], classes, 0.0)  # on a linear output
-    return Task(losses.mse, [float(c) for c in classes], classes, 0.5)  # mse on 0/1 targets
+        return Task(losses.bce_with_logits, [float(c) for c in classes], classes, threshold)  # on a linear output
+    return Task(losses.mse, [float(c) for c in classes], classes, threshold)  # mse on 0/1 targets
 
 
 def _optimizer(optimizer: Any, params: list[Value], lr: float | None) -> Optimizer:
@@ -231,47 +256,124 @@ def _optimizer(optimizer: Any, params: list[Value], lr: float | None) -> Optimiz
     return cls(params, lr=default_lr if lr is None else lr)
 
 
-# --- training ---
+# --- training: what varies is chosen once, before the loop ---
 
-def _compile(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float,
-             full_batch: bool) -> tuple[Callable[[list[int]], float], BatchProgram]:
-    """``fit(compile=True)``: a step that fills ``.grad`` and returns the batch's loss, and a scorer for accuracy.
+_Step = Callable[[list[int]], float]  # fills .grad for a batch (indices into the rows), returns its loss
+_Evaluate = Callable[[], float]  # the training accuracy at the current parameters
 
-    Full batch: the whole loss graph is one program. Mini-batches change every step, but a
-    batch's loss is the mean of its samples' losses: each sample runs the program of its
-    target (one per distinct target, with the sample's inputs as program inputs), its
-    gradient weighted by 1 / batch size.
+
+def _eager(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float,
+           full_batch: bool) -> tuple[_Step, _Evaluate]:
+    """Build the batch's loss graph and run ``backward``, every step; evaluate with Values.
+
+    Full batch: the accuracy pass after an epoch has just run the model on every row at the
+    parameters the next step starts from, so that step builds its loss on those outputs
+    instead of running the model again (unless a callback changed the parameters in between).
     """
-    from tinygrad_dk.compile import compile_batch, compile_graph, compile_loss
-
-    scorer = compile_batch(model, params, rows[0])
-    if full_batch:
-        def build() -> Value:
-            value = task.loss([_outputs(model(row), "fit") for row in rows], task.targets)
-            return value + losses.l2(params) * l2 if l2 else value
-
-        whole = compile_loss(build, params)
-        return lambda batch: whole(), scorer
-
-    keys = [repr(t) for t in task.targets]
-    programs = {}
-    for i, key in enumerate(keys):
-        if key not in programs:
-            xs = [Value(v) for v in rows[i]]
-            programs[key] = compile_graph(task.loss([_outputs(model(xs), "fit")], [task.targets[i]]), params, xs)
-
-    penalty = compile_loss(lambda: losses.l2(params) * l2, params) if l2 else None
+    seen: list[tuple[list[float], list[Value | list[Value]]]] = []  # the last accuracy pass: (params, outputs)
 
     def step(batch: list[int]) -> float:
-        values, grads, total, weight = [p.data for p in params], [p.grad for p in params], 0.0, 1.0 / len(batch)
-        for i in batch:  # every number here is a float checked on the way in: the programs' unchecked core
-            value, grads = programs[keys[i]]._run(values, rows[i], grads, weight)
-            total += value
-        for p, g in zip(params, grads, strict=True):
-            p.grad = g
-        return total / len(batch) + (penalty() if penalty is not None else 0.0)
+        if seen and seen[0][0] == [p.data for p in params]:
+            outs = seen[0][1]
+        else:
+            outs = [_outputs(model(rows[i]), "fit") for i in batch]
+        loss = task.loss(outs, [task.targets[i] for i in batch])
+        if l2:
+            loss = loss + losses.l2(params) * l2
+        loss.backward()
+        return loss.data
 
-    return step, scorer
+    def evaluate() -> float:
+        outs = [_outputs(model(row), "fit") for row in rows]
+        if full_batch:
+            seen[:] = [([p.data for p in params], outs)]
+        right = sum(_predicted(out, task.threshold) == c for out, c in zip(outs, task.classes, strict=True))
+        return right / len(rows)
+
+    return step, evaluate
+
+
+def _compiled(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float,
+              full_batch: bool) -> tuple[_Step, _Evaluate]:
+    """``fit(compile=True)``: the step `tinygrad_dk.compile.compile_fit_step` builds; evaluate with numpy.
+
+    The accuracy pass runs one sample's recorded graph over every row at once (`compile_batch`).
+    """
+    from tinygrad_dk.compile import compile_batch, compile_fit_step
+
+    def forward(xs: Any) -> Value | list[Value]:
+        return _outputs(model(xs), "fit")
+
+    scorer = compile_batch(forward, params, rows[0])
+    step = compile_fit_step(forward, task.loss, params, rows, task.targets, l2=l2, full_batch=full_batch)
+
+    def evaluate() -> float:
+        scores = scorer.forward([p.data for p in params], rows)
+        predicted = scores.argmax(axis=1) if scores.ndim == 2 else (scores > task.threshold).astype(int)
+        return int((predicted == task.classes).sum()) / len(rows)
+
+    return step, evaluate
+
+
+def _choose(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float, full_batch: bool,
+            compile: bool) -> tuple[_Step, _Evaluate]:
+    """The eager or the compiled step and evaluation; a loss of the user's own runs eagerly, with a warning."""
+    if compile and all(task.loss is not f for f, _ in _LOSS_FUNCTIONS):
+        from tinygrad_dk.compile import CompileFallbackWarning
+
+        warnings.warn(f"fit(compile=True) compiles the built-in losses ({', '.join(LOSSES)}) only: a loss function "
+                      "of your own may branch on .data, which a recorded graph would freeze, so this run is eager",
+                      CompileFallbackWarning, stacklevel=3)
+        compile = False
+    return (_compiled if compile else _eager)(model, params, rows, task, l2, full_batch)
+
+
+def _batches(order: list[int], size: int, rng: random.Random | None) -> list[list[int]]:
+    """An epoch's batches of ``size`` indices, after shuffling ``order`` in place with ``rng`` (None: in order)."""
+    if rng is not None and size < len(order):
+        rng.shuffle(order)
+    return [order[i:i + size] for i in range(0, len(order), size)]
+
+
+def _step_or_undo(opt: Optimizer, params: list[Value]) -> str | None:
+    """``opt.step()``; if that made a parameter NaN or infinite, put every parameter back and say which."""
+    before = [p.data for p in params]
+    opt.step()
+    bad = next((p for p in params if not math.isfinite(p.data)), None)
+    if bad is None:
+        return None
+    name, data = bad.label or f"#{params.index(bad)}", bad.data
+    for p, old in zip(params, before, strict=True):
+        p.data = old
+    return f"the update made parameter {name} {data}; the parameters are restored to their values before it"
+
+
+class _NoBar:
+    """The epochs without a progress bar: what fit needs of tqdm's bar, doing nothing."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = range(1, epochs + 1)
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.epochs)
+
+    def set_postfix(self, **values: str) -> None:
+        """Nothing to show."""
+
+
+def _progress_bar(epochs: int, label: str, progress: bool) -> Any:
+    """The epochs 1..epochs, under a tqdm progress bar if ``progress`` (tqdm is imported only then)."""
+    if not progress:
+        return _NoBar(epochs)
+    from tqdm import tqdm
+
+    return tqdm(range(1, epochs + 1), desc=label or "fit", unit="epoch")
 
 
 def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[Any]], Value] = "hinge",
@@ -298,7 +400,8 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     return the batch's mean loss as a Value. Labels may be 0/1 or -1/+1 for one output.
 
     Accuracy counts a sample right when its predicted class is its label: for one output
-    the class is 1 if the score is > 0 (> 0.5 for ``"mse"``), for several the argmax.
+    the class is 1 if the score is > ``history.threshold`` (0, or 0.5 for ``"mse"``: see
+    `threshold_for`), for several the argmax.
 
     ``optimizer``: None or ``"sgd"`` (lr 0.1 unless ``lr`` is given), ``"adam"`` or
     ``"adamw"`` (lr 0.01), or an `Optimizer` built on ``model.parameters()``. ``l2`` adds
@@ -319,94 +422,41 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     A NaN or infinite loss or parameter raises `TrainingDiverged` (a ValueError) naming the
     epoch and batch; the parameters are restored to those before the failing update.
     """
-    # 1. check everything before the first update
+    # 1. the arguments, each checked where it enters
     rows = check_samples(X, "fit")
     labels = check_labels(y, len(rows), "fit")
-    if not callable(model) or not callable(getattr(model, "parameters", None)):
-        raise TypeError(f"fit: model must be callable and have parameters() (a tinygrad_dk.nn.Module such as MLP), "
-                        f"not {type(model).__name__}")
-    params = list(model.parameters())
+    params = check_model(model, "fit")
     opt = _optimizer(optimizer, params, lr)
     epochs = check_count(epochs, "fit: epochs")
-    if batch_size is not None:
-        batch_size = check_count(batch_size, "fit: batch_size")
+    batch_size = check_batch_size(batch_size, "fit")
     seed = check_seed(seed, "fit")
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
-    if not isinstance(callbacks, Iterable):
-        raise TypeError(f"fit: callbacks must be a list of functions, not {type(callbacks).__name__}; "
-                        "wrap one function as callbacks=[f]")
-    callbacks = list(callbacks)
-    for cb in callbacks:
-        if not callable(cb):
-            raise TypeError(f"fit: every callback must be a function callback(epoch, model, history), got {cb!r}")
-    task = task_for(loss, _outputs(model(rows[0]), "fit"), labels)
-    n = len(rows)
-    size = n if batch_size is None else min(batch_size, n)
-    builtin_loss = isinstance(loss, str) or any(loss is f for f, _ in _LOSS_FUNCTIONS)
-    compiled = _compile(model, params, rows, task, l2, size == n) if compile and builtin_loss else None
-    if compile and compiled is None:
-        from tinygrad_dk.compile import CompileFallbackWarning
+    l2 = check_l2(l2, "fit")
+    callbacks = check_callbacks(callbacks, "fit")
+    task = task_for(loss, _outputs(model(rows[0]), "fit"), labels)  # the labels as the loss wants them
+    size = len(rows) if batch_size is None else min(batch_size, len(rows))
+    # 2. what varies, chosen once: how a step runs (eager or compiled) and how to evaluate
+    step, evaluate = _choose(model, params, rows, task, l2, size == len(rows), compile)
 
-        warnings.warn(f"fit(compile=True) compiles the built-in losses ({', '.join(LOSSES)}) only: a loss function "
-                      "of your own may branch on .data, which a recorded graph would freeze, so this run is eager",
-                      CompileFallbackWarning, stacklevel=2)
-
-    # 2. the epochs
-    order = list(range(n))
-    rng = random.Random(seed)  # the shuffling's own generator: the global one is never touched
-    history = History(label=label, batch_size=batch_size)
-    reusable: tuple[list[float], list[Value | list[Value]]] | None = None  # the last accuracy pass
-    with tqdm(range(1, epochs + 1), desc=label or "fit", unit="epoch", disable=not progress) as bar:
+    # 3. the epochs
+    order, rng = list(range(len(rows))), random.Random(seed)  # the shuffling's own generator, not the global one
+    history = History(label=label, batch_size=batch_size, threshold=task.threshold)
+    with _progress_bar(epochs, label, progress) as bar:
         for epoch in bar:
-            start = time.perf_counter()
-            if shuffle and size < n:
-                rng.shuffle(order)
-            batches = [order[i:i + size] for i in range(0, n, size)]
-            total = 0.0
+            start, total, batches = time.perf_counter(), 0.0, _batches(order, size, rng if shuffle else None)
             for b, batch in enumerate(batches, 1):
-                where = {"epoch": epoch, "batch": (b, len(batches)) if batch_size is not None else None,
-                         "lr": opt.lr, "history": history}  # for TrainingDiverged
-                # 2a. forward and backward: the loss and its gradients for this batch
-                for p in params:
+                at, batch_lr = ((b, len(batches)) if batch_size is not None else None), opt.lr  # for TrainingDiverged
+                for p in params:  # zero the gradients
                     p.grad = 0.0
-                if compiled is not None:  # the recorded programs, at the current parameters
-                    value = compiled[0](batch)
-                else:  # eager: full batch reuses the outputs of the accuracy pass at these very parameters
-                    if reusable is not None and size == n and reusable[0] == [p.data for p in params]:
-                        outs = reusable[1]
-                    else:
-                        outs = [_outputs(model(rows[i]), "fit") for i in batch]
-                    graph = task.loss(outs, [task.targets[i] for i in batch])
-                    if l2:
-                        graph = graph + losses.l2(params) * l2
-                    graph.backward()
-                    value = graph.data
-                if not math.isfinite(value):
-                    raise TrainingDiverged(f"the loss is {value}; the model keeps its last finite parameters",
-                                           **where)
-                # 2b. the update, undone if it makes a parameter non-finite
-                before = [p.data for p in params]
-                opt.step()
-                bad = next((p for p in params if not math.isfinite(p.data)), None)
-                if bad is not None:
-                    name, data = bad.label or f"#{params.index(bad)}", bad.data
-                    for p, old in zip(params, before, strict=True):
-                        p.data = old
-                    raise TrainingDiverged(f"the update made parameter {name} {data}; the parameters are restored "
-                                           "to their values before it", **where)
-                total += value * len(batch)
-            # 2c. accuracy after the epoch's updates
-            if compiled is not None:
-                scores = compiled[1].forward([p.data for p in params], rows)
-                predicted = scores.argmax(axis=1) if scores.ndim == 2 else (scores > task.threshold).astype(int)
-                right = int((predicted == np.asarray(task.classes)).sum())
-            else:
-                outs = [_outputs(model(row), "fit") for row in rows]
-                right = sum(_predicted(out, task.threshold) == c for out, c in zip(outs, task.classes, strict=True))
-                reusable = ([p.data for p in params], outs) if size == n else None
-            history.loss.append(total / n)
-            history.accuracy.append(right / n)
+                batch_loss = step(batch)  # forward and backward
+                if not math.isfinite(batch_loss):
+                    raise TrainingDiverged(f"the loss is {batch_loss}; the model keeps its last finite parameters",
+                                           epoch=epoch, batch=at, lr=batch_lr, history=history)
+                problem = _step_or_undo(opt, params)  # opt.step(), undone if it makes a parameter non-finite
+                if problem is not None:
+                    raise TrainingDiverged(problem, epoch=epoch, batch=at, lr=batch_lr, history=history)
+                total += batch_loss * len(batch)
+            history.loss.append(total / len(rows))  # the epoch's record; accuracy after its updates
+            history.accuracy.append(evaluate())
             history.lr.append(opt.lr)
             history.updates.append(len(batches))
             history.seconds.append(time.perf_counter() - start)

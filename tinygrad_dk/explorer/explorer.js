@@ -79,8 +79,9 @@
   D.runs.forEach((run, i) => {
     compile(run);
     run.color = RUN_COLORS[i % RUN_COLORS.length];
-    run.threshold = run.predict === "half" ? 0.5 : 0;
-    run.sharpness = run.predict === "half" ? 4 : 1.5;
+    // run.threshold comes from fit (History.threshold). An mse fit's scores (0/1 targets, threshold 0.5)
+    // stay within about 0.5 of it, so its shading rises more steeply than a hinge or logistic score's
+    run.sharpness = run.threshold === 0.5 ? 4 : 1.5;
     run.updatesSoFar = [];
     let total = 0;
     for (const u of run.history.updates) run.updatesSoFar.push(total += u);

@@ -1,9 +1,9 @@
 """`plot_decision_boundary`: what a 2-input classifier answers everywhere, with the data on top.
 
-A one-output model is read by the sign of its score (or the side of 0.5 when its output
-is a sigmoid); a model with k outputs by the largest one (argmax). The model runs once per
-grid point in `_grid_scores`, the only slow part, kept apart so it can be swapped for a
-compiled evaluation.
+A one-output model is read by which side of the threshold its score is on (the one `fit`
+trained it for, ``history.threshold``); a model with k outputs by the largest one (argmax).
+The model runs once per grid point in `_grid_scores`, the only slow part, kept apart so it
+can be swapped for a compiled evaluation.
 """
 
 from __future__ import annotations
@@ -45,11 +45,6 @@ def _grid_scores(model: Any, points: np.ndarray) -> np.ndarray:
     return np.array(rows, dtype=float).reshape(len(points), -1)
 
 
-def _threshold(model: Any) -> float:
-    """Where a one-output model's score switches class: 0.5 after a sigmoid, else 0."""
-    return 0.5 if getattr(model, "output_activation", None) == "sigmoid" else 0.0
-
-
 def _light(colour: str, amount: float = 0.65) -> tuple[float, float, float]:
     r, g, b = to_rgb(colour)
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
@@ -57,12 +52,13 @@ def _light(colour: str, amount: float = 0.65) -> tuple[float, float, float]:
 
 def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence[int],
                            path: str | os.PathLike[str], *, resolution: int = DEFAULT_RESOLUTION,
-                           threshold: float | None = None, title: str | None = None) -> Path:
+                           threshold: float = 0.0, title: str | None = None) -> Path:
     """Draw the model's answer over the data's range, with the points coloured by class, to ``path``.
 
     One output: the score's colour (blue above the threshold, orange below) and the boundary
-    line; labels may be -1/1 or 0/1, the larger on the blue side. ``threshold`` defaults to
-    0.5 for a model whose ``output_activation`` is sigmoid, else 0 (pass 0.5 for an mse fit).
+    line; labels may be -1/1 or 0/1, the larger on the blue side. ``threshold``: where the
+    score switches class, as fit decided it: pass ``threshold=history.threshold`` (0.5 after
+    ``loss="mse"``), or `tinygrad_dk.train.threshold_for` of the loss for a model without one.
     Several outputs: one colour per class (labels 0..k-1), by argmax.
     """
     target = check_path(path, "plot_decision_boundary")
@@ -90,7 +86,7 @@ def plot_decision_boundary(model: Any, X: Sequence[Sequence[float]], y: Sequence
     ax = figure.subplots()
     if outputs == 1:
         # 2a. one output: the score, diverging around the threshold, and the line where it crosses
-        threshold = _threshold(model) if threshold is None else float(threshold)
+        threshold = float(threshold)
         score = scores[:, 0].reshape(xx.shape)
         span = float(np.nanmax(np.abs(score - threshold))) or 1.0
         cmap = ListedColormap([_light(NEGATIVE, 0.8 - 0.6 * t) for t in np.linspace(0, 1, 64)][::-1]
