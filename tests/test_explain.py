@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -11,6 +12,8 @@ import pytest
 from support import need_svg_renderer
 
 import tinygrad_dk.explain as explain_module
+from tinygrad_dk._explain_doc import to_markdown, to_text
+from tinygrad_dk._explain_story import document
 from tinygrad_dk.explain import (
     FORMATS,
     Sample,
@@ -266,6 +269,16 @@ def test_markdown_format_has_headings_tables_and_code_blocks() -> None:
             assert rows and rows[0].count(" | ") == width
     assert tables == 1 + 8 + 2  # the setting, one per weight, the update and the biases
     assert "| `dE_total/dw5` | `0.74136507 * 0.186815602 * 0.593269992` | 0.0821670406 |" in lines
+
+
+def test_the_renderers_only_format_the_computed_result(example: WorkedExample) -> None:
+    # a result with one number changed: both renderers show the change, and compute nothing of their own
+    changed = dataclasses.replace(example, total_error=0.123456789)
+    blocks = document(changed)
+    for text in (to_text(blocks), to_markdown(blocks)):
+        assert "E_total = E_o1 + E_o2 = 0.123456789" in text and "0.298371109" not in text
+    assert to_text(document(example)) == explain(format="text")
+    assert to_markdown(document(example)) == explain(format="markdown")
 
 
 # --- full batch versus SGD ---

@@ -12,6 +12,10 @@ The textbook shares one bias per layer (b1 = 0.35, b2 = 0.60) and never updates 
 MLP gives every neuron its own bias, so both hidden biases start at 0.35 and both output
 biases at 0.60; like the textbook, the update here moves the weights only.
 
+This module owns the numbers: it computes them into frozen dataclasses (`WorkedExample`,
+`BatchComparison`), each quantity under its textbook name. Putting words around them is
+`tinygrad_dk._explain_story`'s job, and `tinygrad_dk._explain_doc` renders that as text or Markdown.
+
 >>> example = worked_example()
 >>> f"{example.total_error:.9f}"
 '0.298371109'
@@ -23,13 +27,14 @@ from __future__ import annotations
 
 import math
 import random
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from tinygrad_dk._checks import check_count, check_seed, plural
+from tinygrad_dk._checks import check_count, check_seed
+from tinygrad_dk._explain_doc import to_markdown, to_text
+from tinygrad_dk._explain_story import document
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.losses import half_sse
 from tinygrad_dk.nn import MLP
@@ -422,227 +427,7 @@ def draw_worked_example(example: WorkedExample, out_dir: str | Path) -> tuple[Pa
     return before, after
 
 
-# --- writing it out ---------------------------------------------------------------------
-
-def _num(x: float) -> str:
-    """9 significant digits: enough to compare with the published numbers."""
-    return f"{x:.9g}"
-
-
-def _term(x: float) -> str:
-    """A number inside a formula: negative ones in parentheses, ``0.5 * (-0.02)``."""
-    return f"({_num(x)})" if x < 0 else _num(x)
-
-
-def _chain(factor: Factor) -> str:
-    """The edges of a factor: ``local (op) * ...`` per path, several paths in brackets joined by ``+``."""
-    products = [" * ".join(f"{_num(edge.local)} ({edge.op})" for edge in path) or "1" for path in factor.paths]
-    if not products:
-        return "0 (no path)"
-    return products[0] if len(products) == 1 else " + ".join(f"[{product}]" for product in products)
-
-
-@dataclass(frozen=True)
-class _Heading:
-    level: int
-    text: str
-
-
-@dataclass(frozen=True)
-class _Para:
-    text: str
-
-
-@dataclass(frozen=True)
-class _Lines:
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Table:
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    code: frozenset[int] = frozenset()  # columns shown as code in markdown
-
-
-_Block = _Heading | _Para | _Lines | _Table
-
-
-def _introduction(example: WorkedExample) -> list[_Block]:
-    i1, i2 = example.sample.inputs
-    t1, t2 = example.sample.targets
-    return [
-        _Heading(1, "Backpropagation, worked step by step"),
-        _Para("The classic textbook example: a network with 2 inputs, 2 hidden and 2 output neurons, all "
-              "sigmoid, trained on one example by one step of gradient descent. It is built as "
-              "MLP(2, [2, 2], activation=\"sigmoid\", output_activation=\"sigmoid\") with the textbook's "
-              "weights loaded, and every number below comes from the engine's Values."),
-        _Table(("quantity", "value"), (
-            ("inputs i1, i2", f"{_num(i1)}, {_num(i2)}"),
-            ("targets for o1, o2", f"{_num(t1)}, {_num(t2)}"),
-            *((f"{s.name} ({s.source} -> {s.target})", _num(s.before))
-              for s in sorted(example.weights, key=lambda s: s.name)),
-            *((f"{b.name} ({b.param})", _num(b.value)) for b in example.biases),
-            ("error", "E = 1/2 * sum (target - out)^2"),
-            ("learning rate", _num(example.lr)),
-        )),
-        _Para("Biases: the textbook shares one bias per layer (b1 on both hidden neurons, b2 on both "
-              "outputs) and does not update it. Our MLP gives every neuron its own bias parameter, so "
-              f"b_h1 = b_h2 = {_num(example.biases[0].value)} play b1 and b_o1 = b_o2 = "
-              f"{_num(example.biases[2].value)} play b2; like the textbook, the update moves the weights only."),
-    ]
-
-
-def _forward_blocks(example: WorkedExample) -> list[_Block]:
-    lines: list[str] = []
-    for n in example.neurons:
-        symbols = " + ".join(f"{w} * {x}" for (w, _), (x, _) in zip(n.weights, n.inputs, strict=True))
-        numbers = " + ".join(f"{_term(w)} * {_term(x)}" for (_, w), (_, x) in zip(n.weights, n.inputs, strict=True))
-        lines.append(f"net_{n.name} = {symbols} + {n.bias[0]} = {numbers} + {_term(n.bias[1])} = {_num(n.net)}")
-        lines.append(f"out_{n.name} = sigmoid(net_{n.name}) = 1 / (1 + exp(-{_term(n.net)})) = {_num(n.out)}")
-    return [
-        _Heading(2, "1. Forward pass"),
-        _Para("Each neuron adds up its inputs times its weights plus its bias (net), then squashes the sum "
-              "with the sigmoid (out). The hidden outputs are the inputs of the output layer."),
-        _Lines(tuple(lines)),
-    ]
-
-
-def _error_blocks(example: WorkedExample) -> list[_Block]:
-    lines = [f"E_{e.name} = 1/2 * (target_{e.name} - out_{e.name})^2 = 1/2 * ({_num(e.target)} - {_num(e.out)})^2"
-             f" = {_num(e.error)}" for e in example.errors]  # target and out are in (0, 1)
-    names = " + ".join(f"E_{e.name}" for e in example.errors)
-    lines.append(f"E_total = {names} = {_num(example.total_error)}")
-    return [_Heading(2, "2. Error"), _Lines(tuple(lines))]
-
-
-def _weight_rows(step: WeightStep, lr: float) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = []
-    for term in step.through:
-        rows.extend((f.name, _chain(f), _num(f.value)) for f in term.factors)
-        rows.append((term.name, " * ".join(_term(f.value) for f in term.factors), _num(term.value)))
-    first, *rest = step.factors
-    if step.through:  # dE_total/dout_h: the error reaches h through every output
-        rows.append((first.name, " + ".join(_term(term.value) for term in step.through), _num(first.value)))
-    else:
-        rows.append((first.name, _chain(first), _num(first.value)))
-    rows.extend((f.name, _chain(f), _num(f.value)) for f in rest)
-    rows.append((f"dE_total/d{step.name}", " * ".join(_term(f.value) for f in step.factors), _num(step.grad)))
-    rows.append((f"{step.name}.grad", "from backward()", _num(step.engine_grad)))
-    update = f"{_term(step.before)} - {_term(lr)} * {_term(step.grad)}"
-    rows.append((f"{step.name} - lr * dE_total/d{step.name}", update, _num(step.after)))
-    return rows
-
-
-def _backward_blocks(example: WorkedExample) -> list[_Block]:
-    blocks: list[_Block] = [
-        _Heading(2, "3. Backward pass: the chain rule along the graph's edges"),
-        _Para("Every node of the graph stores the local derivative d node / d child on each edge to a child "
-              "(Value.local_grads). The derivative of E_total with respect to a weight is the sum, over every "
-              "path from E_total down to the weight, of the product of the local derivatives along the path. "
-              "Below, each edge is shown as 'local derivative (op of the node above)', and the edges are grouped "
-              "into the textbook's factors dE_total/dout * dout/dnet * dnet/dw. A hidden neuron's output "
-              "reaches E_total through both outputs, so dE_total/dout_h = dE_o1/dout_h + dE_o2/dout_h. "
-              "Each product is checked against the .grad that backward() leaves on the parameter."),
-    ]
-    for heading, layer in (("Output layer", _OUTPUTS), ("Hidden layer", _HIDDEN)):
-        blocks.append(_Heading(3, heading))
-        for step in (step for step in example.weights if step.target in layer):
-            blocks.append(_Heading(4, f"{step.name}: {step.source} -> {step.target} (parameter {step.param}) = "
-                                      f"{_num(step.before)}"))
-            blocks.append(_Table(("quantity", "local derivatives on the edges", "value"),
-                                 tuple(_weight_rows(step, example.lr)), frozenset({0, 1})))
-    return blocks
-
-
-def _update_blocks(example: WorkedExample) -> list[_Block]:
-    weights = sorted(example.weights, key=lambda step: step.name)
-    return [
-        _Heading(2, "4. The update"),
-        _Para(f"Each weight moves against its gradient: w <- w - lr * dE_total/dw with lr = {_num(example.lr)}. "
-              "All gradients are taken at the starting weights, before any of them changes."),
-        _Table(("weight", "before", "dE_total/dw", "after"),
-               tuple((s.name, _num(s.before), _num(s.grad), _num(s.after)) for s in weights)),
-        _Lines((f"E_total before the update = {_num(example.total_error)}",
-                f"E_total after the update  = {_num(example.total_error_after)}")),
-        _Para("The biases get gradients too, but, as in the textbook, they keep their values here "
-              "(an optimizer over model.parameters() would move them as well):"),
-        _Table(("bias", "parameter", "value", "dE_total/db (not applied)"),
-               tuple((b.name, b.param, _num(b.value), _num(b.grad)) for b in example.biases)),
-    ]
-
-
-def _picture_blocks(number: int, before: Path, after: Path) -> list[_Block]:
-    return [
-        _Heading(2, f"{number}. Pictures"),
-        _Para("The network before the update (weights and their gradients) and after it (the new weights):"),
-        _Table(("picture", "file"), (("before", str(before)), ("after", str(after))), frozenset({1})),
-    ]
-
-
-def _batch_blocks(number: int, comparison: BatchComparison) -> list[_Block]:
-    n = len(comparison.samples)
-    samples, updates = plural(n, "sample"), plural(n, "update")
-    return [
-        _Heading(2, f"{number}. Full batch versus SGD over {samples}"),
-        _Para(f"Both start from the textbook's weights with lr = {_num(comparison.lr)} and move the weights only. "
-              f"Full batch: one update with the gradients averaged over {samples}. SGD: {updates}, one "
-              "per sample in order, each with that sample's gradient at the weights the previous update left. "
-              "With one sample the two are the same update. "
-              "The first sample is the textbook's; the others have inputs drawn uniformly from [0, 1] by "
-              f"random.Random({comparison.seed}) and rounded to 2 decimals, with targets (0.01, 0.99) when "
-              "i1 < i2 and (0.99, 0.01) otherwise."),
-        _Table(("sample", "i1", "i2", "target_o1", "target_o2"),
-               tuple((str(k), *map(_num, s.inputs), *map(_num, s.targets))
-                     for k, s in enumerate(comparison.samples, start=1))),
-        _Table(("weight", "start", f"mean dE_total/dw over {samples}", "full batch (1 update)", f"SGD ({updates})"),
-               tuple((w.name, _num(w.start), _num(w.mean_grad), _num(w.full_batch), _num(w.sgd))
-                     for w in comparison.weights)),
-        _Table(("weights", f"sum of E_total over {samples}"), (
-            ("start", _num(comparison.error_start)),
-            ("after the full-batch update", _num(comparison.error_full_batch)),
-            (f"after SGD ({updates})", _num(comparison.error_sgd)),
-        )),
-    ]
-
-
-def _text(blocks: Sequence[_Block]) -> str:
-    parts: list[str] = []
-    for block in blocks:
-        if isinstance(block, _Heading):  # levels 1 to 3 underlined with = - ~, level 4 plain
-            underline = "=-~"[block.level - 1] * len(block.text) if block.level <= 3 else ""
-            parts.append(f"{block.text}\n{underline}" if underline else block.text)
-        elif isinstance(block, _Para):
-            parts.append(textwrap.fill(block.text, width=100))
-        elif isinstance(block, _Lines):
-            parts.append("\n".join(f"    {line}" for line in block.lines))
-        else:
-            widths = [max(len(row[k]) for row in (block.header, *block.rows)) for k in range(len(block.header))]
-            lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-                     for row in (block.header, tuple("-" * width for width in widths), *block.rows)]
-            parts.append("\n".join(f"    {line}" for line in lines))
-    return "\n\n".join(parts) + "\n"
-
-
-def _markdown(blocks: Sequence[_Block]) -> str:
-    parts: list[str] = []
-    for block in blocks:
-        if isinstance(block, _Heading):
-            parts.append(f"{'#' * block.level} {block.text}")
-        elif isinstance(block, _Para):
-            parts.append(block.text)
-        elif isinstance(block, _Lines):
-            parts.append("```text\n" + "\n".join(block.lines) + "\n```")
-        else:
-            cells = [[f"`{text}`" if k in block.code else text for k, text in enumerate(row)] for row in block.rows]
-            rows = [
-                "| " + " | ".join(block.header) + " |",
-                "|" + "|".join(" --- " for _ in block.header) + "|",
-                *("| " + " | ".join(text.replace("|", "\\|") for text in row) + " |" for row in cells),
-            ]
-            parts.append("\n".join(rows))
-    return "\n\n".join(parts) + "\n"
-
+# --- the whole example, written out ----------------------------------------------------
 
 def explain(*, format: str = "text", samples: int | None = None, out_dir: str | Path | None = None,
             seed: int = 0) -> str:
@@ -661,12 +446,7 @@ def explain(*, format: str = "text", samples: int | None = None, out_dir: str | 
         check_count(samples, "samples", 1, " (at least one training example)")
     _check_seed(seed)
     example = worked_example()
-    blocks = [*_introduction(example), *_forward_blocks(example), *_error_blocks(example),
-              *_backward_blocks(example), *_update_blocks(example)]
-    number = 5
-    if out_dir is not None:
-        blocks += _picture_blocks(number, *draw_worked_example(example, out_dir))
-        number += 1
-    if samples is not None:
-        blocks += _batch_blocks(number, compare_batch_sgd(samples, seed=seed))
-    return _text(blocks) if format == "text" else _markdown(blocks)
+    pictures = None if out_dir is None else draw_worked_example(example, out_dir)
+    comparison = None if samples is None else compare_batch_sgd(samples, seed=seed)
+    blocks = document(example, comparison, pictures)
+    return to_text(blocks) if format == "text" else to_markdown(blocks)
