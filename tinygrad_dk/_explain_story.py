@@ -1,20 +1,25 @@
 """What `tinygrad_dk.explain` says about its numbers: the worked example as a document.
 
-The numbers come computed (a `WorkedExample`, a `BatchComparison`); this module only
-formats them (9 significant digits) and puts words around them, as blocks of
-`tinygrad_dk._explain_doc` that render as text or Markdown.
+The numbers come computed, in a `BatchComparison`; this module only formats them (9
+significant digits) and puts the words of one language (`tinygrad_dk._explain_words`) around
+them, as blocks of `tinygrad_dk._explain_doc` that render as text or Markdown.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from tinygrad_dk._checks import plural
+import tinygrad_dk.explain as _numbers
 from tinygrad_dk._explain_doc import Block, Heading, Lines, Para, Table
-
-if TYPE_CHECKING:
-    from tinygrad_dk.explain import BatchComparison, Factor, WeightStep, WorkedExample
+from tinygrad_dk._explain_words import WORDS, Words
+from tinygrad_dk.explain import (
+    PUBLISHED_ERROR_AFTER,
+    SOURCE,
+    BatchComparison,
+    BiasStep,
+    Factor,
+    WeightStep,
+)
 
 
 def num(x: float) -> str:
@@ -35,55 +40,100 @@ def chain(factor: Factor) -> str:
     return products[0] if len(products) == 1 else " + ".join(f"[{product}]" for product in products)
 
 
-def _introduction(example: WorkedExample) -> list[Block]:
-    i1, i2 = example.sample.inputs
-    t1, t2 = example.sample.targets
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _cost(c: BatchComparison) -> str:
+    """The cost's name: a sample's E_total when the batch is that sample, else E, the mean of the E_total."""
+    return "E_total" if len(c.samples) == 1 else "E"
+
+
+def _first_is_mazurs(c: BatchComparison) -> bool:
+    sample = c.samples[0]  # INPUTS and TARGETS read now, not at import: a test changes them
+    return (sample.inputs, sample.targets) == (tuple(_numbers.INPUTS), tuple(_numbers.TARGETS))
+
+
+def _introduction(c: BatchComparison, w: Words) -> list[Block]:
+    n, first = len(c.samples), c.passes[0]
+    author, title, url = SOURCE
+    if n > 1:
+        batch = w.batch_many.format(n=n) + " " + (w.given if c.seed is None else w.drawn.format(others=n - 1,
+                                                                                                seed=c.seed))
+    else:
+        batch = w.batch_one_mazur if _first_is_mazurs(c) else w.batch_one
+    cost = "E_total = 1/2 * sum (target - out)^2" if n == 1 else f"E = (E_total[1] + ... + E_total[{n}]) / {n}"
+    hidden_bias, output_bias = first.biases[0].value, first.biases[2].value
     return [
-        Heading(1, "Backpropagation, worked step by step"),
-        Para("The classic textbook example: a network with 2 inputs, 2 hidden and 2 output neurons, all "
-             "sigmoid, trained on one example by one step of gradient descent. It is built as "
-             "MLP(2, [2, 2], activation=\"sigmoid\", output_activation=\"sigmoid\") with the textbook's "
-             "weights loaded, and every number below comes from the engine's Values."),
-        Table(("quantity", "value"), (
-            ("inputs i1, i2", f"{num(i1)}, {num(i2)}"),
-            ("targets for o1, o2", f"{num(t1)}, {num(t2)}"),
+        Heading(1, w.title),
+        Para(w.intro.format(author=author, title=title, url=url)),
+        Para(w.terms),
+        Para(batch),
+        Table((w.quantity, w.value), (
             *((f"{s.name} ({s.source} -> {s.target})", num(s.before))
-              for s in sorted(example.weights, key=lambda s: s.name)),
-            *((f"{b.name} ({b.param})", num(b.value)) for b in example.biases),
-            ("error", "E = 1/2 * sum (target - out)^2"),
-            ("learning rate", num(example.lr)),
+              for s in sorted(first.weights, key=lambda s: s.name)),
+            *((f"{b.name} ({b.param})", num(b.value)) for b in first.biases),
+            (w.cost_function, cost),
+            (w.learning_rate, num(c.lr)),
         )),
-        Para("Biases: the textbook shares one bias per layer (b1 on both hidden neurons, b2 on both "
-             "outputs) and does not update it. Our MLP gives every neuron its own bias parameter, so "
-             f"b_h1 = b_h2 = {num(example.biases[0].value)} play b1 and b_o1 = b_o2 = "
-             f"{num(example.biases[2].value)} play b2; like the textbook, the update moves the weights only."),
+        Table((w.sample, "i1", "i2", "target_o1", "target_o2"),
+              tuple((str(k), *map(num, s.inputs), *map(num, s.targets)) for k, s in enumerate(c.samples, start=1))),
+        Para(w.biases.format(b1=num(hidden_bias), b2=num(output_bias))),
     ]
 
 
-def _forward(example: WorkedExample) -> list[Block]:
-    lines: list[str] = []
-    for n in example.neurons:
-        symbols = " + ".join(f"{w} * {x}" for (w, _), (x, _) in zip(n.weights, n.inputs, strict=True))
-        numbers = " + ".join(f"{term(w)} * {term(x)}" for (_, w), (_, x) in zip(n.weights, n.inputs, strict=True))
-        lines.append(f"net_{n.name} = {symbols} + {n.bias[0]} = {numbers} + {term(n.bias[1])} = {num(n.net)}")
-        lines.append(f"out_{n.name} = sigmoid(net_{n.name}) = 1 / (1 + exp(-{term(n.net)})) = {num(n.out)}")
-    return [
-        Heading(2, "1. Forward pass"),
-        Para("Each neuron adds up its inputs times its weights plus its bias (net), then squashes the sum "
-             "with the sigmoid (out). The hidden outputs are the inputs of the output layer."),
-        Lines(tuple(lines)),
-    ]
+def _sample_heading(c: BatchComparison, w: Words, k: int) -> list[Block]:
+    """A heading naming sample k, when there is more than one."""
+    if len(c.samples) == 1:
+        return []
+    (i1, i2), (t1, t2) = c.samples[k - 1].inputs, c.samples[k - 1].targets
+    return [Heading(3, w.sample_heading.format(k=k, i1=num(i1), i2=num(i2), t1=num(t1), t2=num(t2)))]
 
 
-def _error(example: WorkedExample) -> list[Block]:
-    lines = [f"E_{e.name} = 1/2 * (target_{e.name} - out_{e.name})^2 = 1/2 * ({num(e.target)} - {num(e.out)})^2"
-             f" = {num(e.error)}" for e in example.errors]  # target and out are in (0, 1)
-    names = " + ".join(f"E_{e.name}" for e in example.errors)
-    lines.append(f"E_total = {names} = {num(example.total_error)}")
-    return [Heading(2, "2. Error"), Lines(tuple(lines))]
+def _forward(c: BatchComparison, w: Words) -> list[Block]:
+    blocks: list[Block] = [Heading(2, w.forward_heading), Para(w.forward)]
+    for k, example in enumerate(c.passes, start=1):
+        lines: list[str] = []
+        for n in example.neurons:
+            pairs = list(zip(n.weights, n.inputs, strict=True))
+            symbols = " + ".join(f"{wn} * {xn}" for (wn, _), (xn, _) in pairs)
+            numbers = " + ".join(f"{term(wv)} * {term(xv)}" for (_, wv), (_, xv) in pairs)
+            lines.append(f"net_{n.name} = {symbols} + {n.bias[0]} = {numbers} + {term(n.bias[1])} = {num(n.net)}")
+            lines.append(f"out_{n.name} = sigmoid(net_{n.name}) = 1 / (1 + exp(-{term(n.net)})) = {num(n.out)}")
+        blocks += [*_sample_heading(c, w, k), Lines(tuple(lines))]
+    return blocks
 
 
-def _weight_rows(step: WeightStep, lr: float) -> list[tuple[str, ...]]:
+def _errors(c: BatchComparison, w: Words) -> list[Block]:
+    n = len(c.samples)
+    blocks: list[Block] = [Heading(2, w.error_heading), Para(w.error_one if n == 1 else w.error_many)]
+    for k, example in enumerate(c.passes, start=1):
+        lines = [f"E_{e.name} = 1/2 * (target_{e.name} - out_{e.name})^2 = 1/2 * ({num(e.target)} - {num(e.out)})^2"
+                 f" = {num(e.error)}" for e in example.errors]  # out is in (0, 1): no brackets needed
+        lines.append(f"E_total = {' + '.join(f'E_{e.name}' for e in example.errors)} = {num(example.total_error)}")
+        blocks += [*_sample_heading(c, w, k), Lines(tuple(lines))]
+    if n > 1:
+        names = " + ".join(f"E_total[{k}]" for k in range(1, n + 1))
+        values = " + ".join(term(example.total_error) for example in c.passes)
+        blocks.append(Lines((f"E = ({names}) / {n} = ({values}) / {n} = {num(c.error_start)}",)))
+    return blocks
+
+
+def _formulas(step: WeightStep | BiasStep) -> tuple[str, ...]:
+    """The chain rule for one parameter in one line (two for a hidden one: its first factor is a sum)."""
+    lines = []
+    if step.through:
+        first = step.factors[0]
+        names = " + ".join(t.name for t in step.through)
+        lines.append(f"{first.name} = {names} = {' + '.join(term(t.value) for t in step.through)} = {num(first.value)}")
+    names = " * ".join(f.name for f in step.factors)
+    values = " * ".join(term(f.value) for f in step.factors)
+    lines.append(f"dE_total/d{step.name} = {names} = {values} = {num(step.grad)}")
+    return tuple(lines)
+
+
+def _rows(step: WeightStep | BiasStep, w: Words, lr: float | None) -> tuple[tuple[str, ...], ...]:
+    """Every factor with its edges, the product, the engine's .grad and, given ``lr``, the update."""
     rows: list[tuple[str, ...]] = []
     for t in step.through:
         rows.extend((f.name, chain(f), num(f.value)) for f in t.factors)
@@ -95,94 +145,126 @@ def _weight_rows(step: WeightStep, lr: float) -> list[tuple[str, ...]]:
         rows.append((first.name, chain(first), num(first.value)))
     rows.extend((f.name, chain(f), num(f.value)) for f in rest)
     rows.append((f"dE_total/d{step.name}", " * ".join(term(f.value) for f in step.factors), num(step.grad)))
-    rows.append((f"{step.name}.grad", "from backward()", num(step.engine_grad)))
-    update = f"{term(step.before)} - {term(lr)} * {term(step.grad)}"
-    rows.append((f"{step.name} - lr * dE_total/d{step.name}", update, num(step.after)))
-    return rows
+    rows.append((f"{step.name}.grad", w.from_backward, num(step.engine_grad)))
+    if lr is not None and isinstance(step, WeightStep):
+        update = f"{term(step.before)} - {term(lr)} * {term(step.grad)}"
+        rows.append((f"{step.name} - lr * dE_total/d{step.name}", update, num(step.after)))
+    return tuple(rows)
 
 
-def _backward(example: WorkedExample) -> list[Block]:
-    blocks: list[Block] = [
-        Heading(2, "3. Backward pass: the chain rule along the graph's edges"),
-        Para("Every node of the graph stores the local derivative d node / d child on each edge to a child "
-             "(Value.local_grads). The derivative of E_total with respect to a weight is the sum, over every "
-             "path from E_total down to the weight, of the product of the local derivatives along the path. "
-             "Below, each edge is shown as 'local derivative (op of the node above)', and the edges are grouped "
-             "into the textbook's factors dE_total/dout * dout/dnet * dnet/dw. A hidden neuron's output "
-             "reaches E_total through both outputs, so dE_total/dout_h = dE_o1/dout_h + dE_o2/dout_h. "
-             "Each product is checked against the .grad that backward() leaves on the parameter."),
-    ]
-    # an output weight reaches E_total along one output; a hidden one through every output
-    for heading, hidden in (("Output layer", False), ("Hidden layer", True)):
-        blocks.append(Heading(3, heading))
-        for step in (step for step in example.weights if bool(step.through) == hidden):
-            blocks.append(Heading(4, f"{step.name}: {step.source} -> {step.target} (parameter {step.param}) = "
-                                     f"{num(step.before)}"))
-            blocks.append(Table(("quantity", "local derivatives on the edges", "value"),
-                                tuple(_weight_rows(step, example.lr)), frozenset({0, 1})))
+def _parameter(step: WeightStep | BiasStep, w: Words, level: int, lr: float | None) -> list[Block]:
+    if isinstance(step, WeightStep):
+        heading = f"{step.name}: {step.source} -> {step.target} (parameter {step.param}) = {num(step.before)}"
+    else:
+        heading = w.bias_heading.format(name=step.name, neuron=step.target, param=step.param, value=num(step.value))
+    return [Heading(level, heading), Lines(_formulas(step)),
+            Table((w.quantity, w.edges, w.value), _rows(step, w, lr), frozenset({0, 1}))]
+
+
+def _backward(c: BatchComparison, w: Words) -> list[Block]:
+    n = len(c.samples)
+    blocks: list[Block] = [Heading(2, w.backward_heading), Para(w.backward + (w.backward_many if n > 1 else ""))]
+    # With one sample its update follows each gradient at once, as in Mazur's post: the mean
+    # of one gradient is that gradient. With more, the update waits for the mean (step 5).
+    lr = c.lr if n == 1 else None
+    for k, example in enumerate(c.passes, start=1):
+        # an output weight reaches E_total along one output; a hidden one through every output
+        for hidden in (False, True):
+            if n == 1:
+                heading = w.hidden_layer if hidden else w.output_layer
+            else:
+                heading = (w.hidden_layer_of if hidden else w.output_layer_of).format(k=k)
+            blocks.append(Heading(3, heading))
+            for step in example.steps():
+                if bool(step.through) == hidden:
+                    blocks += _parameter(step, w, 4, lr)
     return blocks
 
 
-def _update(example: WorkedExample) -> list[Block]:
-    weights = sorted(example.weights, key=lambda step: step.name)
-    return [
-        Heading(2, "4. The update"),
-        Para(f"Each weight moves against its gradient: w <- w - lr * dE_total/dw with lr = {num(example.lr)}. "
-             "All gradients are taken at the starting weights, before any of them changes."),
-        Table(("weight", "before", "dE_total/dw", "after"),
-              tuple((s.name, num(s.before), num(s.grad), num(s.after)) for s in weights)),
-        Lines((f"E_total before the update = {num(example.total_error)}",
-               f"E_total after the update  = {num(example.total_error_after)}")),
-        Para("The biases get gradients too, but, as in the textbook, they keep their values here "
-             "(an optimizer over model.parameters() would move them as well):"),
-        Table(("bias", "parameter", "value", "dE_total/db (not applied)"),
-              tuple((b.name, b.param, num(b.value), num(b.grad)) for b in example.biases)),
+def _averaging(c: BatchComparison, w: Words) -> list[Block]:
+    n, d = len(c.samples), f"d{_cost(c)}"
+    def added(grads: tuple[float, ...]) -> str:
+        return term(grads[0]) if len(grads) == 1 else f"({' + '.join(term(g) for g in grads)})"
+
+    lines = [f"{d}/d{p.name} = {added(p.grads)} / {n} = {num(p.mean_grad)}" for p in (*c.weights, *c.biases)]
+    return [Heading(2, w.averaging_heading), Para(w.averaging_one if n == 1 else w.averaging_many.format(n=n)),
+            Lines(tuple(lines))]
+
+
+def _update(c: BatchComparison, w: Words, stale: float | None) -> list[Block]:
+    cost = _cost(c)
+    d = f"d{cost}"
+    blocks: list[Block] = [
+        Heading(2, w.update_heading),
+        Para(w.update_text.format(d=d, lr=num(c.lr))),
+        Lines(tuple(f"{p.name} - lr * {d}/d{p.name} = {term(p.start)} - {term(c.lr)} * {term(p.mean_grad)} = "
+                    f"{num(p.full_batch)}" for p in c.weights)),
+        Lines((w.cost_before.format(cost=cost, value=num(c.error_start)),
+               w.cost_after.format(cost=cost, value=num(c.error_full_batch)))),
+        Para(w.biases_kept),
     ]
+    if stale is not None:
+        w1 = c.passes[0].weight("w1").after
+        blocks.append(Para(w.mazur_note.format(
+            published=num(PUBLISHED_ERROR_AFTER), ours=num(c.error_full_batch), stale=num(stale), w1=num(w1),
+            published8=f"{PUBLISHED_ERROR_AFTER:.8f}", ours8=f"{c.error_full_batch:.8f}")))
+    return blocks
 
 
-def _pictures(number: int, before: Path, after: Path) -> list[Block]:
+def _sgd(c: BatchComparison, w: Words) -> list[Block]:
+    n, cost = len(c.samples), _cost(c)
+    blocks: list[Block] = [Heading(2, w.sgd_heading), Para(w.sgd_one if n == 1 else w.sgd_many.format(n=n))]
+    for k, (step, error) in enumerate(zip(c.sgd, c.sgd_errors, strict=True), start=1):
+        weights = sorted(step.weights, key=lambda s: s.name)
+        blocks += [
+            Heading(3, w.step_heading.format(k=k)),
+            Table((w.weight, w.before, "dE_total/dw", w.after),
+                  tuple((s.name, num(s.before), num(s.grad), num(s.after)) for s in weights)),
+            Lines((w.step_error.format(k=k, value=num(step.total_error)),
+                   w.step_cost.format(cost=cost, k=k, value=num(error)))),
+        ]
+    return blocks
+
+
+def _versus(c: BatchComparison, w: Words) -> list[Block]:
+    n, cost = len(c.samples), _cost(c)
+    updates = _count(n, w.update, w.updates)
     return [
-        Heading(2, f"{number}. Pictures"),
-        Para("The network before the update (weights and their gradients) and after it (the new weights):"),
-        Table(("picture", "file"), (("before", str(before)), ("after", str(after))), frozenset({1})),
-    ]
-
-
-def _batch(number: int, comparison: BatchComparison) -> list[Block]:
-    n = len(comparison.samples)
-    samples, updates = plural(n, "sample"), plural(n, "update")
-    return [
-        Heading(2, f"{number}. Full batch versus SGD over {samples}"),
-        Para(f"Both start from the textbook's weights with lr = {num(comparison.lr)} and move the weights only. "
-             f"Full batch: one update with the gradients averaged over {samples}. SGD: {updates}, one "
-             "per sample in order, each with that sample's gradient at the weights the previous update left. "
-             "With one sample the two are the same update. "
-             "The first sample is the textbook's; the others have inputs drawn uniformly from [0, 1] by "
-             f"random.Random({comparison.seed}) and rounded to 2 decimals, with targets (0.01, 0.99) when "
-             "i1 < i2 and (0.99, 0.01) otherwise."),
-        Table(("sample", "i1", "i2", "target_o1", "target_o2"),
-              tuple((str(k), *map(num, s.inputs), *map(num, s.targets))
-                    for k, s in enumerate(comparison.samples, start=1))),
-        Table(("weight", "start", f"mean dE_total/dw over {samples}", "full batch (1 update)", f"SGD ({updates})"),
-              tuple((w.name, num(w.start), num(w.mean_grad), num(w.full_batch), num(w.sgd))
-                    for w in comparison.weights)),
-        Table(("weights", f"sum of E_total over {samples}"), (
-            ("start", num(comparison.error_start)),
-            ("after the full-batch update", num(comparison.error_full_batch)),
-            (f"after SGD ({updates})", num(comparison.error_sgd)),
+        Heading(2, w.versus_heading.format(samples=_count(n, w.sample, w.samples))),
+        Para(w.versus.format(updates=updates)),
+        Table((w.weight, w.start, f"d{cost}/dw", w.full_batch, w.sgd.format(updates=updates)),
+              tuple((p.name, num(p.start), num(p.mean_grad), num(p.full_batch), num(p.sgd)) for p in c.weights)),
+        Table((w.weights, w.cost.format(cost=cost)), (
+            (w.start, num(c.error_start)),
+            (w.after_full_batch, num(c.error_full_batch)),
+            (w.after_sgd.format(updates=updates), num(c.error_sgd)),
         )),
     ]
 
 
-def document(example: WorkedExample, comparison: BatchComparison | None = None,
+def _pictures(w: Words, number: int, before: Path, after: Path) -> list[Block]:
+    return [
+        Heading(2, w.pictures_heading.format(number=number)),
+        Para(w.pictures),
+        Table((w.picture, w.file), ((w.before, str(before)), (w.after, str(after))), frozenset({1})),
+    ]
+
+
+def document(comparison: BatchComparison, lang: str = "en", stale: float | None = None,
              pictures: tuple[Path, Path] | None = None) -> list[Block]:
-    """The worked example, then the pictures and full batch versus SGD when there are any."""
-    blocks = [*_introduction(example), *_forward(example), *_error(example), *_backward(example),
-              *_update(example)]
-    number = 5
-    if pictures is not None:
-        blocks += _pictures(number, *pictures)
+    """The worked example in ``lang``: forward, error, backward, averaging, the update, SGD, the two side by side.
+
+    ``stale`` is the error after the update with w1..w4's gradients taken through the updated
+    w5..w8, for the note on the number Mazur's post prints (only for his sample alone).
+    """
+    w = WORDS[lang]
+    blocks = [*_introduction(comparison, w), *_forward(comparison, w), *_errors(comparison, w),
+              *_backward(comparison, w), *_averaging(comparison, w), *_update(comparison, w, stale),
+              *_sgd(comparison, w)]
+    number = 7
+    if len(comparison.samples) > 1:  # with one sample, step 6 already says SGD made the same update
+        blocks += _versus(comparison, w)
         number += 1
-    if comparison is not None:
-        blocks += _batch(number, comparison)
+    if pictures is not None:
+        blocks += _pictures(w, number, *pictures)
     return blocks
