@@ -22,6 +22,7 @@ from support import need_svg_renderer
 import tinygrad_dk.explain as explain_module
 from tinygrad_dk._explain_doc import to_markdown, to_text
 from tinygrad_dk._explain_story import document
+from tinygrad_dk.cli import main
 from tinygrad_dk.explain import (
     MAX_SAMPLES,
     Sample,
@@ -779,3 +780,48 @@ def test_a_bad_sample_is_rejected(sample: Any, error: type[Exception], message: 
         explain(samples=[sample])
     with pytest.raises(error, match=message):
         worked_example(sample)
+
+
+# --- the command: a thin layer over explain() ---
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(["explain", *argv])
+    except SystemExit as exit_:  # usage errors
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_prints_what_explain_returns(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--sample", "0.05,0.1,0.01,0.99", "--sample", "0.3,0.7,0.9,0.2", "--format", "markdown", "--lang", "da"]
+    code, out, _ = run(argv, capsys)
+    samples = [(0.05, 0.1, 0.01, 0.99), (0.3, 0.7, 0.9, 0.2)]
+    assert code == 0 and out == explain(samples=samples, format="markdown", lang="da") + "\n"
+    code, out, _ = run(["--samples", "3", "--seed", "4", "--format", "json"], capsys)
+    assert code == 0 and json.loads(out) == json.loads(explain(samples=3, seed=4, format="json"))
+
+
+def test_cli_language_from_the_environment(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
+    assert run([], capsys)[1].startswith("Tilbagepropagering")
+    assert run(["--lang", "en"], capsys)[1].startswith("Backpropagation")
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "klingon")
+    code, out, err = run([], capsys)
+    assert code == 2 and out == "" and "TINYGRAD_DK_LANG='klingon' is not a language explain knows" in err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--samples", str(MAX_SAMPLES + 1)], rf"samples must be from 1 to {MAX_SAMPLES} .*, got {MAX_SAMPLES + 1}"),
+    (["--samples", "0"], r"argument --samples: must be at least 1, got 0"),
+    (["--sample", "1,2,3"], r"argument --sample: expected four numbers i1,i2,t1,t2 like 0\.05,0\.1,0\.01,0\.99, "
+                            r"got '1,2,3'"),
+    (["--sample", "1,2,inf,3"], r"argument --sample: Sample: targets \(for o1, o2\) must be finite numbers"),
+    (["--sample", "1,2,3,4", "--samples", "2"], r"argument --samples: not allowed with argument --sample"),
+    (["--lang", "de"], r"argument --lang: invalid choice: 'de'"),
+    (["--format", "yaml"], r"argument --format: invalid choice: 'yaml'"),
+])
+def test_cli_refuses_bad_values_with_status_2(argv: list[str], message: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == "" and re.search(message, err), err
