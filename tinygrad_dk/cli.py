@@ -262,15 +262,35 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain_sample(text: str) -> Any:
+    """``--sample i1,i2,t1,t2``: one training example for explain, as a `Sample`."""
+    from tinygrad_dk.explain import Sample
+
+    values = _numbers(text)
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"expected four numbers i1,i2,t1,t2 like 0.05,0.1,0.01,0.99, got {text!r}")
+    try:
+        return Sample((values[0], values[1]), (values[2], values[3]))
+    except ValueError as error:  # not finite
+        raise argparse.ArgumentTypeError(f"{error}, from {text!r}") from None
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
-    """Print the worked example, step by step."""
+    """Print the worked example, every number: full batch beside SGD on the batch of samples."""
     from tinygrad_dk.explain import explain
 
+    def explained(out_dir: Path | None) -> str:
+        try:
+            return explain(samples=args.sample or args.samples, format=args.format, lang=args.lang, seed=args.seed,
+                           out_dir=out_dir)
+        except ValueError as error:  # explain checks its arguments (and TINYGRAD_DK_LANG) before any work
+            raise UsageError(str(error)) from error
+
     if args.out is None:
-        print(explain(format=args.format, samples=args.samples, seed=args.seed))
+        print(explained(None), end="" if args.format == "json" else "\n")
         return 0
     with _staged(args.out) as stage:
-        text = explain(format=args.format, samples=args.samples, seed=args.seed, out_dir=stage)
+        text = explained(stage)
         names = sorted(p.name for p in stage.iterdir())
     print(text.replace(str(stage), str(args.out)))
     _written([args.out / name for name in names])
@@ -360,13 +380,21 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--max-nodes", type=_positive_int, default=2000, help="refuse larger graphs (default 2000)")
     graph.set_defaults(run=cmd_graph, parser=graph)
 
+    from tinygrad_dk.explain import FORMATS as EXPLAIN_FORMATS
+    from tinygrad_dk.explain import LANG_ENV, LANGUAGES, MAX_SAMPLES
+
     explain = sub.add_parser("explain", help="the worked backpropagation example, step by step")
-    explain.add_argument("--format", choices=("text", "markdown"), default="text")
-    explain.add_argument("--samples", type=_positive_int, default=None,
-                         help="also compare one full-batch update with N SGD updates on N samples")
-    explain.add_argument("--seed", type=int, default=0, help="seed for the extra samples (default 0)")
+    explain.add_argument("--format", choices=EXPLAIN_FORMATS, default="text")
+    explain.add_argument("--lang", choices=LANGUAGES, default=None,
+                         help=f"language of the text and Markdown (default: ${LANG_ENV}, else en)")
+    batch = explain.add_mutually_exclusive_group()
+    batch.add_argument("--sample", type=_explain_sample, action="append", default=None, metavar="i1,i2,t1,t2",
+                       help="a training example; repeat it for a batch (default: Mazur's 0.05,0.1,0.01,0.99)")
+    batch.add_argument("--samples", type=_positive_int, default=None, metavar="N",
+                       help=f"a batch of N: Mazur's sample and N - 1 drawn from --seed (N at most {MAX_SAMPLES})")
+    explain.add_argument("--seed", type=int, default=0, help="seed for the drawn samples (default 0)")
     explain.add_argument("--out", type=Path, default=None, metavar="DIR",
-                         help="write the network before and after the update to this folder")
+                         help="write the network before and after the full-batch update to this folder")
     explain.set_defaults(run=cmd_explain, parser=explain)
 
     explore = sub.add_parser("explore", help="write the explorer: one offline HTML page of a training run")

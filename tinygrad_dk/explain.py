@@ -1,16 +1,26 @@
-"""The textbook backpropagation example, worked step by step with the library's own Values.
+"""Matt Mazur's backpropagation example, worked step by step with the library's own Values, on a batch.
 
-The network is the classic 2-2-2 one with sigmoid neurons: inputs 0.05 and 0.10, targets
-0.01 and 0.99, weights w1..w8 = 0.15 ... 0.55, learning rate 0.5. It is built as an
-``MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid")`` with those weights
-loaded, and every number shown comes out of the engine: the forward pass from the nodes'
-``data``, and each gradient as products of the local derivatives stored on the graph's edges
-(``Value.local_grads``), grouped into the textbook's factors
+The network is the 2-2-2 one with sigmoid neurons of Matt Mazur's "A Step by Step
+Backpropagation Example" (https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/):
+inputs 0.05 and 0.10, targets 0.01 and 0.99, weights w1..w8 = 0.15 ... 0.55, learning rate 0.5.
+It is built as an ``MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid")`` with
+those weights loaded, and every number shown comes out of the engine: the forward pass from
+the nodes' ``data``, and each gradient as products of the local derivatives stored on the
+graph's edges (``Value.local_grads``), grouped into Mazur's factors
 ``dE/dout * dout/dnet * dnet/dw`` and checked against the ``.grad`` that ``backward()`` leaves.
 
-The textbook shares one bias per layer (b1 = 0.35, b2 = 0.60) and never updates it. Our
-MLP gives every neuron its own bias, so both hidden biases start at 0.35 and both output
-biases at 0.60; like the textbook, the update here moves the weights only.
+A batch of samples (Mazur's alone by default) is trained two ways from the same weights:
+one full-batch update, whose cost is the mean of the samples' E_total (so its gradient is
+the mean of theirs), and SGD, one update per sample in order.
+
+Mazur shares one bias per layer (b1 = 0.35, b2 = 0.60) and never updates it. Our MLP gives
+every neuron its own bias, so both hidden biases start at 0.35 and both output biases at
+0.60; like Mazur, the updates here move the weights only.
+
+This module owns the numbers: it computes them into frozen dataclasses (`WorkedExample`,
+`BatchComparison`), each quantity under Mazur's name. Putting words around them (English or
+Danish) is `tinygrad_dk._explain_story`'s job, `tinygrad_dk._explain_doc` renders that as
+text or Markdown, and `tinygrad_dk._explain_json` writes the numbers as JSON.
 
 >>> example = worked_example()
 >>> f"{example.total_error:.9f}"
@@ -22,35 +32,43 @@ biases at 0.60; like the textbook, the update here moves the weights only.
 from __future__ import annotations
 
 import math
+import numbers
+import os
 import random
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from tinygrad_dk._checks import check_count, check_seed, plural
+from tinygrad_dk._checks import check_count, check_seed
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.losses import half_sse
 from tinygrad_dk.nn import MLP
 
-FORMATS = ("text", "markdown")
+FORMATS = ("text", "markdown", "json")
+LANGUAGES = ("en", "da")
+LANG_ENV = "TINYGRAD_DK_LANG"  # the language of explain's text when lang= is not given
+MAX_SAMPLES = 100  # every number of every sample is printed: more is no longer an explanation
 INPUTS = (0.05, 0.10)  # i1, i2
 TARGETS = (0.01, 0.99)  # for o1, o2
 LEARNING_RATE = 0.5
-HIDDEN_BIAS = 0.35  # the textbook's b1, on h1 and h2
-OUTPUT_BIAS = 0.60  # the textbook's b2, on o1 and o2
+HIDDEN_BIAS = 0.35  # Mazur's b1, on h1 and h2
+OUTPUT_BIAS = 0.60  # Mazur's b2, on o1 and o2
+SOURCE = ("Matt Mazur", "A Step by Step Backpropagation Example",
+          "https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/")
+PUBLISHED_ERROR_AFTER = 0.291027924  # the error after the first update, as Mazur's post prints it
+_MAZUR = ((0.05, 0.10), (0.01, 0.99), 0.5)  # his sample and learning rate, for the note on that number
 
 
 class _Wire(NamedTuple):
-    name: str  # the textbook's name
+    name: str  # Mazur's name
     param: str  # our MLP's parameter name
     source: str
     target: str
     start: float
 
 
-# The textbook's weights, where each goes in our MLP, and its starting value.
+# Mazur's weights, where each goes in our MLP, and its starting value.
 _WIRES = (
     _Wire("w1", "layers.0.neurons.0.w.0", "i1", "h1", 0.15),
     _Wire("w2", "layers.0.neurons.0.w.1", "i2", "h1", 0.20),
@@ -61,7 +79,7 @@ _WIRES = (
     _Wire("w7", "layers.1.neurons.1.w.0", "h1", "o2", 0.50),
     _Wire("w8", "layers.1.neurons.1.w.1", "h2", "o2", 0.55),
 )
-# Every neuron's own bias: (our name, parameter name, starting value).
+# Every neuron's own bias: (our name, parameter name, starting value), in neuron order.
 _BIASES = (
     ("b_h1", "layers.0.neurons.0.b", HIDDEN_BIAS),
     ("b_h2", "layers.0.neurons.1.b", HIDDEN_BIAS),
@@ -74,12 +92,30 @@ _OUTPUTS = ("o1", "o2")
 
 # --- what the example is made of --------------------------------------------------------
 
+def _pair(values: object, what: str) -> tuple[float, float]:
+    if (isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) != 2
+            or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)):
+        raise TypeError(f"Sample: {what} must be two numbers, got {values!r}")
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"Sample: {what} must be finite numbers, got {values!r}")
+    return float(values[0]), float(values[1])
+
+
 @dataclass(frozen=True)
 class Sample:
-    """One training example: two inputs and the two targets."""
+    """One training example: the two inputs (i1, i2) and the two targets (for o1, o2).
+
+    >>> Sample((0.05, 0.1), (0.01, 0.99))
+    Sample(inputs=(0.05, 0.1), targets=(0.01, 0.99))
+    """
 
     inputs: tuple[float, float]
     targets: tuple[float, float]
+
+    def __post_init__(self) -> None:
+        # frozen: set the checked floats the way dataclasses do
+        object.__setattr__(self, "inputs", _pair(self.inputs, "inputs (i1, i2)"))
+        object.__setattr__(self, "targets", _pair(self.targets, "targets (for o1, o2)"))
 
 
 @dataclass(frozen=True)
@@ -133,7 +169,7 @@ class OutputError:
 
 @dataclass(frozen=True)
 class WeightStep:
-    """The chain rule for one weight, its gradient and its update ``w - lr * grad``."""
+    """The chain rule for one weight, its gradient and its one-sample update ``w - lr * grad``."""
 
     name: str
     param: str
@@ -149,17 +185,25 @@ class WeightStep:
 
 @dataclass(frozen=True)
 class BiasStep:
-    """A bias: its value and the gradient backward() gives it (the update leaves it alone)."""
+    """The chain rule for one neuron's bias and its gradient; the updates leave biases alone, as Mazur does."""
 
     name: str
     param: str
     value: float
-    grad: float
+    grad: float  # the product of the factors
+    target: str  # the neuron the bias belongs to
+    factors: tuple[Factor, Factor, Factor]  # dE_total/dout, dout/dnet, dnet/db
+    through: tuple[Term, ...]  # as for a weight: hidden biases reach E_total through every output
+    engine_grad: float  # the parameter's .grad after backward()
 
 
 @dataclass(frozen=True)
 class WorkedExample:
-    """Everything the worked example computes; `model` holds the gradients of its backward pass."""
+    """One sample through the network: forward, error, the chain rule for every parameter, one update.
+
+    `model` holds the gradients of its backward pass; `updated` has the weights after the
+    update ``w - lr * grad`` from this sample alone (Mazur's update, and one step of SGD).
+    """
 
     model: MLP
     updated: MLP
@@ -170,39 +214,59 @@ class WorkedExample:
     errors: tuple[OutputError, ...]
     total_error: float
     weights: tuple[WeightStep, ...]  # w5..w8, then w1..w4: the order backpropagation reaches them
-    biases: tuple[BiasStep, ...]
+    biases: tuple[BiasStep, ...]  # b_h1, b_h2, b_o1, b_o2
     total_error_after: float
 
     def weight(self, name: str) -> WeightStep:
-        """The step for the textbook's weight ``name`` ("w1" ... "w8")."""
+        """The step for Mazur's weight ``name`` ("w1" ... "w8")."""
         for step in self.weights:
             if step.name == name:
                 return step
         raise KeyError(f"no weight named {name!r}: the weights are w1 ... w8")
 
+    def steps(self) -> tuple[WeightStep | BiasStep, ...]:
+        """The chain rule of every parameter: the weights (w5..w8, w1..w4), then the biases."""
+        return (*self.weights, *self.biases)
+
 
 @dataclass(frozen=True)
 class WeightComparison:
-    """One weight after one full-batch update and after N one-sample (SGD) updates."""
+    """One parameter's gradient per sample, their mean, and where the two algorithms leave it.
+
+    A bias keeps its value in both (``full_batch == sgd == start``): the updates move the weights only.
+    """
 
     name: str
     start: float
-    mean_grad: float
-    full_batch: float
-    sgd: float
+    mean_grad: float  # the .grad backward() of the batch's cost leaves: the mean of `grads`
+    full_batch: float  # start - lr * mean_grad
+    sgd: float  # after one update per sample, in order
+    grads: tuple[float, ...]  # each sample's gradient at the starting weights (its .grad)
 
 
 @dataclass(frozen=True)
 class BatchComparison:
-    """Full batch versus SGD from the textbook's weights; errors are sums of E_total over the samples."""
+    """Full batch versus SGD on a batch, from Mazur's weights; the errors are the cost, the mean of E_total.
+
+    `passes` has every sample worked through at the starting weights (forward, error, chain
+    rule); `sgd` has the SGD steps, step k being sample k at the weights step k - 1 left.
+    `model` holds the starting weights with the mean gradients, `updated` the weights after
+    the one full-batch update.
+    """
 
     samples: tuple[Sample, ...]
-    seed: int
+    seed: int | None  # the seed that drew samples 2, 3, ...; None when the samples were given
     lr: float
-    weights: tuple[WeightComparison, ...]
+    weights: tuple[WeightComparison, ...]  # w1 ... w8
     error_start: float
     error_full_batch: float
     error_sgd: float
+    biases: tuple[WeightComparison, ...]  # b_h1 ... b_o2: their gradients; no update moves them
+    passes: tuple[WorkedExample, ...]
+    sgd: tuple[WorkedExample, ...]
+    sgd_errors: tuple[float, ...]  # the cost after each SGD step
+    model: MLP
+    updated: MLP
 
 
 # --- building and running the network ---------------------------------------------------
@@ -219,13 +283,13 @@ def _as_list(out: Value | list[Value]) -> list[Value]:
 
 
 def _build(weights: Mapping[str, float]) -> MLP:
-    """The 2-2-2 sigmoid MLP with the textbook's weights replaced by ``weights`` (by textbook name)."""
+    """The 2-2-2 sigmoid MLP with ``weights`` (by Mazur's names w1 ... w8) and the biases loaded."""
     model = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid")
     state = {wire.param: weights[wire.name] for wire in _WIRES}
     state.update({param: value for _, param, value in _BIASES})
     model.load_state_dict(state)
     names = dict(model.named_parameters())
-    for wire in _WIRES:  # the textbook's names in the graphs too: w5 is w5 in the text and the picture
+    for wire in _WIRES:  # Mazur's names in the graphs too: w5 is w5 in the text and the picture
         names[wire.param].label = wire.name
     for name, param, _ in _BIASES:
         names[param].label = name
@@ -275,16 +339,50 @@ def _sigmoid_input(out: Value, name: str) -> Value:
     return out.children[0]
 
 
-def worked_example() -> WorkedExample:
-    """Run the textbook example through the engine: forward, backward, and one update of w1..w8."""
-    sample = Sample(INPUTS, TARGETS)
-    model = _build({wire.name: wire.start for wire in _WIRES})
+class _Graph(NamedTuple):
+    """The nodes of one forward pass under Mazur's names, to read the chain rule off."""
+
+    loss: Value  # E_total
+    outs: dict[str, Value]  # out_h1 ... out_o2: the neurons' outputs
+    nets: dict[str, Value]  # net_h1 ... net_o2: the sigmoids' inputs
+
+
+def _chain(graph: _Graph, name: str, leaf: Value, target: str) -> tuple[tuple[Factor, Factor, Factor],
+                                                                         tuple[Term, ...]]:
+    """Mazur's factors dE_total/dout * dout/dnet * dnet/d(name) for a parameter of neuron ``target``.
+
+    A hidden neuron's output reaches E_total through every output neuron, so its first
+    factor is the sum of one `Term` per output, each itself three factors.
+    """
+    def d_error_d_out(neuron: str) -> Factor:
+        return _factor(f"dE_total/dout_{neuron}", graph.loss, graph.outs[neuron])
+
+    def d_out_d_net(neuron: str) -> Factor:
+        return _factor(f"dout_{neuron}/dnet_{neuron}", graph.outs[neuron], graph.nets[neuron])
+
+    through: list[Term] = []
+    if target in _HIDDEN:
+        for out in _OUTPUTS:
+            parts = (d_error_d_out(out), d_out_d_net(out),
+                     _factor(f"dnet_{out}/dout_{target}", graph.nets[out], graph.outs[target]))
+            through.append(Term(f"dE_{out}/dout_{target}", out, parts, math.prod(f.value for f in parts)))
+    factors = (d_error_d_out(target), d_out_d_net(target), _factor(f"dnet_{target}/d{name}", graph.nets[target], leaf))
+    return factors, tuple(through)
+
+
+def _start() -> dict[str, float]:
+    return {wire.name: wire.start for wire in _WIRES}
+
+
+def _worked(sample: Sample, weights: Mapping[str, float]) -> WorkedExample:
+    """``sample`` through the network with ``weights`` (w1..w8): forward, backward, one update of w1..w8."""
+    model = _build(weights)
     params = _parameters(model)
     run = _forward(model, sample)
 
-    # 1. The nodes the textbook names: out_x is a neuron's output, net_x the sigmoid's input.
+    # 1. The nodes Mazur names: out_x is a neuron's output, net_x the sigmoid's input.
     outs = dict(zip(_HIDDEN + _OUTPUTS, run.hidden + run.outputs, strict=True))
-    nets = {name: _sigmoid_input(out, name) for name, out in outs.items()}
+    graph = _Graph(run.loss, outs, {name: _sigmoid_input(out, name) for name, out in outs.items()})
     sources = dict(zip(("i1", "i2"), run.inputs, strict=True)) | {name: outs[name] for name in _HIDDEN}
     source_names = {"i1": "i1", "i2": "i2"} | {name: f"out_{name}" for name in _HIDDEN}
 
@@ -297,7 +395,7 @@ def worked_example() -> WorkedExample:
             weights=tuple((wire.name, params[wire.param].data) for wire in wires),
             inputs=tuple((source_names[wire.source], sources[wire.source].data) for wire in wires),
             bias=(bias_name, params[bias_param].data),
-            net=nets[name].data,
+            net=graph.nets[name].data,
             out=outs[name].data,
         ))
 
@@ -305,61 +403,73 @@ def worked_example() -> WorkedExample:
     errors = tuple(OutputError(name, target, outs[name].data, half_sse([outs[name]], [target]).data)
                    for name, target in zip(_OUTPUTS, sample.targets, strict=True))
 
-    # 4. The chain rule, weight by weight, from the local derivatives on the graph's edges.
-    def d_error_d_out(name: str) -> Factor:
-        return _factor(f"dE_total/dout_{name}", run.loss, outs[name])
-
-    def d_out_d_net(name: str) -> Factor:
-        return _factor(f"dout_{name}/dnet_{name}", outs[name], nets[name])
-
-    chains = []
-    for wire in sorted(_WIRES, key=lambda wire: wire.target in _HIDDEN):  # output layer first
-        through: tuple[Term, ...] = ()
-        if wire.target in _HIDDEN:  # its output reaches E_total through every output neuron
-            terms = []
-            for out_name in _OUTPUTS:
-                factors = (d_error_d_out(out_name), d_out_d_net(out_name),
-                           _factor(f"dnet_{out_name}/dout_{wire.target}", nets[out_name], outs[wire.target]))
-                terms.append(Term(f"dE_{out_name}/dout_{wire.target}", out_name, factors,
-                                  math.prod(factor.value for factor in factors)))
-            through = tuple(terms)
-        factors = (d_error_d_out(wire.target), d_out_d_net(wire.target),
-                   _factor(f"dnet_{wire.target}/d{wire.name}", nets[wire.target], params[wire.param]))
-        chains.append((wire, factors, through))
+    # 4. The chain rule, parameter by parameter, from the local derivatives on the graph's edges
+    # (output layer first, the order backpropagation reaches them).
+    wires = sorted(_WIRES, key=lambda wire: wire.target in _HIDDEN)
+    weight_chains = [_chain(graph, wire.name, params[wire.param], wire.target) for wire in wires]
+    bias_chains = [_chain(graph, name, params[param], neuron)
+                   for (name, param, _), neuron in zip(_BIASES, _HIDDEN + _OUTPUTS, strict=True)]
 
     # 5. backward() gives every parameter its gradient, to set beside the products of the factors.
     run.loss.backward()
     steps = []
-    for wire, factors, through in chains:
+    for wire, (factors, through) in zip(wires, weight_chains, strict=True):
         leaf = params[wire.param]
         grad = math.prod(factor.value for factor in factors)
         steps.append(WeightStep(wire.name, wire.param, wire.source, wire.target, leaf.data, factors, through,
                                 grad, leaf.grad, leaf.data - LEARNING_RATE * grad))
-    biases = tuple(BiasStep(name, param, params[param].data, params[param].grad) for name, param, _ in _BIASES)
+    biases = tuple(
+        BiasStep(name, param, params[param].data, math.prod(f.value for f in factors), neuron, factors, through,
+                 params[param].grad)
+        for (name, param, _), neuron, (factors, through) in zip(_BIASES, _HIDDEN + _OUTPUTS, bias_chains,
+                                                                   strict=True))
 
-    # 6. The updated network (weights only, as in the textbook) and its error.
+    # 6. The updated network (weights only, as in Mazur's post) and its error.
     updated = _build({step.name: step.after for step in steps})
     return WorkedExample(model, updated, run.loss, sample, LEARNING_RATE, tuple(neurons), errors, run.loss.data,
                          tuple(steps), biases, _forward(updated, sample).loss.data)
 
 
-# --- full batch versus SGD --------------------------------------------------------------
+def worked_example(sample: Sample | Sequence[float] | None = None) -> WorkedExample:
+    """Run one sample (default: Mazur's) through the engine: forward, backward, one update of w1..w8.
+
+    ``sample`` is a `Sample` or the four numbers ``(i1, i2, t1, t2)``.
+    """
+    return _worked(Sample(INPUTS, TARGETS) if sample is None else _as_sample(sample, 1), _start())
+
+
+# --- a batch: full batch versus SGD -----------------------------------------------------
 
 def _check_seed(seed: object) -> int:
     return check_seed(seed, "explain")
 
 
+def _check_size(n: object, what: str) -> int:
+    why = " (every number of every sample is printed; train on more with tinygrad-dk train)"
+    return check_count(n, what, 1, why, maximum=MAX_SAMPLES)
+
+
+def _as_sample(item: object, k: int) -> Sample:
+    """A `Sample`, or one from the four numbers ``(i1, i2, t1, t2)``."""
+    if isinstance(item, Sample):
+        return item
+    if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 4:
+        raise TypeError(f"sample {k} must be a Sample or four numbers (i1, i2, t1, t2), got {item!r}")
+    return Sample((item[0], item[1]), (item[2], item[3]))
+
+
 def make_samples(n: int, *, seed: int = 0) -> tuple[Sample, ...]:
-    """``n`` training examples: the textbook's first, then random ones from ``random.Random(seed)``.
+    """``n`` training examples: Mazur's first, then random ones from ``random.Random(seed)``.
 
     The extra inputs are uniform in [0, 1], rounded to 2 decimals so that a table stays
-    readable. The targets follow the textbook's example: (0.01, 0.99) when i1 < i2 (as
-    in 0.05 < 0.10), otherwise (0.99, 0.01). So the network learns which input is larger.
+    readable. The targets follow Mazur's example: (0.01, 0.99) when i1 < i2 (as in
+    0.05 < 0.10), otherwise (0.99, 0.01). So the network learns which input is larger.
+    ``n`` is at most `MAX_SAMPLES`.
 
     >>> make_samples(2, seed=0)[0]
     Sample(inputs=(0.05, 0.1), targets=(0.01, 0.99))
     """
-    check_count(n, "samples", 1, " (at least one training example)")
+    _check_size(n, "samples")
     rng = random.Random(_check_seed(seed))
     samples = [Sample(INPUTS, TARGETS)]
     while len(samples) < n:
@@ -368,51 +478,103 @@ def make_samples(n: int, *, seed: int = 0) -> tuple[Sample, ...]:
     return tuple(samples)
 
 
-def _total_error(weights: Mapping[str, float], samples: Sequence[Sample]) -> float:
+def _batch(samples: int | Sequence[Sample | Sequence[float]] | None, seed: int) -> tuple[tuple[Sample, ...],
+                                                                                          int | None]:
+    """The batch and the seed that drew it (None when given): Mazur's sample, N made ones, or those given."""
+    if samples is None:
+        return (Sample(INPUTS, TARGETS),), None
+    if isinstance(samples, numbers.Integral) or not isinstance(samples, Sequence) or isinstance(samples, str):
+        return make_samples(samples, seed=seed), seed  # type: ignore[arg-type]  # make_samples checks it
+    _check_size(len(samples), "the number of samples")
+    return tuple(_as_sample(item, k) for k, item in enumerate(samples, start=1)), None
+
+
+def _cost(weights: Mapping[str, float], samples: Sequence[Sample]) -> float:
+    """The cost: the mean of E_total over the samples, at ``weights``."""
     model = _build(weights)
-    return math.fsum(_forward(model, sample).loss.data for sample in samples)
+    return _mean([_forward(model, sample).loss for sample in samples]).data
 
 
-def compare_batch_sgd(samples: int, *, seed: int = 0) -> BatchComparison:
-    """One full-batch update (gradients averaged over the samples) beside one SGD update per sample.
-
-    Both start from the textbook's weights, use learning rate 0.5 and move the weights
-    only (the biases stay as in the textbook). With ``samples=1`` the two agree.
-    """
-    data = make_samples(samples, seed=seed)
-    start = {wire.name: wire.start for wire in _WIRES}
-
-    # 1. Full batch: one graph for the mean error, one backward pass, one update.
-    model = _build(start)
-    params = _parameters(model)
-    losses = [_forward(model, sample).loss for sample in data]
+def _mean(losses: Sequence[Value]) -> Value:
     total = losses[0]
     for loss in losses[1:]:
         total = total + loss
-    (total * (1.0 / len(data))).backward()  # d mean / d w = the mean of the per-sample gradients
-    mean_grads = {wire.name: params[wire.param].grad for wire in _WIRES}
-    full_batch = {name: start[name] - LEARNING_RATE * mean_grads[name] for name in start}
+    return total * (1.0 / len(losses))
 
-    # 2. SGD: for each sample in order, a fresh gradient and an update.
+
+def compare_batch_sgd(samples: int | Sequence[Sample | Sequence[float]] | None = None, *,
+                      seed: int = 0) -> BatchComparison:
+    """One full-batch update (gradients averaged over the samples) beside one SGD update per sample.
+
+    ``samples`` is None (Mazur's sample alone), a number N (`make_samples` with ``seed``) or
+    the samples themselves (each a `Sample` or ``(i1, i2, t1, t2)``). Both algorithms start
+    from Mazur's weights, use learning rate 0.5 and move the weights only. With one sample
+    they make the same update.
+    """
+    return _compare(*_batch(samples, _check_seed(seed)))
+
+
+def _compare(data: tuple[Sample, ...], drawn_by: int | None) -> BatchComparison:
+    start = _start()
+
+    # 1. Every sample on its own at the starting weights: forward, error, chain rule, gradient.
+    passes = tuple(_worked(sample, start) for sample in data)
+
+    # 2. Full batch: one graph for the cost (the mean error), one backward pass, one update.
     model = _build(start)
     params = _parameters(model)
-    for sample in data:
-        model.zero_grad()
-        _forward(model, sample).loss.backward()
-        for wire in _WIRES:
-            params[wire.param].data -= LEARNING_RATE * params[wire.param].grad
-    sgd = {wire.name: params[wire.param].data for wire in _WIRES}
+    cost = _mean([_forward(model, sample).loss for sample in data])
+    cost.backward()  # d mean / d w = the mean of the per-sample gradients
+    full_batch = {wire.name: start[wire.name] - LEARNING_RATE * params[wire.param].grad for wire in _WIRES}
 
-    rows = tuple(WeightComparison(wire.name, start[wire.name], mean_grads[wire.name], full_batch[wire.name],
-                                  sgd[wire.name]) for wire in _WIRES)
-    return BatchComparison(data, seed, LEARNING_RATE, rows, _total_error(start, data),
-                           _total_error(full_batch, data), _total_error(sgd, data))
+    # 3. SGD: for each sample in order, its gradient at the weights the last step left, and an update.
+    steps, errors, weights = [], [], start
+    for sample in data:
+        steps.append(_worked(sample, weights))
+        weights = {step.name: step.after for step in steps[-1].weights}
+        errors.append(_cost(weights, data))
+
+    def compared(name: str, param: str, after_full: float, after_sgd: float) -> WeightComparison:
+        grads = tuple(_engine_grad(example, name) for example in passes)
+        return WeightComparison(name, params[param].data, params[param].grad, after_full, after_sgd, grads)
+
+    rows = tuple(compared(w.name, w.param, full_batch[w.name], weights[w.name]) for w in _WIRES)
+    bias_rows = tuple(compared(name, param, value, value) for name, param, value in _BIASES)
+    return BatchComparison(data, drawn_by, LEARNING_RATE, rows, cost.data, _cost(full_batch, data), errors[-1],
+                           bias_rows, passes, tuple(steps), tuple(errors), model, _build(full_batch))
+
+
+def _engine_grad(example: WorkedExample, name: str) -> float:
+    """The .grad backward() left on the parameter ``name`` (w1 ... w8, b_h1 ... b_o2)."""
+    return next(step.engine_grad for step in example.steps() if step.name == name)
+
+
+def _through_updated_output_weights(example: WorkedExample) -> float:
+    """E_total after the update if w1..w4's gradients are taken through the already updated w5..w8.
+
+    Each output's delta dE_total/dout_o * dout_o/dnet_o stays as the backward pass found it,
+    but is sent back to a hidden neuron along the weight from after the update instead of the
+    one the forward pass used. That is not backpropagation, but it reproduces, to all nine
+    digits, the 0.291027924 Mazur's post prints for the error after the first update.
+    """
+    after = {step.name: step.after for step in example.weights}
+    wire = {(w.source, w.target): w.name for w in _WIRES}
+    final = dict(after)
+    for step in example.weights:
+        if step.through:  # a hidden weight: dE_total/dout_h = sum over o of delta_o * w_(h -> o)
+            share = math.fsum(term.factors[0].value * term.factors[1].value * after[wire[step.target, term.output]]
+                              for term in step.through)
+            final[step.name] = step.before - example.lr * share * step.factors[1].value * step.factors[2].value
+    return _forward(_build(final), example.sample).loss.data
 
 
 # --- pictures ---------------------------------------------------------------------------
 
-def draw_worked_example(example: WorkedExample, out_dir: str | Path) -> tuple[Path, Path]:
-    """Write the network before (with its gradients) and after the update as SVG files in ``out_dir``."""
+def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write the network before (with its gradients) and after the update as SVG files in ``out_dir``.
+
+    For a `BatchComparison` the gradients are the batch's mean ones and "after" is the full-batch update.
+    """
     from tinygrad_dk.viz import draw_network, render  # only when pictures are asked for
 
     directory = Path(out_dir)
@@ -422,251 +584,49 @@ def draw_worked_example(example: WorkedExample, out_dir: str | Path) -> tuple[Pa
     return before, after
 
 
-# --- writing it out ---------------------------------------------------------------------
+# --- the whole example, written out ----------------------------------------------------
 
-def _num(x: float) -> str:
-    """9 significant digits: enough to compare with the published numbers."""
-    return f"{x:.9g}"
-
-
-def _term(x: float) -> str:
-    """A number inside a formula: negative ones in parentheses, ``0.5 * (-0.02)``."""
-    return f"({_num(x)})" if x < 0 else _num(x)
-
-
-def _chain(factor: Factor) -> str:
-    """The edges of a factor: ``local (op) * ...`` per path, several paths in brackets joined by ``+``."""
-    products = [" * ".join(f"{_num(edge.local)} ({edge.op})" for edge in path) or "1" for path in factor.paths]
-    if not products:
-        return "0 (no path)"
-    return products[0] if len(products) == 1 else " + ".join(f"[{product}]" for product in products)
+def _check_lang(lang: object) -> str:
+    """``lang``, or else the environment's TINYGRAD_DK_LANG, or else English."""
+    if lang is None:
+        chosen = os.environ.get(LANG_ENV) or "en"
+        if chosen not in LANGUAGES:
+            raise ValueError(f"{LANG_ENV}={chosen!r} is not a language explain knows: set it to one of "
+                             f"{', '.join(map(repr, LANGUAGES))} or unset it")
+        return chosen
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(map(repr, LANGUAGES))}")
+    return str(lang)
 
 
-@dataclass(frozen=True)
-class _Heading:
-    level: int
-    text: str
+def explain(*, samples: int | Sequence[Sample | Sequence[float]] | None = None, format: str = "text",
+            lang: str | None = None, out_dir: str | Path | None = None, seed: int = 0) -> str:
+    """The worked example, every number, as text, Markdown or JSON: full batch beside SGD on a batch.
 
-
-@dataclass(frozen=True)
-class _Para:
-    text: str
-
-
-@dataclass(frozen=True)
-class _Lines:
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Table:
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    code: frozenset[int] = frozenset()  # columns shown as code in markdown
-
-
-_Block = _Heading | _Para | _Lines | _Table
-
-
-def _introduction(example: WorkedExample) -> list[_Block]:
-    i1, i2 = example.sample.inputs
-    t1, t2 = example.sample.targets
-    return [
-        _Heading(1, "Backpropagation, worked step by step"),
-        _Para("The classic textbook example: a network with 2 inputs, 2 hidden and 2 output neurons, all "
-              "sigmoid, trained on one example by one step of gradient descent. It is built as "
-              "MLP(2, [2, 2], activation=\"sigmoid\", output_activation=\"sigmoid\") with the textbook's "
-              "weights loaded, and every number below comes from the engine's Values."),
-        _Table(("quantity", "value"), (
-            ("inputs i1, i2", f"{_num(i1)}, {_num(i2)}"),
-            ("targets for o1, o2", f"{_num(t1)}, {_num(t2)}"),
-            *((f"{s.name} ({s.source} -> {s.target})", _num(s.before))
-              for s in sorted(example.weights, key=lambda s: s.name)),
-            *((f"{b.name} ({b.param})", _num(b.value)) for b in example.biases),
-            ("error", "E = 1/2 * sum (target - out)^2"),
-            ("learning rate", _num(example.lr)),
-        )),
-        _Para("Biases: the textbook shares one bias per layer (b1 on both hidden neurons, b2 on both "
-              "outputs) and does not update it. Our MLP gives every neuron its own bias parameter, so "
-              f"b_h1 = b_h2 = {_num(example.biases[0].value)} play b1 and b_o1 = b_o2 = "
-              f"{_num(example.biases[2].value)} play b2; like the textbook, the update moves the weights only."),
-    ]
-
-
-def _forward_blocks(example: WorkedExample) -> list[_Block]:
-    lines: list[str] = []
-    for n in example.neurons:
-        symbols = " + ".join(f"{w} * {x}" for (w, _), (x, _) in zip(n.weights, n.inputs, strict=True))
-        numbers = " + ".join(f"{_term(w)} * {_term(x)}" for (_, w), (_, x) in zip(n.weights, n.inputs, strict=True))
-        lines.append(f"net_{n.name} = {symbols} + {n.bias[0]} = {numbers} + {_term(n.bias[1])} = {_num(n.net)}")
-        lines.append(f"out_{n.name} = sigmoid(net_{n.name}) = 1 / (1 + exp(-{_term(n.net)})) = {_num(n.out)}")
-    return [
-        _Heading(2, "1. Forward pass"),
-        _Para("Each neuron adds up its inputs times its weights plus its bias (net), then squashes the sum "
-              "with the sigmoid (out). The hidden outputs are the inputs of the output layer."),
-        _Lines(tuple(lines)),
-    ]
-
-
-def _error_blocks(example: WorkedExample) -> list[_Block]:
-    lines = [f"E_{e.name} = 1/2 * (target_{e.name} - out_{e.name})^2 = 1/2 * ({_num(e.target)} - {_num(e.out)})^2"
-             f" = {_num(e.error)}" for e in example.errors]  # target and out are in (0, 1)
-    names = " + ".join(f"E_{e.name}" for e in example.errors)
-    lines.append(f"E_total = {names} = {_num(example.total_error)}")
-    return [_Heading(2, "2. Error"), _Lines(tuple(lines))]
-
-
-def _weight_rows(step: WeightStep, lr: float) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = []
-    for term in step.through:
-        rows.extend((f.name, _chain(f), _num(f.value)) for f in term.factors)
-        rows.append((term.name, " * ".join(_term(f.value) for f in term.factors), _num(term.value)))
-    first, *rest = step.factors
-    if step.through:  # dE_total/dout_h: the error reaches h through every output
-        rows.append((first.name, " + ".join(_term(term.value) for term in step.through), _num(first.value)))
-    else:
-        rows.append((first.name, _chain(first), _num(first.value)))
-    rows.extend((f.name, _chain(f), _num(f.value)) for f in rest)
-    rows.append((f"dE_total/d{step.name}", " * ".join(_term(f.value) for f in step.factors), _num(step.grad)))
-    rows.append((f"{step.name}.grad", "from backward()", _num(step.engine_grad)))
-    update = f"{_term(step.before)} - {_term(lr)} * {_term(step.grad)}"
-    rows.append((f"{step.name} - lr * dE_total/d{step.name}", update, _num(step.after)))
-    return rows
-
-
-def _backward_blocks(example: WorkedExample) -> list[_Block]:
-    blocks: list[_Block] = [
-        _Heading(2, "3. Backward pass: the chain rule along the graph's edges"),
-        _Para("Every node of the graph stores the local derivative d node / d child on each edge to a child "
-              "(Value.local_grads). The derivative of E_total with respect to a weight is the sum, over every "
-              "path from E_total down to the weight, of the product of the local derivatives along the path. "
-              "Below, each edge is shown as 'local derivative (op of the node above)', and the edges are grouped "
-              "into the textbook's factors dE_total/dout * dout/dnet * dnet/dw. A hidden neuron's output "
-              "reaches E_total through both outputs, so dE_total/dout_h = dE_o1/dout_h + dE_o2/dout_h. "
-              "Each product is checked against the .grad that backward() leaves on the parameter."),
-    ]
-    for heading, layer in (("Output layer", _OUTPUTS), ("Hidden layer", _HIDDEN)):
-        blocks.append(_Heading(3, heading))
-        for step in (step for step in example.weights if step.target in layer):
-            blocks.append(_Heading(4, f"{step.name}: {step.source} -> {step.target} (parameter {step.param}) = "
-                                      f"{_num(step.before)}"))
-            blocks.append(_Table(("quantity", "local derivatives on the edges", "value"),
-                                 tuple(_weight_rows(step, example.lr)), frozenset({0, 1})))
-    return blocks
-
-
-def _update_blocks(example: WorkedExample) -> list[_Block]:
-    weights = sorted(example.weights, key=lambda step: step.name)
-    return [
-        _Heading(2, "4. The update"),
-        _Para(f"Each weight moves against its gradient: w <- w - lr * dE_total/dw with lr = {_num(example.lr)}. "
-              "All gradients are taken at the starting weights, before any of them changes."),
-        _Table(("weight", "before", "dE_total/dw", "after"),
-               tuple((s.name, _num(s.before), _num(s.grad), _num(s.after)) for s in weights)),
-        _Lines((f"E_total before the update = {_num(example.total_error)}",
-                f"E_total after the update  = {_num(example.total_error_after)}")),
-        _Para("The biases get gradients too, but, as in the textbook, they keep their values here "
-              "(an optimizer over model.parameters() would move them as well):"),
-        _Table(("bias", "parameter", "value", "dE_total/db (not applied)"),
-               tuple((b.name, b.param, _num(b.value), _num(b.grad)) for b in example.biases)),
-    ]
-
-
-def _picture_blocks(number: int, before: Path, after: Path) -> list[_Block]:
-    return [
-        _Heading(2, f"{number}. Pictures"),
-        _Para("The network before the update (weights and their gradients) and after it (the new weights):"),
-        _Table(("picture", "file"), (("before", str(before)), ("after", str(after))), frozenset({1})),
-    ]
-
-
-def _batch_blocks(number: int, comparison: BatchComparison) -> list[_Block]:
-    n = len(comparison.samples)
-    samples, updates = plural(n, "sample"), plural(n, "update")
-    return [
-        _Heading(2, f"{number}. Full batch versus SGD over {samples}"),
-        _Para(f"Both start from the textbook's weights with lr = {_num(comparison.lr)} and move the weights only. "
-              f"Full batch: one update with the gradients averaged over {samples}. SGD: {updates}, one "
-              "per sample in order, each with that sample's gradient at the weights the previous update left. "
-              "With one sample the two are the same update. "
-              "The first sample is the textbook's; the others have inputs drawn uniformly from [0, 1] by "
-              f"random.Random({comparison.seed}) and rounded to 2 decimals, with targets (0.01, 0.99) when "
-              "i1 < i2 and (0.99, 0.01) otherwise."),
-        _Table(("sample", "i1", "i2", "target_o1", "target_o2"),
-               tuple((str(k), *map(_num, s.inputs), *map(_num, s.targets))
-                     for k, s in enumerate(comparison.samples, start=1))),
-        _Table(("weight", "start", f"mean dE_total/dw over {samples}", "full batch (1 update)", f"SGD ({updates})"),
-               tuple((w.name, _num(w.start), _num(w.mean_grad), _num(w.full_batch), _num(w.sgd))
-                     for w in comparison.weights)),
-        _Table(("weights", f"sum of E_total over {samples}"), (
-            ("start", _num(comparison.error_start)),
-            ("after the full-batch update", _num(comparison.error_full_batch)),
-            (f"after SGD ({updates})", _num(comparison.error_sgd)),
-        )),
-    ]
-
-
-def _text(blocks: Sequence[_Block]) -> str:
-    parts: list[str] = []
-    for block in blocks:
-        if isinstance(block, _Heading):  # levels 1 to 3 underlined with = - ~, level 4 plain
-            underline = "=-~"[block.level - 1] * len(block.text) if block.level <= 3 else ""
-            parts.append(f"{block.text}\n{underline}" if underline else block.text)
-        elif isinstance(block, _Para):
-            parts.append(textwrap.fill(block.text, width=100))
-        elif isinstance(block, _Lines):
-            parts.append("\n".join(f"    {line}" for line in block.lines))
-        else:
-            widths = [max(len(row[k]) for row in (block.header, *block.rows)) for k in range(len(block.header))]
-            lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-                     for row in (block.header, tuple("-" * width for width in widths), *block.rows)]
-            parts.append("\n".join(f"    {line}" for line in lines))
-    return "\n\n".join(parts) + "\n"
-
-
-def _markdown(blocks: Sequence[_Block]) -> str:
-    parts: list[str] = []
-    for block in blocks:
-        if isinstance(block, _Heading):
-            parts.append(f"{'#' * block.level} {block.text}")
-        elif isinstance(block, _Para):
-            parts.append(block.text)
-        elif isinstance(block, _Lines):
-            parts.append("```text\n" + "\n".join(block.lines) + "\n```")
-        else:
-            cells = [[f"`{text}`" if k in block.code else text for k, text in enumerate(row)] for row in block.rows]
-            rows = [
-                "| " + " | ".join(block.header) + " |",
-                "|" + "|".join(" --- " for _ in block.header) + "|",
-                *("| " + " | ".join(text.replace("|", "\\|") for text in row) + " |" for row in cells),
-            ]
-            parts.append("\n".join(rows))
-    return "\n\n".join(parts) + "\n"
-
-
-def explain(*, format: str = "text", samples: int | None = None, out_dir: str | Path | None = None,
-            seed: int = 0) -> str:
-    """The whole worked example as text or markdown; optionally pictures and full batch versus SGD.
-
-    ``samples=N`` adds one full-batch update beside N one-sample updates on N samples made
-    from ``seed`` (see `make_samples`); ``out_dir`` writes the network before and after the
-    update as SVG files there.
+    ``samples`` is None (Mazur's sample alone: a full batch of size 1), a number N (Mazur's
+    sample and N - 1 drawn from ``seed``, see `make_samples`) or the samples themselves
+    (each a `Sample` or ``(i1, i2, t1, t2)``), at most `MAX_SAMPLES`. ``lang`` is "en" or
+    "da" (default: the environment variable TINYGRAD_DK_LANG, else "en"); JSON has no words.
+    ``out_dir`` writes the network before and after the full-batch update as SVG files there.
+    Every argument is checked before any work.
 
     >>> "E_total = E_o1 + E_o2 = 0.298371109" in explain()
     True
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}: use one of {', '.join(map(repr, FORMATS))}")
-    if samples is not None:
-        check_count(samples, "samples", 1, " (at least one training example)")
-    _check_seed(seed)
-    example = worked_example()
-    blocks = [*_introduction(example), *_forward_blocks(example), *_error_blocks(example),
-              *_backward_blocks(example), *_update_blocks(example)]
-    number = 5
-    if out_dir is not None:
-        blocks += _picture_blocks(number, *draw_worked_example(example, out_dir))
-        number += 1
-    if samples is not None:
-        blocks += _batch_blocks(number, compare_batch_sgd(samples, seed=seed))
-    return _text(blocks) if format == "text" else _markdown(blocks)
+    language = _check_lang(lang)
+    comparison = _compare(*_batch(samples, _check_seed(seed)))
+    pictures = None if out_dir is None else draw_worked_example(comparison, out_dir)
+    first = comparison.passes[0]  # the note on Mazur's printed error is about his sample alone
+    mazur = len(comparison.samples) == 1 and (first.sample.inputs, first.sample.targets, first.lr) == _MAZUR
+    stale = _through_updated_output_weights(first) if mazur else None
+    if format == "json":
+        from tinygrad_dk._explain_json import to_json
+
+        return to_json(comparison, stale, pictures)
+    from tinygrad_dk._explain_doc import to_markdown, to_text
+    from tinygrad_dk._explain_story import document
+
+    blocks = document(comparison, language, stale, pictures)
+    return to_text(blocks) if format == "text" else to_markdown(blocks)
