@@ -19,8 +19,8 @@ from tinygrad_dk.compile import (
 )
 from tinygrad_dk.data import make_moons
 from tinygrad_dk.engine import Value
-from tinygrad_dk.ops import OPS, Op
 from tinygrad_dk.nn import MLP
+from tinygrad_dk.ops import OPS, Op
 from tinygrad_dk.testing import Expr, exprs, well_scaled
 
 # How to make each op of the table from Values a and b (unary ops use a only). A new row in

@@ -20,8 +20,6 @@ import pytest
 from support import need_svg_renderer
 
 import tinygrad_dk.explain as explain_module
-from tinygrad_dk._explain_doc import to_markdown, to_text
-from tinygrad_dk._explain_story import document
 from tinygrad_dk.cli import main
 from tinygrad_dk.explain import (
     MAX_SAMPLES,
@@ -32,6 +30,8 @@ from tinygrad_dk.explain import (
     make_samples,
     worked_example,
 )
+from tinygrad_dk.explain._doc import to_markdown, to_text
+from tinygrad_dk.explain._story import document
 
 TOL = 1e-12
 START = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55}

@@ -149,7 +149,8 @@ def _elementwise(fn: Callable[..., float], nin: int) -> Callable[..., Any]:
 
 
 _NAMESPACE: dict[str, Any] = {
-    "math": math, "inf": math.inf, "nan": math.nan, "log": math.log, "tanh": math.tanh, "_sin": scalar.sin, "_cos": scalar.cos,
+    "math": math, "inf": math.inf, "nan": math.nan, "log": math.log, "tanh": math.tanh,
+    "_sin": scalar.sin, "_cos": scalar.cos,
     "_exp": scalar.exp, "_log": scalar.log, "_sqrt": scalar.sqrt, "_pow": scalar.power,
     "_value_pow": scalar.value_power, "_d_pow": scalar.d_power, "_sigmoid": scalar.sigmoid,
     "_softplus": scalar.softplus, "np": np, "_np_log": _np_log, "_np_sqrt": _np_sqrt, "_np_pow": _np_pow,

@@ -19,8 +19,8 @@ every neuron its own bias, so both hidden biases start at 0.35 and both output b
 
 This module owns the numbers: it computes them into frozen dataclasses (`WorkedExample`,
 `BatchComparison`), each quantity under Mazur's name. Putting words around them (English or
-Danish) is `tinygrad_dk._explain_story`'s job, `tinygrad_dk._explain_doc` renders that as
-text or Markdown, and `tinygrad_dk._explain_json` writes the numbers as JSON.
+Danish) is `tinygrad_dk.explain._story`'s job, `tinygrad_dk.explain._doc` renders that as
+text or Markdown, and `tinygrad_dk.explain._json` writes the numbers as JSON.
 
 >>> example = worked_example()
 >>> f"{example.total_error:.9f}"
@@ -622,11 +622,11 @@ def explain(*, samples: int | Sequence[Sample | Sequence[float]] | None = None, 
     mazur = len(comparison.samples) == 1 and (first.sample.inputs, first.sample.targets, first.lr) == _MAZUR
     stale = _through_updated_output_weights(first) if mazur else None
     if format == "json":
-        from tinygrad_dk._explain_json import to_json
+        from tinygrad_dk.explain._json import to_json
 
         return to_json(comparison, stale, pictures)
-    from tinygrad_dk._explain_doc import to_markdown, to_text
-    from tinygrad_dk._explain_story import document
+    from tinygrad_dk.explain._doc import to_markdown, to_text
+    from tinygrad_dk.explain._story import document
 
     blocks = document(comparison, language, stale, pictures)
     return to_text(blocks) if format == "text" else to_markdown(blocks)

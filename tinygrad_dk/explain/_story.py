@@ -1,8 +1,8 @@
 """What `tinygrad_dk.explain` says about its numbers: the worked example as a document.
 
 The numbers come computed, in a `BatchComparison`; this module only formats them (9
-significant digits) and puts the words of one language (`tinygrad_dk._explain_words`) around
-them, as blocks of `tinygrad_dk._explain_doc` that render as text or Markdown.
+significant digits) and puts the words of one language (`tinygrad_dk.explain._words`) around
+them, as blocks of `tinygrad_dk.explain._doc` that render as text or Markdown.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import tinygrad_dk.explain as _numbers
-from tinygrad_dk._explain_doc import Block, Heading, Lines, Para, Table
-from tinygrad_dk._explain_words import WORDS, Words
 from tinygrad_dk.explain import (
     PUBLISHED_ERROR_AFTER,
     SOURCE,
@@ -20,6 +18,8 @@ from tinygrad_dk.explain import (
     Factor,
     WeightStep,
 )
+from tinygrad_dk.explain._doc import Block, Heading, Lines, Para, Table
+from tinygrad_dk.explain._words import WORDS, Words
 
 
 def num(x: float) -> str:
