@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,11 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.image import imread
-from support import need_program, need_wasm_graphviz
+from support import IN_CI, need_module, need_program, need_wasm_graphviz
 
 from tinygrad_dk.engine import Value, topological_order
-from tinygrad_dk.nn import MLP, Neuron
+from tinygrad_dk.explain import worked_example
+from tinygrad_dk.nn import MLP, Neuron, Perceptron
 from tinygrad_dk.train import History, fit
 from tinygrad_dk.viz import (
     Diagram,
@@ -29,6 +31,7 @@ from tinygrad_dk.viz import (
     to_svg,
 )
 from tinygrad_dk.viz._figure import save_figure
+from tinygrad_dk.viz._style import FONT
 from tinygrad_dk.viz.graph import labelled_parameters, node_kind
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -379,6 +382,141 @@ def test_network_accepts_a_neuron_and_rejects_other_things() -> None:
         draw_network(5)
     with pytest.raises(ValueError, match=r"the model's \.layers must be a non-empty list"):
         draw_network(type("Empty", (), {"layers": []})())
+
+
+# --- every picture's text fits its box, measured in a browser ---
+
+# Graphviz sizes every box by its own estimate of its text's width; the browser then draws the
+# text. For every <text>, in SVG units (points): inside the drawing; inside its node's box (in an
+# ellipse, inside the chord at the text's middle height); not cut by a line between a record's
+# fields, nor over another field; a cluster's label inside the cluster. Returns what fails, in words.
+TEXT_OUTSIDE_ITS_BOX = """() => {
+  const problems = [], slack = 0.5;
+  const across = (t, box) => t.x >= box.x - slack && t.x + t.width <= box.x + box.width + slack;
+  const down = (t, box) => t.y >= box.y - slack && t.y + t.height <= box.y + box.height + slack;
+  const cuts = (l, t) => l.width < 0.01  // a vertical or horizontal line l through the text's box t
+    ? l.x > t.x + slack && l.x < t.x + t.width - slack && l.y < t.y + t.height && l.y + l.height > t.y
+    : l.y > t.y + slack && l.y < t.y + t.height - slack && l.x < t.x + t.width && l.x + l.width > t.x;
+  const overlap = (a, b) => Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x) > slack &&
+                            Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y) > 2;
+  const drawing = document.querySelector("svg g.graph > polygon").getBBox();
+  for (const text of document.querySelectorAll("svg text")) {
+    const g = text.closest("g"), t = text.getBBox(), kind = g.getAttribute("class");
+    const name = `${g.querySelector("title").textContent}: "${text.textContent}"`;
+    if (!across(t, drawing) || !down(t, drawing)) problems.push(`${name} is cut at the edge of the drawing`);
+    if (kind === "cluster" && !across(t, g.querySelector("polygon, path").getBBox())) {
+      problems.push(`${name} sticks out of its cluster`);
+    }
+    if (kind !== "node") continue;
+    const shape = g.querySelector("polygon, ellipse, path");
+    if (shape.tagName === "ellipse") {
+      const [cx, cy, rx, ry] = ["cx", "cy", "rx", "ry"].map((a) => Number(shape.getAttribute(a)));
+      const half = rx * Math.sqrt(Math.max(0, 1 - ((t.y + t.height / 2 - cy) / ry) ** 2));
+      if (!across(t, {x: cx - half, width: 2 * half})) problems.push(`${name} sticks out of its ellipse`);
+    } else if (!across(t, shape.getBBox())) {
+      problems.push(`${name} sticks out of its box`);
+    }
+    if ([...g.querySelectorAll("polyline")].some((line) => cuts(line.getBBox(), t))) {
+      problems.push(`${name} runs across the line between two fields`);
+    }
+    for (const other of g.querySelectorAll("text")) {
+      if (other === text) break;
+      if (overlap(t, other.getBBox())) problems.push(`${name} runs into "${other.textContent}"`);
+    }
+  }
+  return problems;
+}"""
+
+# The pictures assume the viewer draws Helvetica with Helvetica's widths (Helvetica, Arial,
+# Liberation Sans, Nimbus Sans). "grad 0.0100" in those fonts: g r a d, space, 0 . 0 1 0 0 are
+# 1139 + 682 + 1139 + 1139 + 569 + 5 * 1139 + 569 = 10932 units of 2048 per em.
+HELVETICA_SAMPLE, HELVETICA_SAMPLE_EM = "grad 0.0100", 10932 / 2048
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]  # as in test_explore_browser.py
+
+
+def test_wasm_graphviz_measures_text_with_helvetica_widths(no_dot: None) -> None:
+    # Graphviz without a font library estimates widths from tables it keeps for a few font names
+    # only, and falls back to Times's, a tenth narrower: the font the pictures name must be one of them.
+    need_wasm_graphviz()
+    graph = Diagram()
+    graph.node("n", HELVETICA_SAMPLE, fontname=FONT, fontsize="100", shape="box", margin="0")
+    box = next(g for g in ET.fromstring(to_svg(graph)).iter(f"{SVG}g") if g.get("class") == "node")
+    polygon = box.find(f"{SVG}polygon")
+    assert polygon is not None
+    xs = [float(point.split(",")[0]) for point in polygon.get("points", "").split()]
+    assert max(xs) - min(xs) == pytest.approx(100 * HELVETICA_SAMPLE_EM, rel=0.001)
+
+
+@pytest.fixture(scope="module")
+def svg_page() -> Iterator[Any]:
+    """A headless Chromium page (module-wide: found before a test hides `dot` from PATH)."""
+    chromium = need_program("chromium")
+    need_module("playwright")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        # what Graphviz writes for fontname=Helvetica
+        page.set_content(f'<svg><text id="sample" font-family="Helvetica,sans-Serif" font-size="100">'
+                         f"{HELVETICA_SAMPLE}</text></svg>")
+        width = page.evaluate("() => document.getElementById('sample').getComputedTextLength()")
+        if abs(width / (100 * HELVETICA_SAMPLE_EM) - 1) > 0.01:
+            message = (f"this Chromium draws Helvetica {width / (100 * HELVETICA_SAMPLE_EM):.0%} as wide as "
+                       "Helvetica's widths: install a font with them (Debian: fonts-liberation)")
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+        yield page
+        browser.close()
+
+
+def _graph_of_expression() -> Diagram:
+    return draw_dot(square_of_product()[3])
+
+
+def _graph_of_a_neuron_top_to_bottom() -> Diagram:
+    neuron = Neuron(2, activation="tanh")
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 0.25, 0.5, 0.5  # the tutorial's neuron
+    out = neuron([Value(2.0, "x1"), Value(-1.0, "x2")])
+    out.backward()
+    return draw_dot(out, rankdir="TB")
+
+
+def _worked_example_graph() -> Diagram:  # what `tinygrad-dk graph` draws by default
+    example = worked_example()
+    return draw_dot(example.loss, params=example.model.parameters())
+
+
+def _worked_example_network() -> Diagram:  # docs/images/worked_example_before.svg
+    return draw_network(worked_example().model, show_grads=True)
+
+
+def _perceptron() -> Diagram:  # examples/perceptron.py's perceptron_and.svg
+    p = Perceptron(3, lr=0.1, seed=0)
+    p.fit([[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)], [0] * 7 + [1])
+    return draw_network(p)
+
+
+PICTURES: dict[str, Callable[[], Diagram]] = {
+    "expression": _graph_of_expression,
+    "neuron, top to bottom": _graph_of_a_neuron_top_to_bottom,
+    "worked example graph": _worked_example_graph,
+    "worked example network with grads": _worked_example_network,
+    "2-2-2 network": lambda: draw_network(two_two_two()),
+    "16-16-1 network": lambda: draw_network(MLP(2, [16, 16, 1], seed=0)),
+    "perceptron": _perceptron,
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("picture", PICTURES)
+def test_no_text_is_cut_or_runs_together(picture: str, renderer: str, svg_page: Any, tmp_path: Path) -> None:
+    path = tmp_path / "picture.svg"
+    path.write_text(to_svg(PICTURES[picture]()), encoding="utf-8")
+    svg_page.goto(path.as_uri())
+    assert svg_page.evaluate(TEXT_OUTSIDE_ITS_BOX) == []
 
 
 # --- plots ---

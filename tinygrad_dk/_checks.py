@@ -52,6 +52,20 @@ def check_op(row: Any, table: Mapping[str, Any]) -> None:
                              f"the forward and then one local derivative per operand, got {code!r}")
 
 
+def check_hand_made(op: object, children: Any, value: type) -> tuple[Any, ...]:
+    """micrograd's ``Value(data, _children, _op)``: one or two Values, and the op's name as a string."""
+    if not isinstance(op, str):
+        raise TypeError(f"Value _op must be a str such as 'tanh', not {type(op).__name__}: {op!r}")
+    if isinstance(children, (str, bytes)) or not isinstance(children, Iterable):
+        raise TypeError(f"Value's second argument is a label (a str) or, as in micrograd, its _children (a tuple of "
+                        f"Values), not {type(children).__name__}: {children!r}")
+    found = tuple(children)
+    if not 1 <= len(found) <= 2 or not all(isinstance(c, value) for c in found):
+        raise ValueError(f"Value _children must be one or two Values (the op's operands), got {found!r}; an op of "
+                         "more operands is several ops of one or two")
+    return found
+
+
 def _as_list(data: Any) -> Any:
     """numpy arrays, ranges, tuples and other iterables as a list; a str, bytes or dict as itself (refused later)."""
     if hasattr(data, "tolist"):  # numpy

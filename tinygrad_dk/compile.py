@@ -281,6 +281,10 @@ def _classify(roots: tuple[Value, ...], params: tuple[Value, ...], inputs: tuple
 
 def _row(op: str) -> Op:
     """The op table's row for ``op``, with a warning if the compiled program must call its functions."""
+    if op.endswith(" (by hand)"):
+        raise ValueError(f"a node was made by hand, micrograd's way (Value(data, children, {op[:-10]!r}) with a "
+                         "_backward closure): the compiler cannot read a closure's derivatives; make the op with "
+                         "tinygrad_dk.define_op, or train this graph eagerly")
     if op not in OPS:
         raise ValueError(f"a node was made by op {op!r}, which is not in the op table tinygrad_dk.ops.OPS")
     row = OPS[op]

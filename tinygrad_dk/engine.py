@@ -14,6 +14,7 @@ functions the rows call, careful at the edges (domain errors, overflow), are in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from tinygrad_dk._floats import as_float
@@ -38,6 +39,7 @@ from tinygrad_dk.ops import (
     STEP,
     TANH,
     Op,
+    by_hand,
 )
 
 __all__ = ["OPS", "Op", "Value", "topological_order"]  # OPS and Op live in tinygrad_dk.ops, the op table
@@ -55,12 +57,15 @@ class Value:
     (-4.0, -2.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_made_by", "_constant", "_left", "_left_local", "_right", "_right_local")
+    __slots__ = ("data", "grad", "label", "_made_by", "_constant", "_left", "_left_local", "_right", "_right_local",
+                 "__dict__")  # a user's own attributes, as micrograd allows: the dict is made only when used
 
-    def __init__(self, data: Any, label: str = "") -> None:
-        """A leaf: a number the user gives (an input or a parameter), optionally named."""
+    def __init__(self, data: Any, _children: Any = (), _op: str = "", label: str = "") -> None:
+        """A leaf, ``Value(2.0, "x")``; or micrograd's ``Value(data, _children, _op)`` for an op made by hand."""
+        if type(_children) is str:  # Value(2.0, "x"): the label, our second argument
+            _children, label = (), _children
         self.data = data if type(data) is float else as_float(data)
-        if label and type(label) is not str:
+        if type(label) is not str:
             raise TypeError(f"Value label must be a str, not {type(label).__name__}: {label!r}")
         self.grad = 0.0
         self.label = label
@@ -70,6 +75,8 @@ class Value:
         self._left_local = 0.0  # ... and d self / d left
         self._right: Value | None = None  # second child (binary ops) ...
         self._right_local = 0.0  # ... and d self / d right
+        if _children:  # made by hand: its chain rule is the _backward closure the user assigns
+            self._made_by, (self._left, self._right) = by_hand(_op, _children, Value)
 
     def _apply(self, op: Op, other: Any = None) -> Value:
         """The node ``op(self, other)``: its data, and the local derivative along each child edge.
@@ -163,7 +170,26 @@ class Value:
         return () if self._left is None else (self._left_local,) if self._right is None else (self._left_local,
                                                                                           self._right_local)
 
-    _prev, _op = children, op  # micrograd's names
+    # --- micrograd's names ---
+    @property
+    def _prev(self) -> set[Value]: return set(self.children)
+
+    @property
+    def _op(self) -> str: return self._made_by.micrograd_name(self._constant) if self._made_by else ""
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """The chain rule at this one node: add ``local * self.grad`` to each child's grad (a leaf: nothing)."""
+        return self.__dict__.get("_backward_by_hand") or self._chain_rule_here
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None: self.__dict__["_backward_by_hand"] = closure
+
+    def _chain_rule_here(self) -> None:
+        if self._left is not None:
+            self._left.grad += self._left_local * self.grad
+            if self._right is not None:
+                self._right.grad += self._right_local * self.grad
 
     # --- plain-number behaviour ---
     def __float__(self) -> float: return self.data
@@ -192,6 +218,9 @@ class Value:
         self.grad += seed
         for node in reversed(order):  # parents before children: each grad is final when used
             if node._left is not None:  # the chain rule, one edge at a time
+                if node._made_by.by_hand:  # type: ignore[union-attr]  # an op made micrograd's way
+                    node._backward()
+                    continue
                 node._left.grad += node._left_local * node.grad
                 if node._right is not None:
                     node._right.grad += node._right_local * node.grad

@@ -48,11 +48,17 @@ class Op(NamedTuple):
     js: str | None = None  # the explorer page's forward, in JavaScript (``a``, ``k``)
     constant: float | None = None  # the constant an activation applies with (leaky ReLU's slope)
     formula: str | None = None  # an activation's formula, in matplotlib's TeX, for the activation plot
+    micrograd: str = ""  # micrograd's name for the op (``Value._op``): "+", "**{k}", "ReLU" ("" means the symbol)
+    by_hand: bool = False  # made micrograd's way, ``Value(data, children, op)``: its chain rule is its _backward
 
     @property
     def shown(self) -> str:
         """The symbol pictures show for this op."""
         return self.symbol or self.name
+
+    def micrograd_name(self, constant: Any) -> str:
+        """micrograd's ``_op`` for a node of this op: ``"+"``, ``"**2"``, ``"ReLU"``."""
+        return (self.micrograd or self.shown).format(k=f"{constant:g}" if isinstance(constant, float) else constant)
 
 
 # The rows. Python and numpy columns compute exactly what forward and local compute, with the
@@ -69,7 +75,8 @@ ADD_CONST = Op("addk", 1, lambda a, k: a + k, lambda a, k, out: (1.0,), "+",  # 
 MUL_CONST = Op("mulk", 1, lambda a, k: a * k, lambda a, k, out: (k,), "*",  # x * k
                python=("{a} * {k}", "{k}"), numpy=("{a} * {k}", "{k}"))
 POW_CONST = Op("powk", 1, power, lambda a, k, out: (d_power(a, k),), "**",  # x ** k
-               python=("_pow({a}, {k})", "_d_pow({a}, {k})"), numpy=("_np_pow({a}, {k})", "_np_d_pow({a}, {k})"))
+               python=("_pow({a}, {k})", "_d_pow({a}, {k})"), numpy=("_np_pow({a}, {k})", "_np_d_pow({a}, {k})"),
+               micrograd="**{k}")
 EXP = Op("exp", 1, lambda a, _: exp(a), lambda a, _, out: (out,),
          python=("_exp({a})", "{out}"), numpy=("np.exp({a})", "{out}"))
 LOG = Op("log", 1, lambda a, _: log(a), lambda a, _, out: (1.0 / a,),
@@ -97,7 +104,7 @@ TANH = Op("tanh", 1, lambda a, _: math.tanh(a), lambda a, _, out: (1.0 - out * o
 RELU = Op("relu", 1, lambda a, _: a if a > 0 else 0.0, lambda a, _, out: (1.0 if a > 0 else 0.0,),
           python=("{a} if {a} > 0 else 0.0", "1.0 if {a} > 0 else 0.0"),
           numpy=("np.where({a} > 0, {a}, 0.0)", "{a} > 0"),  # a bool array times g: 1.0 * g or 0.0 * g
-          activation="relu", js="a > 0 ? a : 0", formula=r"$\max(0,\ x)$")
+          activation="relu", js="a > 0 ? a : 0", formula=r"$\max(0,\ x)$", micrograd="ReLU")
 LEAKY_RELU = Op("leaky_relu", 1, lambda a, s: a if a > 0 else s * a, lambda a, s, out: (1.0 if a > 0 else s,),
                 python=("{a} if {a} > 0 else {k} * {a}", "1.0 if {a} > 0 else {k}"),
                 numpy=("np.where({a} > 0, {a}, {k} * {a})", "np.where({a} > 0, 1.0, {k})"),
@@ -114,6 +121,26 @@ OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADD_CONST, MUL_CONST
 def activation_rows() -> dict[str, Op]:
     """The rows that `nn` offers as activations, by activation name (read live: `define_op` adds to it)."""
     return {op.activation: op for op in OPS.values() if op.activation}
+
+
+_HAND_MADE: dict[tuple[str, int], Op] = {}  # one row per (micrograd op name, operand count)
+
+
+def _made_by_hand(*_: Any) -> Any:
+    raise TypeError("an op made micrograd's way, Value(data, children, op), has no forward or local derivatives "
+                    "of its own: its chain rule is the _backward closure assigned to it; use define_op for a real op")
+
+
+def by_hand(op: str, children: Any, value: type) -> tuple[Op, tuple[Any, Any]]:
+    """The row and the (left, right) children of a node made micrograd's way: ``Value(data, (a, b), "op")``."""
+    from tinygrad_dk._checks import check_hand_made  # checks where the input enters
+
+    children = check_hand_made(op, children, value)
+    key = (op, len(children))
+    if key not in _HAND_MADE:
+        _HAND_MADE[key] = Op(f"{op} (by hand)", len(children), _made_by_hand, _made_by_hand, op or "by hand",
+                             micrograd=op, by_hand=True)  # a name no row of the table has
+    return _HAND_MADE[key], (children[0], children[1] if len(children) == 2 else None)
 
 
 def define_op(name: str, forward: Callable[[float, Any], float],

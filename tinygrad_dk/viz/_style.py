@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-FONT = "Helvetica,Arial,sans-serif"
+# Helvetica, by that one name: Graphviz lays text out by its width, and without a font library
+# (the pip-only WebAssembly Graphviz has none) it knows the widths of a few fonts by name only:
+# "Helvetica" gets Arial's widths, while a list such as "Helvetica,Arial,sans-serif" falls back to
+# Times, about 10% narrower, and the text overflows its box. In SVG it becomes
+# font-family="Helvetica,sans-Serif", which viewers draw with Helvetica or a font of the same
+# widths (Arial on Windows, Liberation Sans or Nimbus Sans on Linux desktops).
+FONT = "Helvetica"
 
 # Fill colours of the kinds of node (graphs and network diagrams alike).
 KIND_COLOURS: dict[str, str] = {
