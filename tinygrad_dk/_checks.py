@@ -1,4 +1,10 @@
-"""Checks shared by the modules where user input enters."""
+"""Every check of user input and its message, so the modules read like the lessons they are.
+
+A module calls one check per argument, where the input enters (``lr = check_real(lr, "SGD:
+lr", above=0)``); the check returns the value in the form the module needs, or raises a
+builtin exception whose message names the argument and says what to do. Standard library
+and the engine only.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,114 @@ import math
 import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from tinygrad_dk.engine import Value
+
+# --- numbers, flags and parameter lists: nn, perceptron, model files, losses, optim, data (nnsplit) ---
+
+
+def _interval(above: float | None, at_least: float | None, below: float | None, at_most: float | None) -> str:
+    """The bounds in words: ``> 0``, ``>= 0``, ``in (0, 1)``, ``in [0, 1]``, ``< 1``, or '' for none."""
+    low, high = (above if above is not None else at_least), (below if below is not None else at_most)
+    if low is not None and high is not None:
+        return f"in {'(' if above is not None else '['}{low:g}, {high:g}{')' if below is not None else ']'}"
+    if low is not None:
+        return f"{'>' if above is not None else '>='} {low:g}"
+    return "" if high is None else f"{'<' if below is not None else '<='} {high:g}"
+
+
+def check_real(value: object, what: str, *, above: float | None = None, at_least: float | None = None,
+               below: float | None = None, at_most: float | None = None, finite: bool = True, bools: bool = False,
+               why: str = "") -> float:
+    """``value`` as a float within the bounds given: a TypeError for a non-number, else a ValueError.
+
+    ``what`` names the argument where it went in (``"SGD: lr"``). Ints, floats and numpy
+    scalars are numbers; a bool only with ``bools``; inf and nan only without ``finite``.
+    ``why`` follows the range message (``": pass sigmoid outputs"``).
+
+    >>> check_real(0.5, "SGD: lr", above=0)
+    0.5
+    >>> check_real(-1, "SGD: lr", above=0)
+    Traceback (most recent call last):
+    ValueError: SGD: lr must be > 0, got -1
+    """
+    if isinstance(value, Value):
+        raise TypeError(f"{what} must be a plain number, not a Value: pass its .data")
+    if (isinstance(value, bool) and not bools) or not (isinstance(value, numbers.Real)
+                                                        or getattr(value, "shape", None) == ()):  # numpy 0-d
+        raise TypeError(f"{what} must be a number, not {type(value).__name__}: {value!r}")
+    number = float(value)  # type: ignore[arg-type]
+    interval = _interval(above, at_least, below, at_most)
+    if finite and not math.isfinite(number):
+        raise ValueError(f"{what} must be a finite number{' ' if interval else ''}{interval}, got {value!r}")
+    if not ((above is None or number > above) and (at_least is None or number >= at_least)
+            and (below is None or number < below) and (at_most is None or number <= at_most)):
+        raise ValueError(f"{what} must be {interval}, got {value!r}{why}")
+    return number
+
+
+def check_flag(value: object, what: str) -> bool:
+    """``value`` if it is True or False (1 and 0 are refused: a flag says what it means)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, got {value!r}")
+    return value
+
+
+def check_nesterov(nesterov: object, momentum: float) -> bool:
+    """SGD's ``nesterov`` flag, which needs ``momentum > 0``."""
+    if check_flag(nesterov, "SGD: nesterov") and momentum == 0:
+        raise ValueError("SGD: nesterov=True needs momentum > 0: pass momentum=0.9, say")
+    return bool(nesterov)
+
+
+def check_betas(betas: object, who: str) -> tuple[float, float]:
+    """Adam's ``(beta1, beta2)``: a pair of numbers, each in [0, 1)."""
+    if not isinstance(betas, (tuple, list)):
+        raise TypeError(f"{who}: betas must be a pair (beta1, beta2), got {type(betas).__name__}: {betas!r}")
+    if len(betas) != 2:
+        raise ValueError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
+    beta1, beta2 = (check_real(b, f"{who}: betas[{i}]", at_least=0, below=1) for i, b in enumerate(betas))
+    return beta1, beta2
+
+
+def check_params(params: object, who: str) -> list[Value]:
+    """``params`` as a list of Values to update: at least one, and each only once."""
+    if isinstance(params, Value) or not isinstance(params, Iterable):
+        raise TypeError(f"{who}: params must be an iterable of Values such as model.parameters(), "
+                        f"not {type(params).__name__}")
+    values = list(params)
+    if not values:
+        raise ValueError(f"{who}: optimizer got an empty parameter list: pass model.parameters() of a model "
+                         "with weights")
+    seen: dict[int, int] = {}
+    for i, p in enumerate(values):
+        if not isinstance(p, Value):
+            raise TypeError(f"{who}: params[{i}] is a {type(p).__name__}, not a Value: an optimizer can "
+                            "only update Values (model.parameters())")
+        if id(p) in seen:
+            raise ValueError(f"{who}: params[{i}] is the same Value as params[{seen[id(p)]}]: give each "
+                             "parameter once, or it would be updated twice per step")
+        seen[id(p)] = i
+    return values
+
+
+def check_same_length(X: Any, y: Any, who: str) -> None:
+    """One label in ``y`` per sample in ``X``."""
+    if len(X) != len(y):
+        raise ValueError(f"{who}: X has {plural(len(X), 'sample')} but y has {plural(len(y), 'label')}: give one "
+                         "label per sample")
+
+
+def check_split(n: int, test_fraction: float, who: str) -> int:
+    """The test set's size, ``ceil(n * test_fraction)``, if that leaves a sample to train on."""
+    n_test = math.ceil(n * test_fraction)
+    if n_test >= n:
+        raise ValueError(f"{who}: {n} samples with test_fraction={test_fraction} leave none to train on: "
+                         "give more samples or a smaller test_fraction")
+    return n_test
+
+
+# --- end of the nnsplit section ---
 
 
 def check_seed(seed: object, who: str) -> int:
