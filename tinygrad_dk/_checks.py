@@ -49,12 +49,12 @@ def check_real(value: object, what: str, *, above: float | None = None, at_least
                                                         or getattr(value, "shape", None) == ()):  # numpy 0-d
         raise TypeError(f"{what} must be a number, not {type(value).__name__}: {value!r}")
     number = float(value)  # type: ignore[arg-type]
-    interval = _interval(above, at_least, below, at_most)
     if finite and not math.isfinite(number):
-        raise ValueError(f"{what} must be a finite number{' ' if interval else ''}{interval}, got {value!r}")
+        interval = _interval(above, at_least, below, at_most)
+        raise ValueError(f"{what} must be a finite number{' ' if interval else ''}{interval}, got {value!r}{why}")
     if not ((above is None or number > above) and (at_least is None or number >= at_least)
             and (below is None or number < below) and (at_most is None or number <= at_most)):
-        raise ValueError(f"{what} must be {interval}, got {value!r}{why}")
+        raise ValueError(f"{what} must be {_interval(above, at_least, below, at_most)}, got {value!r}{why}")
     return number
 
 
@@ -117,6 +117,105 @@ def check_split(n: int, test_fraction: float, who: str) -> int:
         raise ValueError(f"{who}: {n} samples with test_fraction={test_fraction} leave none to train on: "
                          "give more samples or a smaller test_fraction")
     return n_test
+
+
+# --- losses: predictions, targets, labels, logits ---
+
+def is_batch(x: Any) -> bool:
+    """A list, tuple or numpy array with at least one axis (a Value or a number is one sample)."""
+    return isinstance(x, (list, tuple)) or getattr(x, "ndim", 0) >= 1
+
+
+def check_value(x: object, what: str) -> Value:
+    """``x`` as a Value: a Value as it is, a number (numpy scalars too) as a new leaf."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real) or getattr(x, "shape", None) == ():  # numpy scalars too
+        return Value(float(x))  # type: ignore[arg-type]
+    raise TypeError(f"{what} must be a Value or a number, not {type(x).__name__}: {x!r}")
+
+
+def check_target(x: object, what: str) -> Value | float:
+    """A target: a Value stays one (gradients flow into it); a number is a float, the op's constant."""
+    return x if isinstance(x, Value) else check_real(x, what, finite=False, bools=True)
+
+
+def _plural_of(word: str) -> str:
+    return word[:-5] + "indices" if word.endswith("index") else word + "s"
+
+
+def check_pairs(pred: Any, target: Any, loss: str,
+                what: tuple[str, str] = ("prediction", "target")) -> list[tuple[Any, Any]]:
+    """(prediction, target) pairs of one sample or a batch; length mismatches and empty batches raise."""
+    (p1, t1), (ps, ts) = what, (_plural_of(what[0]), _plural_of(what[1]))
+    if not is_batch(pred):
+        if is_batch(target):
+            raise ValueError(f"{loss}: one {p1} but {len(target)} {ts}: give a list of {ps} for a batch, "
+                             f"or one {t1} for one sample")
+        return [(pred, target)]
+    if not is_batch(target):
+        raise ValueError(f"{loss}: {len(pred)} {ps} but one {t1} ({target!r}): give one {t1} per {p1}")
+    if len(pred) != len(target):
+        raise ValueError(f"{loss}: {len(pred)} {ps} but {len(target)} {ts}: give one {t1} per {p1}")
+    if len(pred) == 0:
+        raise ValueError(f"{loss}: empty batch: give at least one {p1}")
+    return list(zip(pred, target, strict=True))
+
+
+def check_sign_label(label: object, loss: str) -> float:
+    """A margin loss's class label: -1 or +1, as a float."""
+    y = check_real(label, f"{loss}: each label", finite=False, bools=True)
+    if y not in (-1.0, 1.0):
+        raise ValueError(f"{loss}: label {y!r} is not -1 or +1: map 0/1 labels with 2 * y - 1")
+    return y
+
+
+def check_values(values: Iterable[object], what: str) -> list[Value]:
+    """``values`` as a list of Values, such as ``model.parameters()``."""
+    checked = list(values)
+    for v in checked:
+        if not isinstance(v, Value):
+            raise TypeError(f"{what} must be Values (model.parameters()), not {type(v).__name__}: {v!r}")
+    return checked  # type: ignore[return-value]
+
+
+def _class_index(t: object, k: int) -> int:
+    if isinstance(t, bool) or not isinstance(t, numbers.Integral):  # numpy integers are Integral too
+        raise TypeError(f"cross_entropy: a target must be an int class index, not {type(t).__name__}: {t!r}")
+    index = int(t)
+    if not 0 <= index < k:
+        raise ValueError(f"cross_entropy: target index {index} is out of range for {k} logits: use 0..{k - 1}")
+    return index
+
+
+def _logit_row(row: Any, t: object) -> tuple[list[Value], int]:
+    """One sample's logits as finite Values, and its class index."""
+    if len(row) == 0:
+        raise ValueError("cross_entropy: a sample has no logits: give one logit per class")
+    index = _class_index(t, len(row))
+    logits = [check_value(v, "cross_entropy: each logit") for v in row]
+    bad = next((v.data for v in logits if not math.isfinite(v.data)), None)
+    if bad is not None:
+        raise ValueError(f"cross_entropy: a logit is {bad!r}: logits must be finite")
+    return logits, index
+
+
+def check_logits(logits: Any, target_index: Any) -> list[tuple[list[Value], int]]:
+    """cross_entropy's input as (logits, class index) pairs: one for one sample, one per sample for a batch."""
+    if not is_batch(logits):
+        raise TypeError(f"cross_entropy: logits must be a list of Values (one per class) or a list of such "
+                        f"lists, not {type(logits).__name__}")
+    if len(logits) == 0:
+        raise ValueError("cross_entropy: logits is empty: give one logit per class (or a non-empty batch)")
+    if not is_batch(target_index):  # one sample
+        if is_batch(logits[0]):
+            raise ValueError(f"cross_entropy: a batch of {len(logits)} logit lists but one target index "
+                             f"({target_index!r}): give one index per sample")
+        return [_logit_row(logits, target_index)]
+    if not all(is_batch(row) for row in logits):
+        raise ValueError("cross_entropy: a list of target indices needs a list of logit lists, one per sample")
+    return [_logit_row(row, t) for row, t in check_pairs(logits, target_index, "cross_entropy",
+                                                          ("logit list", "target index"))]
 
 
 # --- end of the nnsplit section ---
