@@ -253,13 +253,15 @@ def test_same_outputs_and_gradients_as_micrograd_with_the_same_weights() -> None
      "unknown activation 'relu6': use one of relu, tanh, sigmoid, leaky_relu, softplus, linear, step"),
     (lambda: MLP(2, [1], output_activation=cast(Any, 3)), TypeError, "activation must be a name .* not int: 3"),
     (lambda: MLP(2, [1], init="kaiming"), ValueError, "unknown init 'kaiming': use one of uniform, xavier, he"),
-    (lambda: MLP(2, [1], seed=cast(Any, "1")), TypeError, "MLP seed must be an int or None, not str"),
+    (lambda: MLP(2, [1], seed=cast(Any, "1")), TypeError, "MLP: seed must be an int or None, not str"),
     (lambda: Neuron(0), ValueError, "Neuron nin must be >= 1, got 0"),
-    (lambda: Neuron(2, rng=cast(Any, 5)), TypeError, "rng must be a random.Random or None, not int"),
+    (lambda: Neuron(2, rng=cast(Any, 5)), TypeError, "Neuron rng must be a random.Random or None, not int"),
     (lambda: Layer(2, 0), ValueError, "Layer nout must be >= 1, got 0"),
-    (lambda: Perceptron(2, lr=0), ValueError, "Perceptron lr must be a finite number > 0, got 0"),
+    (lambda: Perceptron(2, lr=0), ValueError, "Perceptron lr must be > 0, got 0"),
     (lambda: Perceptron(2, lr=math.nan), ValueError, "Perceptron lr must be a finite number > 0, got nan"),
-    (lambda: Perceptron(2, seed=cast(Any, 1.5)), TypeError, "Perceptron seed must be an int or None, not float"),
+    (lambda: Perceptron(2, lr=cast(Any, "0.1")), TypeError, "Perceptron lr must be a number, not str: '0.1'"),
+    (lambda: Layer(2, 1, rng=cast(Any, 5)), TypeError, "Layer rng must be a random.Random or None, not int"),
+    (lambda: Perceptron(2, seed=cast(Any, 1.5)), TypeError, "Perceptron: seed must be an int or None, not float"),
 ])
 def test_bad_constructor_arguments(make: Any, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):

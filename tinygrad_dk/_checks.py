@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from typing import Any
 
 from tinygrad_dk.engine import Value
@@ -218,13 +219,119 @@ def check_logits(logits: Any, target_index: Any) -> list[tuple[list[Value], int]
                                                           ("logit list", "target index"))]
 
 
+# --- nn and perceptron: sizes, choices, inputs, states ---
+
+def check_choice(value: object, choices: Sequence[str], what: str, hint: str = "") -> str:
+    """``value`` if it is one of the names ``choices``; ``hint`` follows the list of names."""
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}: use one of {', '.join(choices)}{hint}")
+    return str(value)
+
+
+def check_rng(rng: object, what: str) -> random.Random:
+    """``rng`` if it is a random.Random; None means ``random.Random(0)``."""
+    if rng is None:
+        return random.Random(0)
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"{what} must be a random.Random or None, not {type(rng).__name__}: {rng!r}")
+    return rng
+
+
+def check_sizes(sizes: object, what: str) -> list[int]:
+    """Layer sizes such as ``[16, 16, 1]``: a non-empty list of ints >= 1."""
+    if isinstance(sizes, (str, bytes, Mapping)) or not isinstance(sizes, Iterable):
+        raise TypeError(f"{what} must be a list of layer sizes such as [16, 16, 1], "
+                        f"not {type(sizes).__name__}: {sizes!r}")
+    checked = [check_count(n, f"{what}[{i}]") for i, n in enumerate(sizes)]
+    if not checked:
+        raise ValueError(f"{what} is empty: give the size of each layer, such as [16, 16, 1]")
+    return checked
+
+
+def check_inputs(x: object, nin: int, who: str) -> Sequence[Any]:
+    """``x`` as ``nin`` numbers or Values, for a model's ``__call__`` (checked on every call: kept cheap)."""
+    if isinstance(x, (Value, numbers.Number, str, bytes)) or not isinstance(x, Sized) or not isinstance(x, Iterable):
+        raise TypeError(f"{who} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r}; "
+                        "wrap a single input in a list: model([x])")
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}: give one number or Value per input")
+    for i, xi in enumerate(x):
+        if not isinstance(xi, (Value, numbers.Real)):
+            raise TypeError(f"{who} input {i} must be a number or a Value, not {type(xi).__name__}: {xi!r}")
+    return x  # type: ignore[return-value]
+
+
+def check_row(x: object, nin: int, who: str) -> list[float]:
+    """`check_inputs`, as plain floats (a Value gives its data)."""
+    return [xi.data if isinstance(xi, Value) else float(xi) for xi in check_inputs(x, nin, who)]
+
+
+def check_binary_examples(X: Iterable[object], y: Iterable[object], nin: int,
+                          who: str) -> tuple[list[list[float]], list[int]]:
+    """``(rows, labels)``: at least one row of ``nin`` numbers, and one label, 0 or 1, per row."""
+    rows = [check_row(x, nin, f"{who} row {i}") for i, x in enumerate(X)]
+    labels = list(y)
+    if not rows:
+        raise ValueError(f"{who} got no examples: X is empty")
+    if len(labels) != len(rows):
+        raise ValueError(f"{who} got {len(rows)} rows in X but {len(labels)} labels in y: give one label per row")
+    targets = []
+    for i, t in enumerate(labels):
+        if not isinstance(t, numbers.Real) or t not in (0, 1):
+            raise ValueError(f"{who} label {i} is {t!r}: labels must be 0 or 1")
+        targets.append(1 if t == 1 else 0)  # 1, 1.0 and True are 1
+    return rows, targets
+
+
+def check_state(state: object, names: Sequence[str], owner: object) -> list[float]:
+    """The numbers of a ``state_dict`` for the parameters ``names``, in that order: none missing, none extra."""
+    if not isinstance(state, Mapping):
+        raise TypeError(f"load_state_dict takes a dict of name -> number, not {type(state).__name__}")
+    for name in names:
+        if name not in state:
+            raise ValueError(f"load_state_dict: parameter {name!r} is missing ({len(state)} names given, "
+                             f"{len(names)} expected): load a state saved from {owner!r}")
+    known = set(names)
+    for name in state:
+        if name not in known:
+            raise ValueError(f"load_state_dict: unexpected parameter {name!r}: {owner!r} has no such "
+                             "parameter; load a state saved from a model of the same shape")
+    values = []
+    for name in names:
+        v = state[name]
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise ValueError(f"load_state_dict: parameter {name!r} must be a number, "
+                             f"not {type(v).__name__}: {v!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"load_state_dict: parameter {name!r} is {v}: weights must be finite "
+                             "(the training that made them diverged; lower the learning rate)")
+        values.append(float(v))
+    return values
+
+
+def check_named_activation(name: str, fn: Callable[..., Any], table: Mapping[str, Callable[..., Any]],
+                           owner: object) -> str:
+    """``name`` if ``fn`` is the activation ``table`` gives that name: only a name can go in a model file."""
+    if table.get(name) is not fn:
+        raise ValueError(f"cannot save {owner!r}: its activation {name!r} is a function, not one of the names "
+                         f"{', '.join(table)}; use a named activation, or keep state_dict() yourself")
+    return name
+
+
 # --- end of the nnsplit section ---
 
 
-def check_seed(seed: object, who: str) -> int:
-    """``seed`` as an int; None, floats and strings are refused, since they would not reproduce."""
+def check_seed(seed: object, who: str, *, none_means: int | None = None) -> int:
+    """``seed`` as an int; floats and strings are refused, since they would not reproduce.
+
+    None is refused too, unless ``none_means`` says which seed it stands for (a model's
+    ``seed=None`` means seed 0, so every model is reproducible).
+    """
+    if seed is None and none_means is not None:
+        return none_means
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{who}: seed must be an int such as 0, not {type(seed).__name__}: {seed!r} "
+        kind = "an int such as 0" if none_means is None else "an int or None"
+        raise TypeError(f"{who}: seed must be {kind}, not {type(seed).__name__}: {seed!r} "
                         "(every random choice comes from an explicit seed, so runs reproduce)")
     return int(seed)
 

@@ -32,14 +32,25 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tinygrad_dk._checks import check_count
+from tinygrad_dk._checks import (
+    check_binary_examples,
+    check_choice,
+    check_count,
+    check_inputs,
+    check_named_activation,
+    check_real,
+    check_rng,
+    check_row,
+    check_seed,
+    check_sizes,
+    check_state,
+)
 from tinygrad_dk._files import write_atomic
 from tinygrad_dk.engine import Value
 
@@ -92,15 +103,7 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     f.__name__: f for f in (relu, tanh, sigmoid, leaky_relu, softplus, linear, step)}
 
 
-# --- checks where the user's input enters ---
-
-def _seed(seed: object, what: str) -> int:
-    if seed is None:
-        return 0  # documented: no seed means seed 0, so every model is reproducible
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{what} seed must be an int or None, not {type(seed).__name__}: {seed!r}")
-    return int(seed)
-
+# --- the activation an argument names ---
 
 def _activation(activation: str | Callable[[Value], Value] | None, nonlin: bool = True
                 ) -> tuple[str, Callable[[Value], Value]]:
@@ -116,44 +119,6 @@ def _activation(activation: str | Callable[[Value], Value] | None, nonlin: bool 
         return getattr(activation, "__name__", type(activation).__name__), activation
     raise TypeError(f"activation must be a name ({', '.join(ACTIVATIONS)}) or a function from Value to Value, "
                     f"not {type(activation).__name__}: {activation!r}")
-
-
-def _init(init: object) -> str:
-    if init not in INITS:
-        raise ValueError(f"unknown init {init!r}: use one of {', '.join(INITS)}")
-    return str(init)
-
-
-def _rng(rng: object) -> random.Random:
-    if rng is None:
-        return random.Random(0)
-    if not isinstance(rng, random.Random):
-        raise TypeError(f"rng must be a random.Random or None, not {type(rng).__name__}: {rng!r}")
-    return rng
-
-
-def _savable(name: str, fn: Callable[[Value], Value], owner: Module) -> str:
-    if ACTIVATIONS.get(name) is not fn:
-        raise ValueError(f"cannot save {owner!r}: its activation {name!r} is a function, not one of the names "
-                         f"{', '.join(ACTIVATIONS)}; use a named activation, or keep state_dict() yourself")
-    return name
-
-
-def _inputs(x: object, nin: int, who: str) -> Sequence[Any]:
-    """``x`` checked as ``nin`` numbers or Values, for a model's ``__call__``."""
-    if isinstance(x, (Value, numbers.Number, str, bytes)) or not isinstance(x, Sized) or not isinstance(x, Iterable):
-        raise TypeError(f"{who} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r}; "
-                        "wrap a single input in a list: model([x])")
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}: give one number or Value per input")
-    for i, xi in enumerate(x):
-        if not isinstance(xi, (Value, numbers.Real)):
-            raise TypeError(f"{who} input {i} must be a number or a Value, not {type(xi).__name__}: {xi!r}")
-    return x  # type: ignore[return-value]
-
-
-def _number(v: object) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
 # --- the modules ---
@@ -186,28 +151,8 @@ class Module:
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
         """Set the weights from ``state`` (as made by `state_dict`); all is checked before any is changed."""
-        if not isinstance(state, Mapping):
-            raise TypeError(f"load_state_dict takes a dict of name -> number, not {type(state).__name__}")
         named = self.named_parameters()
-        for name, _ in named:
-            if name not in state:
-                raise ValueError(f"load_state_dict: parameter {name!r} is missing ({len(state)} names given, "
-                                 f"{len(named)} expected): load a state saved from {self!r}")
-        known = {name for name, _ in named}
-        for name in state:
-            if name not in known:
-                raise ValueError(f"load_state_dict: unexpected parameter {name!r}: {self!r} has no such "
-                                 "parameter; load a state saved from a model of the same shape")
-        values = []
-        for name, _ in named:
-            v = state[name]
-            if not _number(v):
-                raise ValueError(f"load_state_dict: parameter {name!r} must be a number, "
-                                 f"not {type(v).__name__}: {v!r}")
-            if not math.isfinite(v):
-                raise ValueError(f"load_state_dict: parameter {name!r} is {v}: weights must be finite "
-                                 "(the training that made them diverged; lower the learning rate)")
-            values.append(float(v))
+        values = check_state(state, [name for name, _ in named], self)
         for (_, p), v in zip(named, values, strict=True):
             p.data = v
 
@@ -271,8 +216,8 @@ class Neuron(Module):
         self.nin = check_count(nin, "Neuron nin")
         self.activation, self._fn = _activation(activation, nonlin)
         self._call = None if self._fn is linear else self._fn  # skip the identity call
-        self.init = _init(init)
-        rng = _rng(rng)
+        self.init = check_choice(init, INITS, "init")
+        rng = check_rng(rng, "Neuron rng")
         fan_out = check_count(fan_out, "Neuron fan_out")
         if self.init == "uniform":  # micrograd: U(-1, 1)
             weights = [rng.uniform(-1.0, 1.0) for _ in range(self.nin)]
@@ -298,7 +243,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[float | Value]) -> Value:
         """``activation(w · x + b)`` for ``nin`` numbers or Values."""
-        return self._forward(_inputs(x, self.nin, "Neuron"))
+        return self._forward(check_inputs(x, self.nin, "Neuron"))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``w.0``, ``w.1``, ..., ``b``."""
@@ -309,7 +254,8 @@ class Neuron(Module):
         return [*self.w, self.b]
 
     def _config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "activation": _savable(self.activation, self._fn, self), "init": self.init}
+        return {"nin": self.nin, "activation": check_named_activation(self.activation, self._fn, ACTIVATIONS, self),
+                "init": self.init}
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         return [("neuron", self.nin, 1, self.activation)]
@@ -334,8 +280,8 @@ class Layer(Module):
         self.nin = check_count(nin, "Layer nin")
         self.nout = check_count(nout, "Layer nout")
         self.activation, self._fn = _activation(activation, nonlin)
-        self.init = _init(init)
-        rng = _rng(rng)  # one generator for all neurons, so no two start alike
+        self.init = check_choice(init, INITS, "init")
+        rng = check_rng(rng, "Layer rng")  # one generator for all neurons, so no two start alike
         self.neurons = [Neuron(self.nin, activation=self._fn, rng=rng, init=self.init, fan_out=self.nout)
                         for _ in range(self.nout)]
         for j, neuron in enumerate(self.neurons):
@@ -347,7 +293,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
         """The neurons' outputs for ``nin`` numbers or Values: a list, or one Value when ``nout == 1``."""
-        out = self._forward(_inputs(x, self.nin, "Layer"))
+        out = self._forward(check_inputs(x, self.nin, "Layer"))
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -360,8 +306,8 @@ class Layer(Module):
         return [p for neuron in self.neurons for p in (*neuron.w, neuron.b)]
 
     def _config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "nout": self.nout, "activation": _savable(self.activation, self._fn, self),
-                "init": self.init}
+        return {"nin": self.nin, "nout": self.nout,
+                "activation": check_named_activation(self.activation, self._fn, ACTIVATIONS, self), "init": self.init}
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         return [("layer", self.nin, self.nout, self.activation)]
@@ -391,16 +337,11 @@ class MLP(Module):
                  output_activation: str | Callable[[Value], Value] = "linear", init: str = "uniform",
                  seed: int | None = None) -> None:
         self.nin = check_count(nin, "MLP nin")
-        if isinstance(nouts, (str, bytes, Mapping)) or not isinstance(nouts, Iterable):
-            raise TypeError(f"MLP nouts must be a list of layer sizes such as [16, 16, 1], "
-                            f"not {type(nouts).__name__}: {nouts!r}")
-        self.nouts = [check_count(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
-        if not self.nouts:
-            raise ValueError("MLP nouts is empty: give the size of each layer, such as [16, 16, 1]")
+        self.nouts = check_sizes(nouts, "MLP nouts")
         self.activation, hidden = _activation(activation)
         self.output_activation, output = _activation(output_activation)
-        self.init = _init(init)
-        self.seed = _seed(seed, "MLP")
+        self.init = check_choice(init, INITS, "init")
+        self.seed = check_seed(seed, "MLP", none_means=0)
         self._fns = (hidden, output)
         rng = random.Random(self.seed)  # the model's own generator: the global one is never touched
         sizes = [self.nin, *self.nouts]
@@ -413,7 +354,7 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
         """The output for ``nin`` numbers or Values: one Value if the last layer has one neuron, else a list."""
-        out = _inputs(x, self.nin, "MLP")
+        out = check_inputs(x, self.nin, "MLP")
         for layer in self.layers:
             out = layer._forward(out)
         return out[0] if len(out) == 1 else list(out)
@@ -429,8 +370,8 @@ class MLP(Module):
 
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": list(self.nouts),
-                "activation": _savable(self.activation, self._fns[0], self),
-                "output_activation": _savable(self.output_activation, self._fns[1], self),
+                "activation": check_named_activation(self.activation, self._fns[0], ACTIVATIONS, self),
+                "output_activation": check_named_activation(self.output_activation, self._fns[1], ACTIVATIONS, self),
                 "init": self.init, "seed": self.seed}
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
@@ -464,17 +405,15 @@ class Perceptron(Module):
 
     def __init__(self, nin: int, *, lr: float = 0.1, seed: int | None = None) -> None:
         self.nin = check_count(nin, "Perceptron nin")
-        if not _number(lr) or not math.isfinite(lr) or lr <= 0:
-            raise ValueError(f"Perceptron lr must be a finite number > 0, got {lr!r}")
-        self.lr = float(lr)
-        self.seed = _seed(seed, "Perceptron")
+        self.lr = check_real(lr, "Perceptron lr", above=0)
+        self.seed = check_seed(seed, "Perceptron", none_means=0)
         rng = random.Random(self.seed)
         self.w = [Value(rng.uniform(-1.0, 1.0), f"w{i + 1}") for i in range(self.nin)]
         self.b = Value(0.0, "b")
 
     def __call__(self, x: Sequence[float | Value]) -> Value:
         """``step(w · x + b)`` as a graph of Values (to draw); its data is `predict`'s answer."""
-        x = _inputs(x, self.nin, "Perceptron")
+        x = check_inputs(x, self.nin, "Perceptron")
         total = self.b
         for wi, xi in zip(self.w, x, strict=True):
             total = total + wi * xi
@@ -486,31 +425,17 @@ class Perceptron(Module):
             total += wi.data * xi
         return 1 if total > 0 else 0
 
-    def _row(self, x: object, what: str) -> list[float]:
-        row = _inputs(x, self.nin, what)
-        return [xi.data if isinstance(xi, Value) else float(xi) for xi in row]
-
     def predict(self, x: Sequence[float]) -> int:
         """1 if ``w · x + b > 0`` else 0."""
-        return self._predict(self._row(x, "Perceptron.predict"))
+        return self._predict(check_row(x, self.nin, "Perceptron.predict"))
 
     def predict_many(self, X: Iterable[Sequence[float]]) -> list[int]:
         """`predict` for each row of ``X``."""
-        return [self._predict(self._row(x, f"Perceptron.predict_many row {i}")) for i, x in enumerate(X)]
+        return [self._predict(check_row(x, self.nin, f"Perceptron.predict_many row {i}")) for i, x in enumerate(X)]
 
     def fit(self, X: Sequence[Sequence[float]], y: Sequence[int], epochs: int = 100) -> list[int]:
         """Train with the perceptron rule; return the errors of each epoch, stopping after one without errors."""
-        rows = [self._row(x, f"Perceptron.fit row {i}") for i, x in enumerate(X)]
-        labels = list(y)
-        if not rows:
-            raise ValueError("Perceptron.fit got no examples: X is empty")
-        if len(labels) != len(rows):
-            raise ValueError(f"Perceptron.fit got {len(rows)} rows in X but {len(labels)} labels in y: "
-                             "give one label per row")
-        for i, t in enumerate(labels):
-            if not isinstance(t, numbers.Real) or t not in (0, 1):
-                raise ValueError(f"Perceptron.fit label {i} is {t!r}: labels must be 0 or 1")
-        targets = [int(t) for t in labels]
+        rows, targets = check_binary_examples(X, y, self.nin, "Perceptron.fit")
         epochs = check_count(epochs, "Perceptron.fit epochs")
         history: list[int] = []
         for _ in range(epochs):
