@@ -631,9 +631,29 @@ def test_only_known_classes_can_be_saved(tmp_path: Path) -> None:
         Wider(2, [1]).save(tmp_path / "a.json")
     with pytest.raises(TypeError, match=r"Scale cannot be saved: .* keep its state_dict"):
         Scale().save(tmp_path / "b.json")
-    assert Scale().state_dict() == {"k": 2.0}  # the base class still gives state and parameters
+    scale = Scale()
+    assert scale.state_dict() == {"k": 2.0}  # the base class still gives state and parameters
+    assert [id(p) for p in scale.parameters()] == [id(scale.k)]
     with pytest.raises(NotImplementedError, match="Scale must define __call__"):
         Scale()([1.0])
+
+
+def test_a_micrograd_style_module_defines_parameters_and_the_base_class_does_the_rest() -> None:
+    class Affine(Module):
+        def __init__(self) -> None:
+            self.a, self.c = Value(2.0), Value(1.0)
+
+        def __call__(self, x: float) -> Value:
+            return self.a * x + self.c
+
+        def parameters(self) -> list[Value]:
+            return [self.a, self.c]
+
+    model = Affine()
+    model(3.0).backward()
+    assert [p.grad for p in model.parameters()] == [3.0, 1.0]
+    model.zero_grad()
+    assert [p.grad for p in model.parameters()] == [0.0, 0.0]
 
 
 def _edit(change: Any) -> Any:

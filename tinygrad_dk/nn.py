@@ -126,19 +126,40 @@ def _activation(activation: str | Callable[[Value], Value] | None, nonlin: bool 
 class Module:
     """The base of every model: parameters, gradients, state, files and a summary."""
 
+    _PARTS: tuple[str, ...] = ()  # the attributes holding the parameters, in order: ("w", "b") or ("layers",)
     _CONFIG_KEYS: tuple[str, ...] = ()  # the constructor's keywords that `_config` saves
 
     def __call__(self, x: Any) -> Any:
         """The model's output for input ``x`` (each subclass defines it)."""
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``(name, parameter)`` pairs in `parameters` order; names like ``layers.0.neurons.3.w.1``."""
-        return []
-
     def parameters(self) -> list[Value]:
         """Every trainable `Value`: per layer, per neuron, its weights and then its bias (as micrograd)."""
-        return [p for _, p in self.named_parameters()]
+        if type(self).named_parameters is not Module.named_parameters:  # a model of your own that names them
+            return [p for _, p in self.named_parameters()]
+        return self._walk([], None)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, parameter)`` pairs in `parameters` order; names like ``layers.0.neurons.3.w.1``."""
+        return self._walk([], "")
+
+    def _walk(self, out: list[Any], prefix: str | None) -> list[Any]:
+        """Add the parameters to ``out`` in `_PARTS` order, named ``prefix + path`` unless ``prefix`` is None.
+
+        The one definition of the order, read by `parameters` (without names, since it runs
+        every training step) and `named_parameters`. A part is a Value (a bias), a list of
+        Values (weights: ``w.0``, ``w.1``, ...) or a list of modules (``neurons.0.``, ...).
+        """
+        for attr in self._PARTS:
+            part = getattr(self, attr)
+            if isinstance(part, Value):
+                out.append(part if prefix is None else (prefix + attr, part))
+            elif isinstance(part[0], Value):
+                out += part if prefix is None else [(f"{prefix}{attr}.{i}", p) for i, p in enumerate(part)]
+            else:
+                for i, module in enumerate(part):
+                    module._walk(out, None if prefix is None else f"{prefix}{attr}.{i}.")
+        return out
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0.0 (gradients accumulate over ``backward`` calls)."""
@@ -209,6 +230,7 @@ class Neuron(Module):
     layer the neuron sits in (xavier init uses it). Labels: ``w1``, ``w2``, ..., ``b``.
     """
 
+    _PARTS = ("w", "b")  # the weights, then the bias
     _CONFIG_KEYS = ("nin", "activation", "init")
 
     def __init__(self, nin: int, nonlin: bool = True, *, activation: str | Callable[[Value], Value] | None = None,
@@ -245,14 +267,6 @@ class Neuron(Module):
         """``activation(w · x + b)`` for ``nin`` numbers or Values."""
         return self._forward(check_inputs(x, self.nin, "Neuron"))
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``w.0``, ``w.1``, ..., ``b``."""
-        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
-
-    def parameters(self) -> list[Value]:
-        """The weights, then the bias."""
-        return [*self.w, self.b]
-
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": check_named_activation(self.activation, self._fn, ACTIVATIONS, self),
                 "init": self.init}
@@ -272,6 +286,7 @@ class Layer(Module):
     micrograd). Without ``rng`` it draws from ``random.Random(0)``. Labels: ``n1.w1``, ...
     """
 
+    _PARTS = ("neurons",)
     _CONFIG_KEYS = ("nin", "nout", "activation", "init")
 
     def __init__(self, nin: int, nout: int, nonlin: bool = True, *,
@@ -295,15 +310,6 @@ class Layer(Module):
         """The neurons' outputs for ``nin`` numbers or Values: a list, or one Value when ``nout == 1``."""
         out = self._forward(check_inputs(x, self.nin, "Layer"))
         return out[0] if len(out) == 1 else out
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``neurons.0.w.0``, ..., ``neurons.0.b``, ``neurons.1.w.0``, ..."""
-        return [(f"neurons.{j}.{name}", p) for j, neuron in enumerate(self.neurons)
-                for name, p in neuron.named_parameters()]
-
-    def parameters(self) -> list[Value]:
-        """Per neuron, its weights and then its bias."""
-        return [p for neuron in self.neurons for p in (*neuron.w, neuron.b)]
 
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout,
@@ -331,6 +337,7 @@ class MLP(Module):
     ('L1.n1.w1', 'layers.0.neurons.0.w.0')
     """
 
+    _PARTS = ("layers",)
     _CONFIG_KEYS = ("nin", "nouts", "activation", "output_activation", "init", "seed")
 
     def __init__(self, nin: int, nouts: Iterable[int], *, activation: str | Callable[[Value], Value] = "relu",
@@ -358,15 +365,6 @@ class MLP(Module):
         for layer in self.layers:
             out = layer._forward(out)
         return out[0] if len(out) == 1 else list(out)
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``layers.0.neurons.0.w.0``, ..., ``layers.0.neurons.0.b``, ..."""
-        return [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers)
-                for name, p in layer.named_parameters()]
-
-    def parameters(self) -> list[Value]:
-        """Per layer, per neuron: its weights, then its bias (micrograd's order)."""
-        return [p for layer in self.layers for neuron in layer.neurons for p in (*neuron.w, neuron.b)]
 
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": list(self.nouts),
@@ -401,6 +399,7 @@ class Perceptron(Module):
     """
 
     activation = "step"
+    _PARTS = ("w", "b")
     _CONFIG_KEYS = ("nin", "lr", "seed")
 
     def __init__(self, nin: int, *, lr: float = 0.1, seed: int | None = None) -> None:
@@ -452,14 +451,6 @@ class Perceptron(Module):
             if errors == 0:  # every example is right, and the weights no longer change
                 break
         return history
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``w.0``, ``w.1``, ..., ``b``."""
-        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
-
-    def parameters(self) -> list[Value]:
-        """The weights, then the bias."""
-        return [*self.w, self.b]
 
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "lr": self.lr, "seed": self.seed}
