@@ -8,6 +8,8 @@ import os
 import random
 import re
 import statistics
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -725,6 +727,31 @@ def test_a_missing_file_is_a_value_error_and_a_file_not_found_error(tmp_path: Pa
 def test_a_directory_is_not_a_model_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=f"cannot load {re.escape(str(tmp_path))}: "):
         load(tmp_path)
+
+
+def test_model_files_live_in_their_own_module_and_import_from_nn_as_before(tmp_path: Path) -> None:
+    from tinygrad_dk import modelfile, nn
+
+    for name in ("FORMAT", "VERSION", "ModelFileError", "load"):
+        assert getattr(nn, name) is getattr(modelfile, name), name
+        assert name in nn.__all__ and name in dir(nn)
+    assert load is modelfile.load and ModelFileError is modelfile.ModelFileError
+    assert (nn.FORMAT, nn.VERSION) == ("tinygrad_dk.model", 1)
+    model = Neuron(2, activation="tanh")
+    modelfile.save(model, tmp_path / "n.json")  # what Module.save calls
+    assert load(tmp_path / "n.json").state_dict() == model.state_dict()
+    with pytest.raises(AttributeError, match=r"module 'tinygrad_dk\.nn' has no attribute 'save'"):
+        nn.save  # noqa: B018  # the function lives in modelfile; Module.save is the method
+
+
+def test_importing_the_core_imports_no_model_file_code() -> None:
+    # model files are a tool: nn reaches them lazily (PEP 562 __getattr__, an import inside Module.save)
+    code = ("import sys, tinygrad_dk.nn; "
+            "from tinygrad_dk.nn import MLP, Perceptron; MLP(2, [1]).summary(); "
+            "print(sorted(name for name in sys.modules if name.startswith('tinygrad_dk')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert "tinygrad_dk.modelfile" not in result.stdout and "tinygrad_dk.nn" in result.stdout
 
 
 # --- PyTorch as a reference ---

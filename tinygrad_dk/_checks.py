@@ -318,6 +318,22 @@ def check_named_activation(name: str, fn: Callable[..., Any], table: Mapping[str
     return name
 
 
+def check_savable_class(model: object, classes: Mapping[str, type]) -> None:
+    """``model`` is of one of the ``classes`` a model file can name (not a subclass: its file would not rebuild it)."""
+    if classes.get(type(model).__name__) is not type(model):
+        raise TypeError(f"{type(model).__name__} cannot be saved: only {', '.join(classes)} can; "
+                        "keep its state_dict() yourself")
+
+
+def check_finite_state(state: dict[str, float], owner: object) -> dict[str, float]:
+    """``state`` if every weight in it is finite (JSON has no inf or nan, and such a model is no use)."""
+    for name, v in state.items():
+        if not math.isfinite(v):
+            raise ValueError(f"cannot save {owner!r}: parameter {name!r} is {v}: training diverged; "
+                             "lower the learning rate, or load_state_dict() an earlier state")
+    return state
+
+
 # --- end of the nnsplit section ---
 
 

@@ -1,4 +1,4 @@
-"""Networks built from `Value` scalars: `Neuron`, `Layer`, `MLP`, the classic `Perceptron`, and model files.
+"""Networks built from `Value` scalars: `Neuron`, `Layer` and `MLP`, on the base class `Module`.
 
 Shapes and names follow micrograd, so its training loop runs unchanged:
 
@@ -21,21 +21,18 @@ weight of the fourth neuron of the first layer. The labels that computation grap
 count from 1, as a textbook does: that weight is ``L1.n4.w2`` and its neuron's bias
 ``L1.n4.b``.
 
-Files: `Module.save` writes JSON (never pickle), replacing the file atomically, and
-`load` rebuilds the model from it::
-
-    {"format": "tinygrad_dk.model", "version": 1, "class": "MLP",
-     "config": {"nin": 2, "nouts": [16, 16, 1], ...}, "state": {"layers.0.neurons.0.w.0": 0.68, ...}}
+The classic `Perceptron` lives in `tinygrad_dk.perceptron`, model files (`Module.save`,
+`load`, `ModelFileError`, `FORMAT`, `VERSION`) in `tinygrad_dk.modelfile`; both import from
+here as before.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 import math
 import os
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from tinygrad_dk._checks import (
@@ -51,14 +48,12 @@ from tinygrad_dk._checks import (
     check_sizes,
     check_state,
 )
-from tinygrad_dk._files import write_atomic
 from tinygrad_dk.engine import Value
 
-__all__ = ["ACTIVATIONS", "FORMAT", "INITS", "MLP", "VERSION", "Layer", "ModelFileError", "Module", "Neuron",
-           "Perceptron", "load"]
+# FORMAT, VERSION, ModelFileError, Perceptron and load come from `__getattr__` at the end
+__all__ = ["ACTIVATIONS", "FORMAT", "INITS", "MLP", "VERSION", "Layer", "ModelFileError",  # noqa: F822
+           "Module", "Neuron", "Perceptron", "load"]
 
-FORMAT = "tinygrad_dk.model"  # the "format" field of a model file
-VERSION = 1  # the "version" field this code writes and reads
 INITS = ("uniform", "xavier", "he")  # weight initializations; every bias starts at 0
 
 
@@ -183,19 +178,9 @@ class Module:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model to a JSON file that `load` reads; the old file survives a failed save."""
-        path = Path(path)
-        if _CLASSES.get(type(self).__name__) is not type(self):
-            raise TypeError(f"{type(self).__name__} cannot be saved: only {', '.join(_CLASSES)} can; "
-                            "keep its state_dict() yourself")
-        config = self._config()
-        state = self.state_dict()
-        for name, v in state.items():
-            if not math.isfinite(v):
-                raise ValueError(f"cannot save {self!r}: parameter {name!r} is {v}: training diverged; "
-                                 "lower the learning rate, or load_state_dict() an earlier state")
-        document = {"format": FORMAT, "version": VERSION, "class": type(self).__name__, "config": config,
-                    "state": state}
-        write_atomic(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode())  # floats as repr
+        from tinygrad_dk.modelfile import save  # a tool: the core imports it only when it is used
+
+        save(self, path)
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         """One ``(name, inputs, neurons, activation)`` row per layer, for `summary`."""
@@ -463,73 +448,18 @@ class Perceptron(Module):
         return f"Perceptron({self.nin}, lr={self.lr}{seed})"
 
 
-_CLASSES: dict[str, type[Module]] = {cls.__name__: cls for cls in (MLP, Perceptron, Layer, Neuron)}
+# --- names that moved, still importable from here ---
+
+_ELSEWHERE = {name: "tinygrad_dk.modelfile" for name in ("FORMAT", "VERSION", "ModelFileError", "load")}
 
 
-# --- model files ---
-
-class ModelFileError(ValueError):
-    """A model file that `load` cannot read: the message names the file and the first problem."""
-
-
-class _MissingModelFile(ModelFileError, FileNotFoundError):
-    """A missing model file: also a FileNotFoundError, for ``except FileNotFoundError``."""
+def __getattr__(name: str) -> Any:
+    """The model-file names, imported on first use (PEP 562): importing nn imports no tool."""
+    if name not in _ELSEWHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_ELSEWHERE[name]), name)
 
 
-def load(path: str | os.PathLike[str]) -> Module:
-    """Rebuild the model that `Module.save` wrote to ``path``: architecture and weights.
-
-    Raises `ModelFileError` (a ValueError) naming the file and the first problem.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _MissingModelFile(f"cannot load {path}: there is no such file") from None
-    except UnicodeDecodeError as error:
-        raise ModelFileError(f"cannot load {path}: it is not a model file (not UTF-8 text: {error.reason})") from None
-    except OSError as error:  # a directory, no permission, ...
-        raise ModelFileError(f"cannot load {path}: {error.strerror or error}") from None
-    if not text.strip():
-        raise ModelFileError(f"cannot load {path}: the file is empty; save the model again")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ModelFileError(f"cannot load {path}: it is not valid JSON ({error.msg} at line {error.lineno}, "
-                             f"column {error.colno}); the file may be truncated, save the model again") from None
-
-    def problem(message: str) -> ModelFileError:
-        return ModelFileError(f"cannot load {path}: {message}")
-
-    if not isinstance(document, dict):
-        raise problem(f"it is not a model file (its JSON is a {type(document).__name__}, not an object)")
-    if document.get("format") != FORMAT:
-        raise problem(f"it is not a model file: its format is {document.get('format')!r}, not {FORMAT!r}")
-    version = document.get("version")
-    if type(version) is not int or version != VERSION:
-        newer = "; it was written by a newer tinygrad_dk, upgrade it" if type(version) is int and version > 1 else ""
-        raise problem(f"its version is {version!r}, and this tinygrad_dk reads version {VERSION}{newer}")
-    name = document.get("class")
-    cls = _CLASSES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise problem(f"its class is {name!r}, not one of {', '.join(_CLASSES)}")
-    config, state = document.get("config"), document.get("state")
-    if not isinstance(config, dict):
-        raise problem(f"its config is {type(config).__name__}, not an object")
-    if not isinstance(state, dict):
-        raise problem(f"its state is {type(state).__name__}, not an object of name -> number")
-    for key in cls._CONFIG_KEYS:
-        if key not in config:
-            raise problem(f"its config lacks {key!r} (a {name} needs {', '.join(cls._CONFIG_KEYS)})")
-    for key in config:
-        if key not in cls._CONFIG_KEYS:
-            raise problem(f"its config has an unknown key {key!r} (a {name} takes {', '.join(cls._CONFIG_KEYS)})")
-    try:
-        model = cls(**config)
-    except (TypeError, ValueError) as error:  # a bad size, name or type in the config
-        raise problem(f"its config {config!r} does not build a {name}: {error}") from None
-    try:
-        model.load_state_dict(state)
-    except ValueError as error:
-        raise problem(f"its state does not fit {model!r}: {error}") from None
-    return model
+def __dir__() -> list[str]:
+    """This module's names, with those `__getattr__` imports on first use."""
+    return sorted([*globals(), *_ELSEWHERE])
