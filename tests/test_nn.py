@@ -744,9 +744,16 @@ def test_model_files_live_in_their_own_module_and_import_from_nn_as_before(tmp_p
         nn.save  # noqa: B018  # the function lives in modelfile; Module.save is the method
 
 
+def test_the_perceptron_lives_in_its_own_module_and_imports_from_nn_as_before() -> None:
+    from tinygrad_dk import nn, perceptron
+
+    assert Perceptron is nn.Perceptron is perceptron.Perceptron
+    assert issubclass(Perceptron, Module) and "Perceptron" in dir(nn)
+
+
 def test_importing_the_core_imports_no_model_file_code() -> None:
     # model files are a tool: nn reaches them lazily (PEP 562 __getattr__, an import inside Module.save)
-    code = ("import sys, tinygrad_dk.nn; "
+    code = ("import sys, tinygrad_dk.perceptron; "
             "from tinygrad_dk.nn import MLP, Perceptron; MLP(2, [1]).summary(); "
             "print(sorted(name for name in sys.modules if name.startswith('tinygrad_dk')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

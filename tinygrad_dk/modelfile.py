@@ -37,7 +37,8 @@ from typing import Any
 
 from tinygrad_dk._checks import check_finite_state, check_savable_class
 from tinygrad_dk._files import write_atomic
-from tinygrad_dk.nn import MLP, Layer, Module, Neuron, Perceptron
+from tinygrad_dk.nn import MLP, Layer, Module, Neuron
+from tinygrad_dk.perceptron import Perceptron
 
 __all__ = ["FORMAT", "VERSION", "ModelFileError", "load", "save"]
 
