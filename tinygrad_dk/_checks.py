@@ -16,8 +16,9 @@ from typing import Any
 
 from tinygrad_dk.engine import Value
 
-# --- numbers, flags and parameter lists: nn, perceptron, model files, losses, optim, data (nnsplit) ---
+# ======== the checks of nn, perceptron, modelfile, losses, optim and data (the nnsplit section) ========
 
+# --- numbers, flags and parameter lists ---
 
 def _interval(above: float | None, at_least: float | None, below: float | None, at_most: float | None) -> str:
     """The bounds in words: ``> 0``, ``>= 0``, ``in (0, 1)``, ``in [0, 1]``, ``< 1``, or '' for none."""
@@ -36,7 +37,7 @@ def check_real(value: object, what: str, *, above: float | None = None, at_least
 
     ``what`` names the argument where it went in (``"SGD: lr"``). Ints, floats and numpy
     scalars are numbers; a bool only with ``bools``; inf and nan only without ``finite``.
-    ``why`` follows the range message (``": pass sigmoid outputs"``).
+    ``why`` ends the message of a value out of range (``": pass sigmoid outputs"``).
 
     >>> check_real(0.5, "SGD: lr", above=0)
     0.5
@@ -219,12 +220,12 @@ def check_logits(logits: Any, target_index: Any) -> list[tuple[list[Value], int]
                                                           ("logit list", "target index"))]
 
 
-# --- nn and perceptron: sizes, choices, inputs, states ---
+# --- nn, perceptron and model files: sizes, choices, inputs, states ---
 
-def check_choice(value: object, choices: Sequence[str], what: str, hint: str = "") -> str:
-    """``value`` if it is one of the names ``choices``; ``hint`` follows the list of names."""
+def check_choice(value: object, choices: Sequence[str], what: str) -> str:
+    """``value`` if it is one of the names ``choices`` (``what`` says what it names: ``"init"``)."""
     if value not in choices:
-        raise ValueError(f"unknown {what} {value!r}: use one of {', '.join(choices)}{hint}")
+        raise ValueError(f"unknown {what} {value!r}: use one of {', '.join(choices)}")
     return str(value)
 
 
@@ -334,7 +335,7 @@ def check_finite_state(state: dict[str, float], owner: object) -> dict[str, floa
     return state
 
 
-# --- end of the nnsplit section ---
+# ======== end of the nnsplit section ========
 
 
 def check_seed(seed: object, who: str, *, none_means: int | None = None) -> int:

@@ -146,7 +146,7 @@ class Module:
             part = getattr(self, attr)
             if isinstance(part, Value):
                 out.append(part if prefix is None else (prefix + attr, part))
-            elif isinstance(part[0], Value):
+            elif not part or isinstance(part[0], Value):
                 out += part if prefix is None else [(f"{prefix}{attr}.{i}", p) for i, p in enumerate(part)]
             else:
                 for i, module in enumerate(part):
