@@ -678,7 +678,7 @@ def _truncate(path: Path) -> None:
     path.write_text(text[: len(text) // 2], encoding="utf-8")
 
 
-@pytest.mark.parametrize(("write", "problem"), [
+BAD_FILES = [  # (how to write the bad file, the problem load names)
     (_text(""), "the file is empty"),
     (_text("  \n"), "the file is empty"),
     (_truncate, r"it is not valid JSON \(.* at line \d+, column \d+\); the file may be truncated"),
@@ -707,13 +707,31 @@ def _truncate(path: Path) -> None:
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": "0.0"})), "must be a number, not str"),
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": None})), "must be a number, not NoneType"),
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": math.nan})), "is nan: weights must be finite"),
-])
+]
+
+
+@pytest.mark.parametrize(("write", "problem"), BAD_FILES)
 def test_bad_files_name_the_file_and_the_problem(tmp_path: Path, write: Any, problem: str) -> None:
     path = tmp_path / "model.json"
     write(path)
     with pytest.raises(ModelFileError, match=f"cannot load {re.escape(str(path))}: (.*)?{problem}") as caught:
         load(path)
     assert isinstance(caught.value, ValueError)
+
+
+def test_every_row_of_the_check_table_has_a_bad_file(tmp_path: Path) -> None:
+    from tinygrad_dk.modelfile import _CHECKS
+
+    first_failing = set()
+    for k, (write, _) in enumerate(BAD_FILES):
+        path = tmp_path / f"{k}.json"
+        write(path)
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:  # not UTF-8 or not JSON: caught before the table
+            continue
+        first_failing.add(next((i for i, (_, ok, _) in enumerate(_CHECKS) if not ok(document)), None))
+    assert first_failing == {*range(len(_CHECKS)), None}  # None: past the table, caught building the model
 
 
 def test_a_missing_file_is_a_value_error_and_a_file_not_found_error(tmp_path: Path) -> None:

@@ -142,6 +142,13 @@ def check_target(x: object, what: str) -> Value | float:
     return x if isinstance(x, Value) else check_real(x, what, finite=False, bools=True)
 
 
+def check_probability(x: object, what: str) -> Value:
+    """``x`` as a Value (`check_value`) whose data is a probability, in [0, 1]."""
+    p = check_value(x, what)
+    check_real(p.data, what, at_least=0, at_most=1, why=": pass sigmoid outputs, or use bce_with_logits on raw scores")
+    return p
+
+
 def _plural_of(word: str) -> str:
     return word[:-5] + "indices" if word.endswith("index") else word + "s"
 

@@ -21,6 +21,7 @@ from typing import Any
 from tinygrad_dk._checks import (
     check_logits,
     check_pairs,
+    check_probability,
     check_real,
     check_sign_label,
     check_target,
@@ -100,9 +101,7 @@ def binary_cross_entropy(prob: Any, target: Any, *, eps: float = 1e-7) -> Value:
     eps = check_real(eps, "binary_cross_entropy: eps", above=0, below=0.5)
     terms = []
     for p, t in check_pairs(prob, target, "binary_cross_entropy", ("probability", "target")):
-        p = check_value(p, "binary_cross_entropy: each probability")
-        check_real(p.data, "binary_cross_entropy: each probability", at_least=0, at_most=1,
-                   why=": pass sigmoid outputs, or use bce_with_logits on raw scores")
+        p = check_probability(p, "binary_cross_entropy: each probability")
         t = check_real(t, "binary_cross_entropy: each target", at_least=0, at_most=1, bools=True)
         clamped = min(max(p.data, eps), 1.0 - eps)
         p = p if clamped == p.data else p + (clamped - p.data)  # moves the value, keeps d p / d prob = 1
