@@ -20,6 +20,11 @@ from tinygrad_dk.engine import Value
 
 # --- numbers, flags and parameter lists ---
 
+def _is_number(x: object) -> bool:
+    """An int, float, bool or numpy real scalar (a numpy 0-d array too)."""
+    return isinstance(x, numbers.Real) or getattr(x, "shape", None) == ()
+
+
 def _interval(above: float | None, at_least: float | None, below: float | None, at_most: float | None) -> str:
     """The bounds in words: ``> 0``, ``>= 0``, ``in (0, 1)``, ``in [0, 1]``, ``< 1``, or '' for none."""
     low, high = (above if above is not None else at_least), (below if below is not None else at_most)
@@ -47,8 +52,7 @@ def check_real(value: object, what: str, *, above: float | None = None, at_least
     """
     if isinstance(value, Value):
         raise TypeError(f"{what} must be a plain number, not a Value: pass its .data")
-    if (isinstance(value, bool) and not bools) or not (isinstance(value, numbers.Real)
-                                                        or getattr(value, "shape", None) == ()):  # numpy 0-d
+    if (isinstance(value, bool) and not bools) or not _is_number(value):
         raise TypeError(f"{what} must be a number, not {type(value).__name__}: {value!r}")
     number = float(value)  # type: ignore[arg-type]
     if finite and not math.isfinite(number):
@@ -132,7 +136,7 @@ def check_value(x: object, what: str) -> Value:
     """``x`` as a Value: a Value as it is, a number (numpy scalars too) as a new leaf."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real) or getattr(x, "shape", None) == ():  # numpy scalars too
+    if _is_number(x):
         return Value(float(x))  # type: ignore[arg-type]
     raise TypeError(f"{what} must be a Value or a number, not {type(x).__name__}: {x!r}")
 
