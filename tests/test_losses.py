@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
@@ -67,6 +67,13 @@ def test_hinge_value_and_margin() -> None:
     assert hinge(values(*scores), labels).data == pytest.approx((0 + 0.5 + 1.25 + 4.0) / 4)
     assert hinge(Value(-3.0), -1).data == 0.0  # right side, margin 3
     assert hinge(Value(0.5), -1.0).data == 1.5
+
+
+def test_bool_and_numpy_targets_are_numbers() -> None:
+    np = need_module("numpy")
+    assert hinge(Value(0.5), True).data == hinge(Value(0.5), 1).data == 0.5
+    assert bce_with_logits(Value(0.0), False).data == bce_with_logits(Value(0.0), 0.0).data
+    assert mse(Value(3.0), np.array(1.0)).data == mse(np.float64(3.0), 1).data == 4.0
 
 
 def test_cross_entropy_value() -> None:
@@ -205,11 +212,16 @@ def test_against_torch() -> None:
     (lambda: hinge([], []), ValueError, r"hinge: empty batch: give at least one score"),
     (lambda: hinge(values(1.0), [1, -1]), ValueError, r"hinge: 1 scores but 2 labels"),
     (lambda: binary_cross_entropy(Value(1.5), 1.0), ValueError,
-     r"binary_cross_entropy: probability 1.5 is outside \[0, 1\]: pass sigmoid outputs"),
-    (lambda: binary_cross_entropy(Value(0.5), -0.1), ValueError, r"binary_cross_entropy: target -0.1 is outside"),
+     r"binary_cross_entropy: each probability must be in \[0, 1\], got 1.5: pass sigmoid outputs"),
+    (lambda: binary_cross_entropy(Value(0.5), -0.1), ValueError,
+     r"binary_cross_entropy: each target must be in \[0, 1\], got -0.1"),
     (lambda: binary_cross_entropy(Value(0.5), 1.0, eps=0.0), ValueError, r"eps must be in \(0, 0.5\)"),
+    (lambda: binary_cross_entropy(Value(0.5), 1.0, eps=cast(Any, "1e-7")), TypeError,
+     r"binary_cross_entropy: eps must be a number, not str"),
+    (lambda: binary_cross_entropy(Value(math.nan), 1.0), ValueError,
+     r"each probability must be a finite number in \[0, 1\], got nan: pass sigmoid outputs"),
     (lambda: binary_cross_entropy(Value(0.5), Value(1.0)), TypeError, r"plain number, not a Value"),
-    (lambda: bce_with_logits(Value(0.5), 2.0), ValueError, r"bce_with_logits: target 2.0 is outside \[0, 1\]"),
+    (lambda: bce_with_logits(Value(0.5), 2.0), ValueError, r"bce_with_logits: each target must be in \[0, 1\], got 2"),
     (lambda: bce_with_logits([], []), ValueError, r"bce_with_logits: empty batch"),
     (lambda: cross_entropy(values(1.0, 2.0), 2), ValueError,
      r"cross_entropy: target index 2 is out of range for 2 logits: use 0..1"),

@@ -8,6 +8,8 @@ import os
 import random
 import re
 import statistics
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -253,13 +255,15 @@ def test_same_outputs_and_gradients_as_micrograd_with_the_same_weights() -> None
      "unknown activation 'relu6': use one of step, sigmoid, tanh, relu, leaky_relu, softplus, linear"),
     (lambda: MLP(2, [1], output_activation=cast(Any, 3)), TypeError, "activation must be a name .* not int: 3"),
     (lambda: MLP(2, [1], init="kaiming"), ValueError, "unknown init 'kaiming': use one of uniform, xavier, he"),
-    (lambda: MLP(2, [1], seed=cast(Any, "1")), TypeError, "MLP seed must be an int or None, not str"),
+    (lambda: MLP(2, [1], seed=cast(Any, "1")), TypeError, "MLP: seed must be an int or None, not str"),
     (lambda: Neuron(0), ValueError, "Neuron nin must be >= 1, got 0"),
-    (lambda: Neuron(2, rng=cast(Any, 5)), TypeError, "rng must be a random.Random or None, not int"),
+    (lambda: Neuron(2, rng=cast(Any, 5)), TypeError, "Neuron rng must be a random.Random or None, not int"),
     (lambda: Layer(2, 0), ValueError, "Layer nout must be >= 1, got 0"),
-    (lambda: Perceptron(2, lr=0), ValueError, "Perceptron lr must be a finite number > 0, got 0"),
+    (lambda: Perceptron(2, lr=0), ValueError, "Perceptron lr must be > 0, got 0"),
     (lambda: Perceptron(2, lr=math.nan), ValueError, "Perceptron lr must be a finite number > 0, got nan"),
-    (lambda: Perceptron(2, seed=cast(Any, 1.5)), TypeError, "Perceptron seed must be an int or None, not float"),
+    (lambda: Perceptron(2, lr=cast(Any, "0.1")), TypeError, "Perceptron lr must be a number, not str: '0.1'"),
+    (lambda: Layer(2, 1, rng=cast(Any, 5)), TypeError, "Layer rng must be a random.Random or None, not int"),
+    (lambda: Perceptron(2, seed=cast(Any, 1.5)), TypeError, "Perceptron: seed must be an int or None, not float"),
 ])
 def test_bad_constructor_arguments(make: Any, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
@@ -629,9 +633,29 @@ def test_only_known_classes_can_be_saved(tmp_path: Path) -> None:
         Wider(2, [1]).save(tmp_path / "a.json")
     with pytest.raises(TypeError, match=r"Scale cannot be saved: .* keep its state_dict"):
         Scale().save(tmp_path / "b.json")
-    assert Scale().state_dict() == {"k": 2.0}  # the base class still gives state and parameters
+    scale = Scale()
+    assert scale.state_dict() == {"k": 2.0}  # the base class still gives state and parameters
+    assert [id(p) for p in scale.parameters()] == [id(scale.k)]
     with pytest.raises(NotImplementedError, match="Scale must define __call__"):
         Scale()([1.0])
+
+
+def test_a_micrograd_style_module_defines_parameters_and_the_base_class_does_the_rest() -> None:
+    class Affine(Module):
+        def __init__(self) -> None:
+            self.a, self.c = Value(2.0), Value(1.0)
+
+        def __call__(self, x: float) -> Value:
+            return self.a * x + self.c
+
+        def parameters(self) -> list[Value]:
+            return [self.a, self.c]
+
+    model = Affine()
+    model(3.0).backward()
+    assert [p.grad for p in model.parameters()] == [3.0, 1.0]
+    model.zero_grad()
+    assert [p.grad for p in model.parameters()] == [0.0, 0.0]
 
 
 def _edit(change: Any) -> Any:
@@ -654,7 +678,7 @@ def _truncate(path: Path) -> None:
     path.write_text(text[: len(text) // 2], encoding="utf-8")
 
 
-@pytest.mark.parametrize(("write", "problem"), [
+BAD_FILES = [  # (how to write the bad file, the problem load names)
     (_text(""), "the file is empty"),
     (_text("  \n"), "the file is empty"),
     (_truncate, r"it is not valid JSON \(.* at line \d+, column \d+\); the file may be truncated"),
@@ -683,13 +707,31 @@ def _truncate(path: Path) -> None:
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": "0.0"})), "must be a number, not str"),
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": None})), "must be a number, not NoneType"),
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": math.nan})), "is nan: weights must be finite"),
-])
+]
+
+
+@pytest.mark.parametrize(("write", "problem"), BAD_FILES)
 def test_bad_files_name_the_file_and_the_problem(tmp_path: Path, write: Any, problem: str) -> None:
     path = tmp_path / "model.json"
     write(path)
     with pytest.raises(ModelFileError, match=f"cannot load {re.escape(str(path))}: (.*)?{problem}") as caught:
         load(path)
     assert isinstance(caught.value, ValueError)
+
+
+def test_every_row_of_the_check_table_has_a_bad_file(tmp_path: Path) -> None:
+    from tinygrad_dk.modelfile import _CHECKS
+
+    first_failing = set()
+    for k, (write, _) in enumerate(BAD_FILES):
+        path = tmp_path / f"{k}.json"
+        write(path)
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:  # not UTF-8 or not JSON: caught before the table
+            continue
+        first_failing.add(next((i for i, (_, ok, _) in enumerate(_CHECKS) if not ok(document)), None))
+    assert first_failing == {*range(len(_CHECKS)), None}  # None: past the table, caught building the model
 
 
 def test_a_missing_file_is_a_value_error_and_a_file_not_found_error(tmp_path: Path) -> None:
@@ -703,6 +745,38 @@ def test_a_missing_file_is_a_value_error_and_a_file_not_found_error(tmp_path: Pa
 def test_a_directory_is_not_a_model_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=f"cannot load {re.escape(str(tmp_path))}: "):
         load(tmp_path)
+
+
+def test_model_files_live_in_their_own_module_and_import_from_nn_as_before(tmp_path: Path) -> None:
+    from tinygrad_dk import modelfile, nn
+
+    for name in ("FORMAT", "VERSION", "ModelFileError", "load"):
+        assert getattr(nn, name) is getattr(modelfile, name), name
+        assert name in nn.__all__ and name in dir(nn)
+    assert load is modelfile.load and ModelFileError is modelfile.ModelFileError
+    assert (nn.FORMAT, nn.VERSION) == ("tinygrad_dk.model", 1)
+    model = Neuron(2, activation="tanh")
+    modelfile.save(model, tmp_path / "n.json")  # what Module.save calls
+    assert load(tmp_path / "n.json").state_dict() == model.state_dict()
+    with pytest.raises(AttributeError, match=r"module 'tinygrad_dk\.nn' has no attribute 'save'"):
+        nn.save  # noqa: B018  # the function lives in modelfile; Module.save is the method
+
+
+def test_the_perceptron_lives_in_its_own_module_and_imports_from_nn_as_before() -> None:
+    from tinygrad_dk import nn, perceptron
+
+    assert Perceptron is nn.Perceptron is perceptron.Perceptron
+    assert issubclass(Perceptron, Module) and "Perceptron" in dir(nn)
+
+
+def test_importing_the_core_imports_no_model_file_code() -> None:
+    # model files are a tool: nn reaches them lazily (PEP 562 __getattr__, an import inside Module.save)
+    code = ("import sys, tinygrad_dk.perceptron; "
+            "from tinygrad_dk.nn import MLP, Perceptron; MLP(2, [1]).summary(); "
+            "print(sorted(name for name in sys.modules if name.startswith('tinygrad_dk')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert "tinygrad_dk.modelfile" not in result.stdout and "tinygrad_dk.nn" in result.stdout
 
 
 # --- PyTorch as a reference ---

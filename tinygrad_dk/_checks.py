@@ -1,17 +1,365 @@
-"""Checks shared by the modules where user input enters."""
+"""Every check of user input and its message, so the modules read like the lessons they are.
+
+A module calls one check per argument, where the input enters (``lr = check_real(lr, "SGD:
+lr", above=0)``); the check returns the value in the form the module needs, or raises a
+builtin exception whose message names the argument and says what to do. Standard library
+and the engine only.
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from typing import Any
 
+from tinygrad_dk.engine import Value
 
-def check_seed(seed: object, who: str) -> int:
-    """``seed`` as an int; None, floats and strings are refused, since they would not reproduce."""
+# ======== the checks of nn, perceptron, modelfile, losses, optim and data (the nnsplit section) ========
+
+# --- numbers, flags and parameter lists ---
+
+def _is_number(x: object) -> bool:
+    """An int, float, bool or numpy real scalar (a numpy 0-d array too)."""
+    return isinstance(x, numbers.Real) or getattr(x, "shape", None) == ()
+
+
+def _interval(above: float | None, at_least: float | None, below: float | None, at_most: float | None) -> str:
+    """The bounds in words: ``> 0``, ``>= 0``, ``in (0, 1)``, ``in [0, 1]``, ``< 1``, or '' for none."""
+    low, high = (above if above is not None else at_least), (below if below is not None else at_most)
+    if low is not None and high is not None:
+        return f"in {'(' if above is not None else '['}{low:g}, {high:g}{')' if below is not None else ']'}"
+    if low is not None:
+        return f"{'>' if above is not None else '>='} {low:g}"
+    return "" if high is None else f"{'<' if below is not None else '<='} {high:g}"
+
+
+def check_real(value: object, what: str, *, above: float | None = None, at_least: float | None = None,
+               below: float | None = None, at_most: float | None = None, finite: bool = True, bools: bool = False,
+               why: str = "") -> float:
+    """``value`` as a float within the bounds given: a TypeError for a non-number, else a ValueError.
+
+    ``what`` names the argument where it went in (``"SGD: lr"``). Ints, floats and numpy
+    scalars are numbers; a bool only with ``bools``; inf and nan only without ``finite``.
+    ``why`` ends the message of a value out of range (``": pass sigmoid outputs"``).
+
+    >>> check_real(0.5, "SGD: lr", above=0)
+    0.5
+    >>> check_real(-1, "SGD: lr", above=0)
+    Traceback (most recent call last):
+    ValueError: SGD: lr must be > 0, got -1
+    """
+    if isinstance(value, Value):
+        raise TypeError(f"{what} must be a plain number, not a Value: pass its .data")
+    if (isinstance(value, bool) and not bools) or not _is_number(value):
+        raise TypeError(f"{what} must be a number, not {type(value).__name__}: {value!r}")
+    number = float(value)  # type: ignore[arg-type]
+    if finite and not math.isfinite(number):
+        interval = _interval(above, at_least, below, at_most)
+        raise ValueError(f"{what} must be a finite number{' ' if interval else ''}{interval}, got {value!r}{why}")
+    if not ((above is None or number > above) and (at_least is None or number >= at_least)
+            and (below is None or number < below) and (at_most is None or number <= at_most)):
+        raise ValueError(f"{what} must be {_interval(above, at_least, below, at_most)}, got {value!r}{why}")
+    return number
+
+
+def check_flag(value: object, what: str) -> bool:
+    """``value`` if it is True or False (1 and 0 are refused: a flag says what it means)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, got {value!r}")
+    return value
+
+
+def check_nesterov(nesterov: object, momentum: float) -> bool:
+    """SGD's ``nesterov`` flag, which needs ``momentum > 0``."""
+    if check_flag(nesterov, "SGD: nesterov") and momentum == 0:
+        raise ValueError("SGD: nesterov=True needs momentum > 0: pass momentum=0.9, say")
+    return bool(nesterov)
+
+
+def check_betas(betas: object, who: str) -> tuple[float, float]:
+    """Adam's ``(beta1, beta2)``: a pair of numbers, each in [0, 1)."""
+    if not isinstance(betas, (tuple, list)):
+        raise TypeError(f"{who}: betas must be a pair (beta1, beta2), got {type(betas).__name__}: {betas!r}")
+    if len(betas) != 2:
+        raise ValueError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
+    beta1, beta2 = (check_real(b, f"{who}: betas[{i}]", at_least=0, below=1) for i, b in enumerate(betas))
+    return beta1, beta2
+
+
+def check_params(params: object, who: str) -> list[Value]:
+    """``params`` as a list of Values to update: at least one, and each only once."""
+    if isinstance(params, Value) or not isinstance(params, Iterable):
+        raise TypeError(f"{who}: params must be an iterable of Values such as model.parameters(), "
+                        f"not {type(params).__name__}")
+    values = list(params)
+    if not values:
+        raise ValueError(f"{who}: optimizer got an empty parameter list: pass model.parameters() of a model "
+                         "with weights")
+    seen: dict[int, int] = {}
+    for i, p in enumerate(values):
+        if not isinstance(p, Value):
+            raise TypeError(f"{who}: params[{i}] is a {type(p).__name__}, not a Value: an optimizer can "
+                            "only update Values (model.parameters())")
+        if id(p) in seen:
+            raise ValueError(f"{who}: params[{i}] is the same Value as params[{seen[id(p)]}]: give each "
+                             "parameter once, or it would be updated twice per step")
+        seen[id(p)] = i
+    return values
+
+
+def check_same_length(X: Any, y: Any, who: str) -> None:
+    """One label in ``y`` per sample in ``X``."""
+    if len(X) != len(y):
+        raise ValueError(f"{who}: X has {plural(len(X), 'sample')} but y has {plural(len(y), 'label')}: give one "
+                         "label per sample")
+
+
+def check_split(n: int, test_fraction: float, who: str) -> int:
+    """The test set's size, ``ceil(n * test_fraction)``, if that leaves a sample to train on."""
+    n_test = math.ceil(n * test_fraction)
+    if n_test >= n:
+        raise ValueError(f"{who}: {n} samples with test_fraction={test_fraction} leave none to train on: "
+                         "give more samples or a smaller test_fraction")
+    return n_test
+
+
+# --- losses: predictions, targets, labels, logits ---
+
+def is_batch(x: Any) -> bool:
+    """A list, tuple or numpy array with at least one axis (a Value or a number is one sample)."""
+    return isinstance(x, (list, tuple)) or getattr(x, "ndim", 0) >= 1
+
+
+def check_value(x: object, what: str) -> Value:
+    """``x`` as a Value: a Value as it is, a number (numpy scalars too) as a new leaf."""
+    if isinstance(x, Value):
+        return x
+    if _is_number(x):
+        return Value(float(x))  # type: ignore[arg-type]
+    raise TypeError(f"{what} must be a Value or a number, not {type(x).__name__}: {x!r}")
+
+
+def check_target(x: object, what: str) -> Value | float:
+    """A target: a Value stays one (gradients flow into it); a number is a float, the op's constant."""
+    return x if isinstance(x, Value) else check_real(x, what, finite=False, bools=True)
+
+
+def check_probability(x: object, what: str) -> Value:
+    """``x`` as a Value (`check_value`) whose data is a probability, in [0, 1]."""
+    p = check_value(x, what)
+    check_real(p.data, what, at_least=0, at_most=1, why=": pass sigmoid outputs, or use bce_with_logits on raw scores")
+    return p
+
+
+def _plural_of(word: str) -> str:
+    return word[:-5] + "indices" if word.endswith("index") else word + "s"
+
+
+def check_pairs(pred: Any, target: Any, loss: str,
+                what: tuple[str, str] = ("prediction", "target")) -> list[tuple[Any, Any]]:
+    """(prediction, target) pairs of one sample or a batch; length mismatches and empty batches raise."""
+    (p1, t1), (ps, ts) = what, (_plural_of(what[0]), _plural_of(what[1]))
+    if not is_batch(pred):
+        if is_batch(target):
+            raise ValueError(f"{loss}: one {p1} but {len(target)} {ts}: give a list of {ps} for a batch, "
+                             f"or one {t1} for one sample")
+        return [(pred, target)]
+    if not is_batch(target):
+        raise ValueError(f"{loss}: {len(pred)} {ps} but one {t1} ({target!r}): give one {t1} per {p1}")
+    if len(pred) != len(target):
+        raise ValueError(f"{loss}: {len(pred)} {ps} but {len(target)} {ts}: give one {t1} per {p1}")
+    if len(pred) == 0:
+        raise ValueError(f"{loss}: empty batch: give at least one {p1}")
+    return list(zip(pred, target, strict=True))
+
+
+def check_sign_label(label: object, loss: str) -> float:
+    """A margin loss's class label: -1 or +1, as a float."""
+    y = check_real(label, f"{loss}: each label", finite=False, bools=True)
+    if y not in (-1.0, 1.0):
+        raise ValueError(f"{loss}: label {y!r} is not -1 or +1: map 0/1 labels with 2 * y - 1")
+    return y
+
+
+def check_values(values: Iterable[object], what: str) -> list[Value]:
+    """``values`` as a list of Values, such as ``model.parameters()``."""
+    checked = list(values)
+    for v in checked:
+        if not isinstance(v, Value):
+            raise TypeError(f"{what} must be Values (model.parameters()), not {type(v).__name__}: {v!r}")
+    return checked  # type: ignore[return-value]
+
+
+def _class_index(t: object, k: int) -> int:
+    if isinstance(t, bool) or not isinstance(t, numbers.Integral):  # numpy integers are Integral too
+        raise TypeError(f"cross_entropy: a target must be an int class index, not {type(t).__name__}: {t!r}")
+    index = int(t)
+    if not 0 <= index < k:
+        raise ValueError(f"cross_entropy: target index {index} is out of range for {k} logits: use 0..{k - 1}")
+    return index
+
+
+def _logit_row(row: Any, t: object) -> tuple[list[Value], int]:
+    """One sample's logits as finite Values, and its class index."""
+    if len(row) == 0:
+        raise ValueError("cross_entropy: a sample has no logits: give one logit per class")
+    index = _class_index(t, len(row))
+    logits = [check_value(v, "cross_entropy: each logit") for v in row]
+    bad = next((v.data for v in logits if not math.isfinite(v.data)), None)
+    if bad is not None:
+        raise ValueError(f"cross_entropy: a logit is {bad!r}: logits must be finite")
+    return logits, index
+
+
+def check_logits(logits: Any, target_index: Any) -> list[tuple[list[Value], int]]:
+    """cross_entropy's input as (logits, class index) pairs: one for one sample, one per sample for a batch."""
+    if not is_batch(logits):
+        raise TypeError(f"cross_entropy: logits must be a list of Values (one per class) or a list of such "
+                        f"lists, not {type(logits).__name__}")
+    if len(logits) == 0:
+        raise ValueError("cross_entropy: logits is empty: give one logit per class (or a non-empty batch)")
+    if not is_batch(target_index):  # one sample
+        if is_batch(logits[0]):
+            raise ValueError(f"cross_entropy: a batch of {len(logits)} logit lists but one target index "
+                             f"({target_index!r}): give one index per sample")
+        return [_logit_row(logits, target_index)]
+    if not all(is_batch(row) for row in logits):
+        raise ValueError("cross_entropy: a list of target indices needs a list of logit lists, one per sample")
+    return [_logit_row(row, t) for row, t in check_pairs(logits, target_index, "cross_entropy",
+                                                          ("logit list", "target index"))]
+
+
+# --- nn, perceptron and model files: sizes, choices, inputs, states ---
+
+def check_choice(value: object, choices: Sequence[str], what: str) -> str:
+    """``value`` if it is one of the names ``choices`` (``what`` says what it names: ``"init"``)."""
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}: use one of {', '.join(choices)}")
+    return str(value)
+
+
+def check_rng(rng: object, what: str) -> random.Random:
+    """``rng`` if it is a random.Random; None means ``random.Random(0)``."""
+    if rng is None:
+        return random.Random(0)
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"{what} must be a random.Random or None, not {type(rng).__name__}: {rng!r}")
+    return rng
+
+
+def check_sizes(sizes: object, what: str) -> list[int]:
+    """Layer sizes such as ``[16, 16, 1]``: a non-empty list of ints >= 1."""
+    if isinstance(sizes, (str, bytes, Mapping)) or not isinstance(sizes, Iterable):
+        raise TypeError(f"{what} must be a list of layer sizes such as [16, 16, 1], "
+                        f"not {type(sizes).__name__}: {sizes!r}")
+    checked = [check_count(n, f"{what}[{i}]") for i, n in enumerate(sizes)]
+    if not checked:
+        raise ValueError(f"{what} is empty: give the size of each layer, such as [16, 16, 1]")
+    return checked
+
+
+def check_inputs(x: object, nin: int, who: str) -> Sequence[Any]:
+    """``x`` as ``nin`` numbers or Values, for a model's ``__call__`` (checked on every call: kept cheap)."""
+    if isinstance(x, (Value, numbers.Number, str, bytes)) or not isinstance(x, Sized) or not isinstance(x, Iterable):
+        raise TypeError(f"{who} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r}; "
+                        "wrap a single input in a list: model([x])")
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}: give one number or Value per input")
+    for i, xi in enumerate(x):
+        if not isinstance(xi, (Value, numbers.Real)):
+            raise TypeError(f"{who} input {i} must be a number or a Value, not {type(xi).__name__}: {xi!r}")
+    return x  # type: ignore[return-value]
+
+
+def check_row(x: object, nin: int, who: str) -> list[float]:
+    """`check_inputs`, as plain floats (a Value gives its data)."""
+    return [xi.data if isinstance(xi, Value) else float(xi) for xi in check_inputs(x, nin, who)]
+
+
+def check_binary_examples(X: Iterable[object], y: Iterable[object], nin: int,
+                          who: str) -> tuple[list[list[float]], list[int]]:
+    """``(rows, labels)``: at least one row of ``nin`` numbers, and one label, 0 or 1, per row."""
+    rows = [check_row(x, nin, f"{who} row {i}") for i, x in enumerate(X)]
+    labels = list(y)
+    if not rows:
+        raise ValueError(f"{who} got no examples: X is empty")
+    if len(labels) != len(rows):
+        raise ValueError(f"{who} got {len(rows)} rows in X but {len(labels)} labels in y: give one label per row")
+    targets = []
+    for i, t in enumerate(labels):
+        if not isinstance(t, numbers.Real) or t not in (0, 1):
+            raise ValueError(f"{who} label {i} is {t!r}: labels must be 0 or 1")
+        targets.append(1 if t == 1 else 0)  # 1, 1.0 and True are 1
+    return rows, targets
+
+
+def check_state(state: object, names: Sequence[str], owner: object) -> list[float]:
+    """The numbers of a ``state_dict`` for the parameters ``names``, in that order: none missing, none extra."""
+    if not isinstance(state, Mapping):
+        raise TypeError(f"load_state_dict takes a dict of name -> number, not {type(state).__name__}")
+    for name in names:
+        if name not in state:
+            raise ValueError(f"load_state_dict: parameter {name!r} is missing ({len(state)} names given, "
+                             f"{len(names)} expected): load a state saved from {owner!r}")
+    known = set(names)
+    for name in state:
+        if name not in known:
+            raise ValueError(f"load_state_dict: unexpected parameter {name!r}: {owner!r} has no such "
+                             "parameter; load a state saved from a model of the same shape")
+    values = []
+    for name in names:
+        v = state[name]
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise ValueError(f"load_state_dict: parameter {name!r} must be a number, "
+                             f"not {type(v).__name__}: {v!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"load_state_dict: parameter {name!r} is {v}: weights must be finite "
+                             "(the training that made them diverged; lower the learning rate)")
+        values.append(float(v))
+    return values
+
+
+def check_named_activation(name: str, fn: Callable[..., Any], table: Mapping[str, Callable[..., Any]],
+                           owner: object) -> str:
+    """``name`` if ``fn`` is the activation ``table`` gives that name: only a name can go in a model file."""
+    if table.get(name) is not fn:
+        raise ValueError(f"cannot save {owner!r}: its activation {name!r} is a function, not one of the names "
+                         f"{', '.join(table)}; use a named activation, or keep state_dict() yourself")
+    return name
+
+
+def check_savable_class(model: object, classes: Mapping[str, type]) -> None:
+    """``model`` is of one of the ``classes`` a model file can name (not a subclass: its file would not rebuild it)."""
+    if classes.get(type(model).__name__) is not type(model):
+        raise TypeError(f"{type(model).__name__} cannot be saved: only {', '.join(classes)} can; "
+                        "keep its state_dict() yourself")
+
+
+def check_finite_state(state: dict[str, float], owner: object) -> dict[str, float]:
+    """``state`` if every weight in it is finite (JSON has no inf or nan, and such a model is no use)."""
+    for name, v in state.items():
+        if not math.isfinite(v):
+            raise ValueError(f"cannot save {owner!r}: parameter {name!r} is {v}: training diverged; "
+                             "lower the learning rate, or load_state_dict() an earlier state")
+    return state
+
+
+# ======== end of the nnsplit section ========
+
+
+def check_seed(seed: object, who: str, *, none_means: int | None = None) -> int:
+    """``seed`` as an int; floats and strings are refused, since they would not reproduce.
+
+    None is refused too, unless ``none_means`` says which seed it stands for (a model's
+    ``seed=None`` means seed 0, so every model is reproducible).
+    """
+    if seed is None and none_means is not None:
+        return none_means
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{who}: seed must be an int such as 0, not {type(seed).__name__}: {seed!r} "
+        kind = "an int such as 0" if none_means is None else "an int or None"
+        raise TypeError(f"{who}: seed must be {kind}, not {type(seed).__name__}: {seed!r} "
                         "(every random choice comes from an explicit seed, so runs reproduce)")
     return int(seed)
 

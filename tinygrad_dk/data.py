@@ -14,12 +14,11 @@ state is never touched.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from tinygrad_dk._checks import check_count, check_seed
+from tinygrad_dk._checks import check_count, check_real, check_same_length, check_seed, check_split
 
 __all__ = ["make_blobs", "make_circles", "make_moons", "make_spiral", "make_xor", "train_test_split"]
 
@@ -28,16 +27,7 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 
-# --- checking arguments ---
-
-def _nonnegative(owner: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a number, not {type(value).__name__}: {value!r}")
-    number = float(value)
-    if not (math.isfinite(number) and number >= 0):
-        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
-    return number
-
+# --- helpers ---
 
 def _sizes(n: int, groups: int) -> list[int]:
     """``n`` split into ``groups`` sizes that differ by at most one, the larger first."""
@@ -69,7 +59,7 @@ def make_moons(n_samples: int = 100, *, noise: float = 0.1, seed: int = 0) -> Da
     each coordinate. Without noise x lies in [-1, 2] and y in [-0.5, 1].
     """
     n = check_count(n_samples, "make_moons: n_samples", 2, " (one per moon)")
-    noise = _nonnegative("make_moons", "noise", noise)
+    noise = check_real(noise, "make_moons: noise", at_least=0)
     rng = random.Random(check_seed(seed, "make_moons"))
     n_upper, n_lower = _sizes(n, 2)
     points = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, math.pi, n_upper)]
@@ -80,9 +70,8 @@ def make_moons(n_samples: int = 100, *, noise: float = 0.1, seed: int = 0) -> Da
 def make_circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Dataset:
     """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1), like scikit-learn's."""
     n = check_count(n_samples, "make_circles: n_samples", 2, " (one per circle)")
-    noise = _nonnegative("make_circles", "noise", noise)
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
-        raise ValueError(f"make_circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
+    noise = check_real(noise, "make_circles: noise", at_least=0)
+    factor = check_real(factor, "make_circles: factor (inner radius / outer radius)", above=0, below=1)
     rng = random.Random(check_seed(seed, "make_circles"))
     n_outer, n_inner = _sizes(n, 2)
     points = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, 2 * math.pi, n_outer, endpoint=False)]
@@ -98,7 +87,7 @@ def make_blobs(n_samples: int = 100, centers: int = 3, *, std: float = 0.5, seed
     """
     k = check_count(centers, "make_blobs: centers", 1)
     n = check_count(n_samples, "make_blobs: n_samples", k, f" (at least one per centre: centers={k})")
-    std = _nonnegative("make_blobs", "std", std)
+    std = check_real(std, "make_blobs: std", at_least=0)
     rng = random.Random(check_seed(seed, "make_blobs"))
     points, labels = [], []
     for label, size in enumerate(_sizes(n, k)):
@@ -115,7 +104,7 @@ def make_xor(n_samples: int = 100, *, noise: float = 0.2, seed: int = 0) -> Data
     the classes: a network needs a hidden layer.
     """
     n = check_count(n_samples, "make_xor: n_samples", 4, " (one per corner)")
-    noise = _nonnegative("make_xor", "noise", noise)
+    noise = check_real(noise, "make_xor: noise", at_least=0)
     rng = random.Random(check_seed(seed, "make_xor"))
     corners = [((-1.0, -1.0), 0), ((-1.0, 1.0), 1), ((1.0, 1.0), 0), ((1.0, -1.0), 1)]  # labels alternate
     points, labels = [], []
@@ -133,7 +122,7 @@ def make_spiral(n_samples: int = 100, classes: int = 3, *, noise: float = 0.03, 
     """
     k = check_count(classes, "make_spiral: classes", 2)
     n = check_count(n_samples, "make_spiral: n_samples", k, f" (at least one per class: classes={k})")
-    noise = _nonnegative("make_spiral", "noise", noise)
+    noise = check_real(noise, "make_spiral: noise", at_least=0)
     rng = random.Random(check_seed(seed, "make_spiral"))
     points, labels = [], []
     for label, size in enumerate(_sizes(n, k)):
@@ -152,16 +141,10 @@ def train_test_split(X: Sequence[T], y: Sequence[U], test_fraction: float = 0.25
     >>> len(X_train), len(X_test)
     (3, 1)
     """
-    if len(X) != len(y):
-        raise ValueError(f"train_test_split: X has {len(X)} samples but y has {len(y)} labels: give one label "
-                         "per sample")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real) or not 0 < test_fraction < 1:
-        raise ValueError(f"train_test_split: test_fraction must be in (0, 1), got {test_fraction!r}")
+    check_same_length(X, y, "train_test_split")
+    check_real(test_fraction, "train_test_split: test_fraction", above=0, below=1)
     n = len(X)
-    n_test = math.ceil(n * test_fraction)
-    if n_test >= n:
-        raise ValueError(f"train_test_split: {n} samples with test_fraction={test_fraction} leave none to train on: "
-                         "give more samples or a smaller test_fraction")
+    n_test = check_split(n, test_fraction, "train_test_split")
     order = list(range(n))
     random.Random(check_seed(seed, "train_test_split")).shuffle(order)
     test, train = order[:n_test], order[n_test:]

@@ -1,4 +1,4 @@
-"""Networks built from `Value` scalars: `Neuron`, `Layer`, `MLP`, the classic `Perceptron`, and model files.
+"""Networks built from `Value` scalars: `Neuron`, `Layer` and `MLP`, on the base class `Module`.
 
 Shapes and names follow micrograd, so its training loop runs unchanged:
 
@@ -21,34 +21,37 @@ weight of the fourth neuron of the first layer. The labels that computation grap
 count from 1, as a textbook does: that weight is ``L1.n4.w2`` and its neuron's bias
 ``L1.n4.b``.
 
-Files: `Module.save` writes JSON (never pickle), replacing the file atomically, and
-`load` rebuilds the model from it::
-
-    {"format": "tinygrad_dk.model", "version": 1, "class": "MLP",
-     "config": {"nin": 2, "nouts": [16, 16, 1], ...}, "state": {"layers.0.neurons.0.w.0": 0.68, ...}}
+The classic `Perceptron` lives in `tinygrad_dk.perceptron`, model files (`Module.save`,
+`load`, `ModelFileError`, `FORMAT`, `VERSION`) in `tinygrad_dk.modelfile`; both import from
+here as before.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 import math
-import numbers
 import os
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from tinygrad_dk._checks import check_count
-from tinygrad_dk._files import write_atomic
+from tinygrad_dk._checks import (
+    check_choice,
+    check_count,
+    check_inputs,
+    check_named_activation,
+    check_rng,
+    check_seed,
+    check_sizes,
+    check_state,
+)
 from tinygrad_dk.engine import Value
 from tinygrad_dk.ops import Op, activation_rows
 
-__all__ = ["ACTIVATIONS", "FORMAT", "INITS", "MLP", "VERSION", "Layer", "ModelFileError", "Module", "Neuron",
-           "Perceptron", "load"]
+# FORMAT, VERSION, ModelFileError, Perceptron and load come from `__getattr__` at the end
+__all__ = ["ACTIVATIONS", "FORMAT", "INITS", "MLP", "VERSION", "Layer", "ModelFileError",  # noqa: F822
+           "Module", "Neuron", "Perceptron", "load"]
 
-FORMAT = "tinygrad_dk.model"  # the "format" field of a model file
-VERSION = 1  # the "version" field this code writes and reads
 INITS = ("uniform", "xavier", "he")  # weight initializations; every bias starts at 0
 
 
@@ -99,15 +102,7 @@ class _Activations(Mapping[str, Callable[[Value], Value]]):
 ACTIVATIONS: Mapping[str, Callable[[Value], Value]] = _Activations()
 
 
-# --- checks where the user's input enters ---
-
-def _seed(seed: object, what: str) -> int:
-    if seed is None:
-        return 0  # documented: no seed means seed 0, so every model is reproducible
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{what} seed must be an int or None, not {type(seed).__name__}: {seed!r}")
-    return int(seed)
-
+# --- the activation an argument names ---
 
 def _activation(activation: str | Callable[[Value], Value] | None, nonlin: bool = True
                 ) -> tuple[str, Callable[[Value], Value]]:
@@ -125,62 +120,45 @@ def _activation(activation: str | Callable[[Value], Value] | None, nonlin: bool 
                     f"not {type(activation).__name__}: {activation!r}")
 
 
-def _init(init: object) -> str:
-    if init not in INITS:
-        raise ValueError(f"unknown init {init!r}: use one of {', '.join(INITS)}")
-    return str(init)
-
-
-def _rng(rng: object) -> random.Random:
-    if rng is None:
-        return random.Random(0)
-    if not isinstance(rng, random.Random):
-        raise TypeError(f"rng must be a random.Random or None, not {type(rng).__name__}: {rng!r}")
-    return rng
-
-
-def _savable(name: str, fn: Callable[[Value], Value], owner: Module) -> str:
-    if ACTIVATIONS.get(name) is not fn:
-        raise ValueError(f"cannot save {owner!r}: its activation {name!r} is a function, not one of the names "
-                         f"{', '.join(ACTIVATIONS)}; use a named activation, or keep state_dict() yourself")
-    return name
-
-
-def _inputs(x: object, nin: int, who: str) -> Sequence[Any]:
-    """``x`` checked as ``nin`` numbers or Values, for a model's ``__call__``."""
-    if isinstance(x, (Value, numbers.Number, str, bytes)) or not isinstance(x, Sized) or not isinstance(x, Iterable):
-        raise TypeError(f"{who} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r}; "
-                        "wrap a single input in a list: model([x])")
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}: give one number or Value per input")
-    for i, xi in enumerate(x):
-        if not isinstance(xi, (Value, numbers.Real)):
-            raise TypeError(f"{who} input {i} must be a number or a Value, not {type(xi).__name__}: {xi!r}")
-    return x  # type: ignore[return-value]
-
-
-def _number(v: object) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
-
-
 # --- the modules ---
 
 class Module:
     """The base of every model: parameters, gradients, state, files and a summary."""
 
+    _PARTS: tuple[str, ...] = ()  # the attributes holding the parameters, in order: ("w", "b") or ("layers",)
     _CONFIG_KEYS: tuple[str, ...] = ()  # the constructor's keywords that `_config` saves
 
     def __call__(self, x: Any) -> Any:
         """The model's output for input ``x`` (each subclass defines it)."""
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``(name, parameter)`` pairs in `parameters` order; names like ``layers.0.neurons.3.w.1``."""
-        return []
-
     def parameters(self) -> list[Value]:
         """Every trainable `Value`: per layer, per neuron, its weights and then its bias (as micrograd)."""
-        return [p for _, p in self.named_parameters()]
+        if type(self).named_parameters is not Module.named_parameters:  # a model of your own that names them
+            return [p for _, p in self.named_parameters()]
+        return self._walk([], None)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, parameter)`` pairs in `parameters` order; names like ``layers.0.neurons.3.w.1``."""
+        return self._walk([], "")
+
+    def _walk(self, out: list[Any], prefix: str | None) -> list[Any]:
+        """Add the parameters to ``out`` in `_PARTS` order, named ``prefix + path`` unless ``prefix`` is None.
+
+        The one definition of the order, read by `parameters` (without names, since it runs
+        every training step) and `named_parameters`. A part is a Value (a bias), a list of
+        Values (weights: ``w.0``, ``w.1``, ...) or a list of modules (``neurons.0.``, ...).
+        """
+        for attr in self._PARTS:
+            part = getattr(self, attr)
+            if isinstance(part, Value):
+                out.append(part if prefix is None else (prefix + attr, part))
+            elif not part or isinstance(part[0], Value):
+                out += part if prefix is None else [(f"{prefix}{attr}.{i}", p) for i, p in enumerate(part)]
+            else:
+                for i, module in enumerate(part):
+                    module._walk(out, None if prefix is None else f"{prefix}{attr}.{i}.")
+        return out
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0.0 (gradients accumulate over ``backward`` calls)."""
@@ -193,28 +171,8 @@ class Module:
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
         """Set the weights from ``state`` (as made by `state_dict`); all is checked before any is changed."""
-        if not isinstance(state, Mapping):
-            raise TypeError(f"load_state_dict takes a dict of name -> number, not {type(state).__name__}")
         named = self.named_parameters()
-        for name, _ in named:
-            if name not in state:
-                raise ValueError(f"load_state_dict: parameter {name!r} is missing ({len(state)} names given, "
-                                 f"{len(named)} expected): load a state saved from {self!r}")
-        known = {name for name, _ in named}
-        for name in state:
-            if name not in known:
-                raise ValueError(f"load_state_dict: unexpected parameter {name!r}: {self!r} has no such "
-                                 "parameter; load a state saved from a model of the same shape")
-        values = []
-        for name, _ in named:
-            v = state[name]
-            if not _number(v):
-                raise ValueError(f"load_state_dict: parameter {name!r} must be a number, "
-                                 f"not {type(v).__name__}: {v!r}")
-            if not math.isfinite(v):
-                raise ValueError(f"load_state_dict: parameter {name!r} is {v}: weights must be finite "
-                                 "(the training that made them diverged; lower the learning rate)")
-            values.append(float(v))
+        values = check_state(state, [name for name, _ in named], self)
         for (_, p), v in zip(named, values, strict=True):
             p.data = v
 
@@ -224,19 +182,9 @@ class Module:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model to a JSON file that `load` reads; the old file survives a failed save."""
-        path = Path(path)
-        if _CLASSES.get(type(self).__name__) is not type(self):
-            raise TypeError(f"{type(self).__name__} cannot be saved: only {', '.join(_CLASSES)} can; "
-                            "keep its state_dict() yourself")
-        config = self._config()
-        state = self.state_dict()
-        for name, v in state.items():
-            if not math.isfinite(v):
-                raise ValueError(f"cannot save {self!r}: parameter {name!r} is {v}: training diverged; "
-                                 "lower the learning rate, or load_state_dict() an earlier state")
-        document = {"format": FORMAT, "version": VERSION, "class": type(self).__name__, "config": config,
-                    "state": state}
-        write_atomic(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode())  # floats as repr
+        from tinygrad_dk.modelfile import save  # a tool: the core imports it only when it is used
+
+        save(self, path)
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         """One ``(name, inputs, neurons, activation)`` row per layer, for `summary`."""
@@ -271,6 +219,7 @@ class Neuron(Module):
     layer the neuron sits in (xavier init uses it). Labels: ``w1``, ``w2``, ..., ``b``.
     """
 
+    _PARTS = ("w", "b")  # the weights, then the bias
     _CONFIG_KEYS = ("nin", "activation", "init")
 
     def __init__(self, nin: int, nonlin: bool = True, *, activation: str | Callable[[Value], Value] | None = None,
@@ -278,8 +227,8 @@ class Neuron(Module):
         self.nin = check_count(nin, "Neuron nin")
         self.activation, self._fn = _activation(activation, nonlin)
         self._call = None if self._fn is linear else self._fn  # skip the identity call
-        self.init = _init(init)
-        rng = _rng(rng)
+        self.init = check_choice(init, INITS, "init")
+        rng = check_rng(rng, "Neuron rng")
         fan_out = check_count(fan_out, "Neuron fan_out")
         if self.init == "uniform":  # micrograd: U(-1, 1)
             weights = [rng.uniform(-1.0, 1.0) for _ in range(self.nin)]
@@ -305,18 +254,11 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[float | Value]) -> Value:
         """``activation(w · x + b)`` for ``nin`` numbers or Values."""
-        return self._forward(_inputs(x, self.nin, "Neuron"))
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``w.0``, ``w.1``, ..., ``b``."""
-        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
-
-    def parameters(self) -> list[Value]:
-        """The weights, then the bias."""
-        return [*self.w, self.b]
+        return self._forward(check_inputs(x, self.nin, "Neuron"))
 
     def _config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "activation": _savable(self.activation, self._fn, self), "init": self.init}
+        return {"nin": self.nin, "activation": check_named_activation(self.activation, self._fn, ACTIVATIONS, self),
+                "init": self.init}
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         return [("neuron", self.nin, 1, self.activation)]
@@ -333,6 +275,7 @@ class Layer(Module):
     micrograd). Without ``rng`` it draws from ``random.Random(0)``. Labels: ``n1.w1``, ...
     """
 
+    _PARTS = ("neurons",)
     _CONFIG_KEYS = ("nin", "nout", "activation", "init")
 
     def __init__(self, nin: int, nout: int, nonlin: bool = True, *,
@@ -341,8 +284,8 @@ class Layer(Module):
         self.nin = check_count(nin, "Layer nin")
         self.nout = check_count(nout, "Layer nout")
         self.activation, self._fn = _activation(activation, nonlin)
-        self.init = _init(init)
-        rng = _rng(rng)  # one generator for all neurons, so no two start alike
+        self.init = check_choice(init, INITS, "init")
+        rng = check_rng(rng, "Layer rng")  # one generator for all neurons, so no two start alike
         self.neurons = [Neuron(self.nin, activation=self._fn, rng=rng, init=self.init, fan_out=self.nout)
                         for _ in range(self.nout)]
         for j, neuron in enumerate(self.neurons):
@@ -354,21 +297,12 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
         """The neurons' outputs for ``nin`` numbers or Values: a list, or one Value when ``nout == 1``."""
-        out = self._forward(_inputs(x, self.nin, "Layer"))
+        out = self._forward(check_inputs(x, self.nin, "Layer"))
         return out[0] if len(out) == 1 else out
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``neurons.0.w.0``, ..., ``neurons.0.b``, ``neurons.1.w.0``, ..."""
-        return [(f"neurons.{j}.{name}", p) for j, neuron in enumerate(self.neurons)
-                for name, p in neuron.named_parameters()]
-
-    def parameters(self) -> list[Value]:
-        """Per neuron, its weights and then its bias."""
-        return [p for neuron in self.neurons for p in (*neuron.w, neuron.b)]
-
     def _config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "nout": self.nout, "activation": _savable(self.activation, self._fn, self),
-                "init": self.init}
+        return {"nin": self.nin, "nout": self.nout,
+                "activation": check_named_activation(self.activation, self._fn, ACTIVATIONS, self), "init": self.init}
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         return [("layer", self.nin, self.nout, self.activation)]
@@ -392,22 +326,18 @@ class MLP(Module):
     ('L1.n1.w1', 'layers.0.neurons.0.w.0')
     """
 
+    _PARTS = ("layers",)
     _CONFIG_KEYS = ("nin", "nouts", "activation", "output_activation", "init", "seed")
 
     def __init__(self, nin: int, nouts: Iterable[int], *, activation: str | Callable[[Value], Value] = "relu",
                  output_activation: str | Callable[[Value], Value] = "linear", init: str = "uniform",
                  seed: int | None = None) -> None:
         self.nin = check_count(nin, "MLP nin")
-        if isinstance(nouts, (str, bytes, Mapping)) or not isinstance(nouts, Iterable):
-            raise TypeError(f"MLP nouts must be a list of layer sizes such as [16, 16, 1], "
-                            f"not {type(nouts).__name__}: {nouts!r}")
-        self.nouts = [check_count(n, f"MLP nouts[{i}]") for i, n in enumerate(nouts)]
-        if not self.nouts:
-            raise ValueError("MLP nouts is empty: give the size of each layer, such as [16, 16, 1]")
+        self.nouts = check_sizes(nouts, "MLP nouts")
         self.activation, hidden = _activation(activation)
         self.output_activation, output = _activation(output_activation)
-        self.init = _init(init)
-        self.seed = _seed(seed, "MLP")
+        self.init = check_choice(init, INITS, "init")
+        self.seed = check_seed(seed, "MLP", none_means=0)
         self._fns = (hidden, output)
         rng = random.Random(self.seed)  # the model's own generator: the global one is never touched
         sizes = [self.nin, *self.nouts]
@@ -420,24 +350,15 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
         """The output for ``nin`` numbers or Values: one Value if the last layer has one neuron, else a list."""
-        out = _inputs(x, self.nin, "MLP")
+        out = check_inputs(x, self.nin, "MLP")
         for layer in self.layers:
             out = layer._forward(out)
         return out[0] if len(out) == 1 else list(out)
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``layers.0.neurons.0.w.0``, ..., ``layers.0.neurons.0.b``, ..."""
-        return [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers)
-                for name, p in layer.named_parameters()]
-
-    def parameters(self) -> list[Value]:
-        """Per layer, per neuron: its weights, then its bias (micrograd's order)."""
-        return [p for layer in self.layers for neuron in layer.neurons for p in (*neuron.w, neuron.b)]
-
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": list(self.nouts),
-                "activation": _savable(self.activation, self._fns[0], self),
-                "output_activation": _savable(self.output_activation, self._fns[1], self),
+                "activation": check_named_activation(self.activation, self._fns[0], ACTIVATIONS, self),
+                "output_activation": check_named_activation(self.output_activation, self._fns[1], ACTIVATIONS, self),
                 "init": self.init, "seed": self.seed}
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
@@ -450,177 +371,19 @@ class MLP(Module):
                 f"output_activation={self.output_activation!r}{extra})")
 
 
-class Perceptron(Module):
-    """Rosenblatt's threshold unit, the first network a learner meets: 1 if ``w · x + b > 0`` else 0.
+# --- names that moved, still importable from here ---
 
-    The classic example has 3 inputs, a bias and threshold 0. `fit` uses the perceptron
-    learning rule ``w += lr * (target - output) * x`` (and ``b += lr * (target - output)``);
-    it finds a separating line whenever one exists. Weights start in U(-1, 1) from ``seed``
-    (None means 0). Here it learns "at least two of three inputs are on":
-
-    >>> p = Perceptron(3, lr=0.1, seed=1)
-    >>> X = [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1], [1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1]]
-    >>> y = [0, 0, 0, 1, 0, 1, 1, 1]
-    >>> errors = p.fit(X, y)  # errors per epoch, ending with an epoch without errors
-    >>> errors[-1], p.predict_many(X) == y
-    (0, True)
-    """
-
-    activation = "step"
-    _CONFIG_KEYS = ("nin", "lr", "seed")
-
-    def __init__(self, nin: int, *, lr: float = 0.1, seed: int | None = None) -> None:
-        self.nin = check_count(nin, "Perceptron nin")
-        if not _number(lr) or not math.isfinite(lr) or lr <= 0:
-            raise ValueError(f"Perceptron lr must be a finite number > 0, got {lr!r}")
-        self.lr = float(lr)
-        self.seed = _seed(seed, "Perceptron")
-        rng = random.Random(self.seed)
-        self.w = [Value(rng.uniform(-1.0, 1.0), f"w{i + 1}") for i in range(self.nin)]
-        self.b = Value(0.0, "b")
-
-    def __call__(self, x: Sequence[float | Value]) -> Value:
-        """``step(w · x + b)`` as a graph of Values (to draw); its data is `predict`'s answer."""
-        x = _inputs(x, self.nin, "Perceptron")
-        total = self.b
-        for wi, xi in zip(self.w, x, strict=True):
-            total = total + wi * xi
-        return total.step()
-
-    def _predict(self, x: Sequence[float]) -> int:
-        total = self.b.data
-        for wi, xi in zip(self.w, x, strict=True):  # the same sum, in the same order, as __call__
-            total += wi.data * xi
-        return 1 if total > 0 else 0
-
-    def _row(self, x: object, what: str) -> list[float]:
-        row = _inputs(x, self.nin, what)
-        return [xi.data if isinstance(xi, Value) else float(xi) for xi in row]
-
-    def predict(self, x: Sequence[float]) -> int:
-        """1 if ``w · x + b > 0`` else 0."""
-        return self._predict(self._row(x, "Perceptron.predict"))
-
-    def predict_many(self, X: Iterable[Sequence[float]]) -> list[int]:
-        """`predict` for each row of ``X``."""
-        return [self._predict(self._row(x, f"Perceptron.predict_many row {i}")) for i, x in enumerate(X)]
-
-    def fit(self, X: Sequence[Sequence[float]], y: Sequence[int], epochs: int = 100) -> list[int]:
-        """Train with the perceptron rule; return the errors of each epoch, stopping after one without errors."""
-        rows = [self._row(x, f"Perceptron.fit row {i}") for i, x in enumerate(X)]
-        labels = list(y)
-        if not rows:
-            raise ValueError("Perceptron.fit got no examples: X is empty")
-        if len(labels) != len(rows):
-            raise ValueError(f"Perceptron.fit got {len(rows)} rows in X but {len(labels)} labels in y: "
-                             "give one label per row")
-        for i, t in enumerate(labels):
-            if not isinstance(t, numbers.Real) or t not in (0, 1):
-                raise ValueError(f"Perceptron.fit label {i} is {t!r}: labels must be 0 or 1")
-        targets = [int(t) for t in labels]
-        epochs = check_count(epochs, "Perceptron.fit epochs")
-        history: list[int] = []
-        for _ in range(epochs):
-            errors = 0
-            for row, target in zip(rows, targets, strict=True):
-                error = target - self._predict(row)  # -1, 0 or +1
-                if error:
-                    errors += 1
-                    change = self.lr * error
-                    for wi, xi in zip(self.w, row, strict=True):
-                        wi.data += change * xi
-                    self.b.data += change
-            history.append(errors)
-            if errors == 0:  # every example is right, and the weights no longer change
-                break
-        return history
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``w.0``, ``w.1``, ..., ``b``."""
-        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
-
-    def parameters(self) -> list[Value]:
-        """The weights, then the bias."""
-        return [*self.w, self.b]
-
-    def _config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "lr": self.lr, "seed": self.seed}
-
-    def _rows(self) -> list[tuple[str, int, int, str]]:
-        return [("perceptron", self.nin, 1, "step")]
-
-    def __repr__(self) -> str:
-        seed = f", seed={self.seed}" if self.seed != 0 else ""
-        return f"Perceptron({self.nin}, lr={self.lr}{seed})"
+_ELSEWHERE = {"Perceptron": "tinygrad_dk.perceptron",  # a module of its own, which imports Module from here
+              **{name: "tinygrad_dk.modelfile" for name in ("FORMAT", "VERSION", "ModelFileError", "load")}}
 
 
-_CLASSES: dict[str, type[Module]] = {cls.__name__: cls for cls in (MLP, Perceptron, Layer, Neuron)}
+def __getattr__(name: str) -> Any:
+    """`Perceptron` and the model-file names, imported on first use (PEP 562): importing nn imports no tool."""
+    if name not in _ELSEWHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_ELSEWHERE[name]), name)
 
 
-# --- model files ---
-
-class ModelFileError(ValueError):
-    """A model file that `load` cannot read: the message names the file and the first problem."""
-
-
-class _MissingModelFile(ModelFileError, FileNotFoundError):
-    """A missing model file: also a FileNotFoundError, for ``except FileNotFoundError``."""
-
-
-def load(path: str | os.PathLike[str]) -> Module:
-    """Rebuild the model that `Module.save` wrote to ``path``: architecture and weights.
-
-    Raises `ModelFileError` (a ValueError) naming the file and the first problem.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _MissingModelFile(f"cannot load {path}: there is no such file") from None
-    except UnicodeDecodeError as error:
-        raise ModelFileError(f"cannot load {path}: it is not a model file (not UTF-8 text: {error.reason})") from None
-    except OSError as error:  # a directory, no permission, ...
-        raise ModelFileError(f"cannot load {path}: {error.strerror or error}") from None
-    if not text.strip():
-        raise ModelFileError(f"cannot load {path}: the file is empty; save the model again")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ModelFileError(f"cannot load {path}: it is not valid JSON ({error.msg} at line {error.lineno}, "
-                             f"column {error.colno}); the file may be truncated, save the model again") from None
-
-    def problem(message: str) -> ModelFileError:
-        return ModelFileError(f"cannot load {path}: {message}")
-
-    if not isinstance(document, dict):
-        raise problem(f"it is not a model file (its JSON is a {type(document).__name__}, not an object)")
-    if document.get("format") != FORMAT:
-        raise problem(f"it is not a model file: its format is {document.get('format')!r}, not {FORMAT!r}")
-    version = document.get("version")
-    if type(version) is not int or version != VERSION:
-        newer = "; it was written by a newer tinygrad_dk, upgrade it" if type(version) is int and version > 1 else ""
-        raise problem(f"its version is {version!r}, and this tinygrad_dk reads version {VERSION}{newer}")
-    name = document.get("class")
-    cls = _CLASSES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise problem(f"its class is {name!r}, not one of {', '.join(_CLASSES)}")
-    config, state = document.get("config"), document.get("state")
-    if not isinstance(config, dict):
-        raise problem(f"its config is {type(config).__name__}, not an object")
-    if not isinstance(state, dict):
-        raise problem(f"its state is {type(state).__name__}, not an object of name -> number")
-    for key in cls._CONFIG_KEYS:
-        if key not in config:
-            raise problem(f"its config lacks {key!r} (a {name} needs {', '.join(cls._CONFIG_KEYS)})")
-    for key in config:
-        if key not in cls._CONFIG_KEYS:
-            raise problem(f"its config has an unknown key {key!r} (a {name} takes {', '.join(cls._CONFIG_KEYS)})")
-    try:
-        model = cls(**config)
-    except (TypeError, ValueError) as error:  # a bad size, name or type in the config
-        raise problem(f"its config {config!r} does not build a {name}: {error}") from None
-    try:
-        model.load_state_dict(state)
-    except ValueError as error:
-        raise problem(f"its state does not fit {model!r}: {error}") from None
-    return model
+def __dir__() -> list[str]:
+    """This module's names, with those `__getattr__` imports on first use."""
+    return sorted([*globals(), *_ELSEWHERE])

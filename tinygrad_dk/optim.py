@@ -20,45 +20,20 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
-from typing import Any
 
+from tinygrad_dk._checks import check_betas, check_nesterov, check_params, check_real
 from tinygrad_dk.engine import Value
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
-
-
-def _real(owner: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # the wrong kind of thing
-        raise TypeError(f"{owner}: {name} must be a finite number, got {type(value).__name__}: {value!r}")
-    if not math.isfinite(value):  # the right kind, a wrong value
-        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
-    return float(value)
 
 
 class Optimizer:
     """The base class: holds ``params`` and ``lr``; subclasses implement `step`."""
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
-        name = type(self).__name__
-        if isinstance(params, Value) or not isinstance(params, Iterable):
-            raise TypeError(f"{name}: params must be an iterable of Values such as model.parameters(), "
-                             f"not {type(params).__name__}")
-        self.params: list[Value] = list(params)
-        if not self.params:
-            raise ValueError(f"{name}: optimizer got an empty parameter list: pass model.parameters() of a model "
-                             "with weights")
-        seen: dict[int, int] = {}
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Value):
-                raise TypeError(f"{name}: params[{i}] is a {type(p).__name__}, not a Value: an optimizer can "
-                                 "only update Values (model.parameters())")
-            if id(p) in seen:
-                raise ValueError(f"{name}: params[{i}] is the same Value as params[{seen[id(p)]}]: give each "
-                                 "parameter once, or it would be updated twice per step")
-            seen[id(p)] = i
-        self.lr = lr
+        self.params = check_params(params, type(self).__name__)
+        self.lr = lr  # checked by the setter below
 
     @property
     def lr(self) -> float:
@@ -67,10 +42,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        lr = _real(type(self).__name__, "lr", value)
-        if lr <= 0:
-            raise ValueError(f"{type(self).__name__}: lr must be > 0, got {value!r}")
-        self._lr = lr
+        self._lr = check_real(value, f"{type(self).__name__}: lr", above=0)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0.0 (``backward`` adds to it)."""
@@ -85,13 +57,6 @@ class Optimizer:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr!r})"
 
 
-def _weight_decay(owner: str, value: Any) -> float:
-    weight_decay = _real(owner, "weight_decay", value)
-    if weight_decay < 0:
-        raise ValueError(f"{owner}: weight_decay must be >= 0, got {value!r}")
-    return weight_decay
-
-
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with (Nesterov) momentum and L2 weight decay.
 
@@ -103,15 +68,9 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float = 0.1, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum = _real("SGD", "momentum", momentum)
-        if self.momentum < 0:
-            raise ValueError(f"SGD: momentum must be >= 0, got {momentum!r}")
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r}")
-        if nesterov and self.momentum == 0:
-            raise ValueError("SGD: nesterov=True needs momentum > 0: pass momentum=0.9, say")
-        self.nesterov = nesterov
-        self.weight_decay = _weight_decay("SGD", weight_decay)
+        self.momentum = check_real(momentum, "SGD: momentum", at_least=0)
+        self.nesterov = check_nesterov(nesterov, self.momentum)
+        self.weight_decay = check_real(weight_decay, "SGD: weight_decay", at_least=0)
         self.momentum_buffer: list[float | None] = [None] * len(self.params)  # None until the first step
 
     def step(self) -> None:
@@ -129,17 +88,6 @@ class SGD(Optimizer):
             p.data -= lr * g
 
 
-def _betas(owner: str, betas: Any) -> tuple[float, float]:
-    if not isinstance(betas, (tuple, list)):
-        raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {type(betas).__name__}: {betas!r}")
-    if len(betas) != 2:
-        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
-    beta1, beta2 = (_real(owner, "betas", b) for b in betas)
-    if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
-        raise ValueError(f"{owner}: betas must each be in [0, 1), got {tuple(betas)!r}")
-    return beta1, beta2
-
-
 class Adam(Optimizer):
     """Adam with bias correction, as ``torch.optim.Adam``; ``weight_decay`` adds ``wd * p`` to the gradient.
 
@@ -153,11 +101,9 @@ class Adam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         name = type(self).__name__
-        self.betas = _betas(name, betas)
-        self.eps = _real(name, "eps", eps)
-        if self.eps <= 0:
-            raise ValueError(f"{name}: eps must be > 0, got {eps!r}")
-        self.weight_decay = _weight_decay(name, weight_decay)
+        self.betas = check_betas(betas, name)
+        self.eps = check_real(eps, f"{name}: eps", above=0)
+        self.weight_decay = check_real(weight_decay, f"{name}: weight_decay", at_least=0)
         self.steps = 0  # t, for the bias correction
         self.exp_avg = [0.0] * len(self.params)  # m: running mean of the gradient
         self.exp_avg_sq = [0.0] * len(self.params)  # v: running mean of its square
