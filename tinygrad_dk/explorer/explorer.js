@@ -458,7 +458,8 @@
   function prepare(st) {  // once per structure: each node's parent edges and, folded, its neuron
     if (st.parents) return;
     st.parents = st.nodes.map(() => []);
-    st.edges.forEach(([, c], e) => st.parents[c].push(e));  // in the order the engine adds the terms
+    st.children = st.nodes.map(() => []);
+    st.edges.forEach(([p, c], e) => { st.parents[c].push(e); st.children[p].push(e); });  // in the engine's order
     st.owner = st.nodes.map(() => -1);
     (st.neurons || []).forEach((nr, k) => {
       for (const i of [nr.out, nr.sum, ...nr.params]) st.owner[i] = k;
@@ -591,7 +592,10 @@
     while (leg.firstChild) leg.removeChild(leg.firstChild);
     const items = [["#fff4d1", "2px solid #e6a100", "grad final now"], ["#fff", "2px solid #7b3fb0", "its parents"],
       ["#eef6ee", "1px solid #6aa56a", "grad final"]];
-    if (folded) items.push(["#f7f8fb", "1px solid #9aa2b1", "a neuron: out = activation(sum), sum = b + Σ w · input"]);
+    if (folded) {
+      items.push(["#fff", "2px dashed #2f5fb3", "the inputs of the sum final now: grad(w) = input × grad(sum)"]);
+      items.push(["#f7f8fb", "1px solid #9aa2b1", "a neuron: out = activation(sum), sum = b + Σ w · input"]);
+    }
     items.forEach(([bg, border, what]) => {
       const s = text("span", "", {}, leg);
       const sw = text("span", "", { class: "swatch" }, s);
@@ -778,12 +782,12 @@
       const done = isFinal(st, i, cur);
       el.classList.toggle("done", done && i !== cur);
       el.classList.toggle("current", i === cur);
-      el.classList.remove("parent");
+      el.classList.remove("parent", "feeds");
       const g = el.classList.contains("row") ? "" : "grad ";  // a neuron's rows have a "grad" column
       el.querySelector("text.grad").textContent = done ? `${g}${fmt(R.grad[i])}` : `${g}?`;
     });
     parts.boxes.forEach((el, k) => el.classList.toggle("active", cur >= 0 && st.owner[cur] === k));
-    parts.edges.forEach((el) => { if (el) el.classList.remove("active"); });
+    parts.edges.forEach((el) => { if (el) el.classList.remove("active", "feeds"); });
     const sum = $("bp-sum");
     while (sum.firstChild) sum.removeChild(sum.firstChild);
     let finals = 0;
@@ -802,7 +806,12 @@
     const { hooks, terms } = writeSum(sum, st, g, R, cur, `#${cur} ${nodeName(st, g, cur)}`);
     for (const k in hooks) sum.setAttribute(`data-${k}`, String(hooks[k]));
     const nr = st.owner[cur] >= 0 ? st.neurons[st.owner[cur]] : null;
-    if (nr && cur === nr.sum) {  // its weights and bias: one term each, final now
+    if (nr && cur === nr.sum) {  // its weights and bias: one term each, final now; their inputs marked
+      for (const e of st.children[cur]) {
+        const c = parts.nodes[st.edges[e][1]];
+        if (parts.edges[e]) parts.edges[e].classList.add("feeds");
+        if (c && st.owner[st.edges[e][1]] !== st.owner[cur]) c.classList.add("feeds");
+      }
       text("p", `Final with it, the grads of ${nr.label}'s weights and bias: each is its input × `
         + `grad(${st.nodes[cur].label}).`, { class: "note" }, sum);
       const list = text("div", "", { class: "bp-weights", id: "bp-weights" }, sum);
