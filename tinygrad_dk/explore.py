@@ -343,17 +343,18 @@ def _scope_notes(scope: str, size: int, st: dict[str, Any], model: Any) -> tuple
     inside = {i for nr in st["neurons"] for i in (nr["out"], nr["sum"])}
     loss_nodes = sum(1 for i, nd in enumerate(st["nodes"][:st["steps"]]) if nd["op"] and i not in inside)
     params = len(st["nodes"]) - st["steps"]
-    shape = f"MLP({model.layers[0].neurons[0].nin}, [{', '.join(str(len(la.neurons)) for la in model.layers)}])"
+    shape = f"MLP({len(model.layers[0].neurons[0].w)}, [{', '.join(str(len(la.neurons)) for la in model.layers)}])"
     x = _TIMES
     note = (f"One sample's whole graph has {size} nodes, too many to read, so each neuron of the {shape} is one "
             f"box. Its weighted sum b + w1·h1 + w2·h2 + ..., a chain of + and {x} nodes in the engine's graph, is "
             "folded into the box's row 'sum'; its activation is the row 'out'. An edge from a neuron to one of "
             "its inputs h carries d sum / d h, the weight on h (each + passes the gradient on unchanged, each "
-            f"{x} multiplies it by the other factor). The weights and biases are not drawn: their {params} "
-            f"gradients are written out under a neuron's sum once it is final (input {x} the sum's grad). Every "
-            "number is the engine's: the whole graph was built and backpropagated.")
+            f"{x} multiplies it by the other factor). The weights and biases are not drawn: the step that makes "
+            f"a neuron's sum final writes out their grads with it (input {x} the sum's grad), {params} in all. "
+            "Every number is the engine's: the whole graph was built and backpropagated.")
     short = (f"One box per neuron, its + and {x} nodes folded into its sum: {neurons} neurons, the inputs and "
-             f"the loss's {loss_nodes} nodes stand for all {size} nodes. The weights' grads: under a neuron's sum.")
+             f"the loss's {loss_nodes} nodes stand for all {size} nodes. The weights are not drawn: a neuron's "
+             "sum step writes out their grads.")
     return note, short
 
 
