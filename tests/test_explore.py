@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,21 +20,26 @@ from tinygrad_dk.nn import MLP
 from tinygrad_dk.optim import SGD
 from tinygrad_dk.train import History
 
+Data = tuple[list[list[float]], list[int]]
+SmallRun = tuple[ex.Run, dict[int, dict[str, float]], MLP]  # the run, the weights after each epoch, the model
+Page = tuple[Path, str]
 
-def embedded(page: str) -> dict:
+
+def embedded(page: str) -> dict[str, Any]:
     """The JSON the page carries, read back as the browser would (after un-escaping)."""
     found = re.findall(r'<script type="application/json" id="explorer-data">(.*?)</script>', page, re.S)
     assert len(found) == 1
-    return json.loads(found[0])
+    data: dict[str, Any] = json.loads(found[0])
+    return data
 
 
 @pytest.fixture(scope="module")
-def moons() -> tuple[list[list[float]], list[int]]:
+def moons() -> Data:
     return make_moons(24, noise=0.1, seed=3)
 
 
 @pytest.fixture(scope="module")
-def small_run(moons):  # MLP(2, [3, 1]): 39 nodes a sample, so the whole graph is exported
+def small_run(moons: Data) -> SmallRun:  # MLP(2, [3, 1]): 39 nodes a sample, so the whole graph is exported
     X, y = moons
     states: dict[int, dict[str, float]] = {}
     model = MLP(2, [3, 1], seed=1)
@@ -44,7 +51,7 @@ def small_run(moons):  # MLP(2, [3, 1]): 39 nodes a sample, so the whole graph i
 
 # --- recording ---
 
-def test_frames_are_the_model_state_after_each_kept_epoch(small_run):
+def test_frames_are_the_model_state_after_each_kept_epoch(small_run: SmallRun) -> None:
     run, states, _ = small_run
     # 7 epochs into at most 4 frames: every ceil(7 / 3) = 3rd epoch, and the last one
     assert run.epochs == [0, 3, 6, 7]
@@ -53,14 +60,14 @@ def test_frames_are_the_model_state_after_each_kept_epoch(small_run):
     assert states[3] != states[6]  # training moved the weights: the comparison can fail
 
 
-def test_a_run_keeps_fits_history(small_run):
+def test_a_run_keeps_fits_history(small_run: SmallRun) -> None:
     run, _, _ = small_run
     assert isinstance(run.history, History)
     assert len(run.history.loss) == 7 and run.history.updates == [1] * 7
     assert run.label == "full batch" and run.loss == "hinge"
 
 
-def test_every_epoch_is_kept_in_a_short_run(moons):
+def test_every_epoch_is_kept_in_a_short_run(moons: Data) -> None:
     X, y = moons
     run = ex.record_run(MLP(2, [2, 1]), X, y, epochs=3, progress=False, max_graph_samples=2)
     assert run.epochs == [0, 1, 2, 3]
@@ -68,7 +75,7 @@ def test_every_epoch_is_kept_in_a_short_run(moons):
     assert run.backprop["samples"] == [0, 23]
 
 
-def test_graph_epochs_and_samples_are_evenly_spread(moons):
+def test_graph_epochs_and_samples_are_evenly_spread(moons: Data) -> None:
     X, y = moons
     run = ex.record_run(MLP(2, [2, 1]), X, y, epochs=4, graph_epochs=3, max_graph_samples=4, progress=False)
     assert run.backprop["epochs"] == [0, 2, 4]
@@ -78,64 +85,101 @@ def test_graph_epochs_and_samples_are_evenly_spread(moons):
 
 # --- the exported graphs equal the engine's numbers ---
 
-def structure_of(run, epoch_index, k):
+Graph = dict[str, Any]
+
+
+def structure_of(run: ex.Run, epoch_index: int, k: int) -> tuple[Graph, Graph]:
     g = run.backprop["graphs"][epoch_index][k]
     return run.backprop["structures"][g["s"]], g
 
 
-def fresh_grads(run, epoch, x, target):
-    """The engine's gradients for one sample, computed without the explorer: model(x), hinge, backward."""
-    model = MLP(2, [layer[1] for layer in run.layers])
+def expanded(run: ex.Run, epoch_index: int, k: int) -> tuple[Graph, list[float], list[float], list[float]]:
+    """A graph's structure, every node's data and grad and every edge's local derivative, as the page reads them.
+
+    The weights of the folded view take their data from the run's weights; an edge whose local
+    derivative is the ``same`` as a node's data takes that node's data.
+    """
+    st, g = structure_of(run, epoch_index, k)
+    weights = run.frames[run.epochs.index(run.backprop["epochs"][epoch_index])]
+    data = g["data"] + [weights[node["param"]] for node in st["nodes"][st["steps"]:]]
+    own = iter(g["local"])
+    local = [data[same] if same >= 0 else next(own) for same in st["same"]]
+    assert next(own, None) is None and len(g["grad"]) == len(data) == len(st["nodes"])
+    return st, data, g["grad"], local
+
+
+def fresh_grads(run: ex.Run, epoch: int, x: list[float], target: float, activation: str = "relu"
+                ) -> tuple[Value, dict[str, Value]]:
+    """The engine's graph of one sample, without the explorer: the loss and its named nodes after backward.
+
+    Layer by layer, as model(x) builds it: each neuron's output and the sum under its
+    activation (the output itself when linear), named as the page names them, the weights and
+    biases by their labels, and the inputs.
+    """
+    model = MLP(2, [layer[1] for layer in run.layers], activation=activation)
     model.load_state_dict(run.state(epoch))
-    xs = [Value(x[0]), Value(x[1])]
-    loss = hinge(model(xs), target)
+    named: dict[str, Value] = {"x1": Value(x[0]), "x2": Value(x[1])}
+    h = [named["x1"], named["x2"]]
+    for k, layer in enumerate(model.layers, 1):
+        h = [neuron(h) for neuron in layer.neurons]
+        for j, (neuron, out) in enumerate(zip(layer.neurons, h, strict=True), 1):
+            if neuron.activation != "linear":
+                named[f"L{k}.n{j}.sum"] = out.children[0]
+            named[f"L{k}.n{j}.out" if k < len(model.layers) else "score"] = out  # one output: the score
+    loss = hinge(h[0], target)
     model.zero_grad()
     loss.backward()
-    return loss, {p.label: p.grad for p in model.parameters()} | {"x1": xs[0].grad, "x2": xs[1].grad}
+    return loss, named | {p.label: p for p in model.parameters()}
 
 
 @pytest.mark.parametrize("epoch_index", [0, 1])
-def test_whole_graph_data_and_grads_are_the_engines(small_run, moons, epoch_index):
+def test_whole_graph_data_and_grads_are_the_engines(small_run: SmallRun, moons: Data, epoch_index: int) -> None:
     run, _, _ = small_run
     X, y = moons
     assert run.backprop["scope"] == "whole"
     epoch = run.backprop["epochs"][epoch_index]
     checked = 0
     for k, i in enumerate(run.backprop["samples"]):
-        st, g = structure_of(run, epoch_index, k)
-        loss, grads = fresh_grads(run, epoch, X[i], 2 * y[i] - 1)
+        st, data, grad, _ = expanded(run, epoch_index, k)
+        loss, named = fresh_grads(run, epoch, X[i], 2 * y[i] - 1)
         labels = [node["label"] for node in st["nodes"]]
-        assert labels[0] == "loss" and g["data"][0] == loss.data == g["loss"] and g["grad"][0] == 1.0
-        for name, grad in grads.items():  # every weight, bias and input is a node, with the engine's grad
-            assert g["grad"][labels.index(name)] == grad
-        checked += any(grads.values())
+        assert st["steps"] == len(labels)  # the whole graph: every node is a step
+        assert labels[0] == "loss" and data[0] == loss.data == structure_of(run, epoch_index, k)[1]["loss"]
+        assert grad[0] == 1.0
+        for name, v in named.items():  # every weight, bias, input, output and sum is a node, with the engine's grad
+            assert grad[labels.index(name)] == v.grad and data[labels.index(name)] == v.data
+        checked += any(v.grad for v in named.values())
     assert checked > 0  # some sample has a non-zero gradient
 
 
-def test_local_derivatives_follow_the_op_table_and_grads_follow_the_chain_rule(small_run):
+def test_local_derivatives_follow_the_op_table_and_grads_follow_the_chain_rule(small_run: SmallRun) -> None:
     run, _, _ = small_run
     for epoch_index in range(len(run.backprop["epochs"])):
         for k in range(len(run.backprop["samples"])):
-            st, g = structure_of(run, epoch_index, k)
+            st, data, grad, local = expanded(run, epoch_index, k)
+            args = structure_of(run, epoch_index, k)[1]["args"]
             kids: dict[int, list[int]] = {}
             for e, (parent, _child) in enumerate(st["edges"]):
                 kids.setdefault(parent, []).append(e)
             for parent, edges in kids.items():  # d parent / d child from the op table, given the exported data
                 node = st["nodes"][parent]
-                a = g["data"][st["edges"][edges[0]][1]]
-                b = g["data"][st["edges"][edges[1]][1]] if len(edges) == 2 else g["args"].get(str(parent))
-                expected = OPS[node["op"]].local(a, b, g["data"][parent])
-                assert [g["local"][e] for e in edges] == list(expected)
-            for child in range(1, len(st["nodes"])):  # each grad: the sum of local * parent grad, in order
-                total = 0.0
-                for e, (parent, c) in enumerate(st["edges"]):
-                    if c == child:
-                        assert parent < child  # reverse topological order: parents come first
-                        total += g["local"][e] * g["grad"][parent]
-                assert total == g["grad"][child]
+                a = data[st["edges"][edges[0]][1]]
+                b = data[st["edges"][edges[1]][1]] if len(edges) == 2 else args.get(str(parent))
+                expected = OPS[node["op"]].local(a, b, data[parent])
+                assert [local[e] for e in edges] == list(expected)
+            assert_chain_rule(st, grad, local)
 
 
-def test_the_samples_losses_are_fits_loss(small_run, moons):
+def assert_chain_rule(st: Graph, grad: list[float], local: list[float]) -> None:
+    """Each grad but the loss's is the sum of local * parent grad over its edges, in their order, exactly."""
+    total = [0.0] * len(st["nodes"])
+    for e, (parent, child) in enumerate(st["edges"]):
+        assert parent < child and parent < st["steps"]  # the engine's order: parents come first, and are steps
+        total[child] += local[e] * grad[parent]  # the engine's arithmetic, term by term
+    assert total[1:] == grad[1:]
+
+
+def test_the_samples_losses_are_fits_loss(small_run: SmallRun, moons: Data) -> None:
     run, _, _ = small_run
     # full batch: epoch 1's loss is the mean loss at the starting weights (epoch 0's graphs)
     losses = [g["loss"] for g in run.backprop["graphs"][0]]
@@ -143,38 +187,128 @@ def test_the_samples_losses_are_fits_loss(small_run, moons):
     assert sum(losses) / len(losses) == pytest.approx(run.history.loss[0], rel=1e-12)
 
 
-def test_a_large_network_shows_its_last_layer_with_exact_gradients(moons):
+# --- the folded view: one box per neuron ---
+
+@pytest.fixture(scope="module")
+def deep_run(moons: Data) -> ex.Run:
+    """The demo's network, MLP(2, [16, 16, 1]): 982 nodes a sample, so the page folds it per neuron."""
     X, y = moons
-    run = ex.record_run(MLP(2, [16, 16, 1], seed=2), X, y, epochs=1, graph_epochs=1, max_graph_samples=6,
-                        progress=False)
-    B = run.backprop
-    assert B["scope"] == "last_layer" and "982 nodes" in B["scope_note"]
+    return ex.record_run(MLP(2, [16, 16, 1], seed=2), X, y, epochs=2, graph_epochs=2, max_graph_samples=6,
+                         progress=False)
+
+
+def test_a_large_network_is_folded_per_neuron(deep_run: ex.Run) -> None:
+    B = deep_run.backprop
+    assert B["scope"] == "neurons" and "982 nodes" in B["scope_note"] and "folded" in B["scope_short"]
+    assert len(B["structures"]) == 1  # every sample's graph has the same shape
+    st = B["structures"][0]
+    labels = [node["label"] for node in st["nodes"]]
+    # the loss's 3 nodes (relu, + 1, * -t), the score, the hidden neurons' outputs and sums, x1 and x2
+    assert st["steps"] == 3 + 1 + 2 * 32 + 2 == 70
+    assert labels[0] == "loss" and labels[3] == "score" and sorted(labels[68:70]) == ["x1", "x2"]
+    assert {f"L{k}.n{j}.{part}" for k in (1, 2) for j in range(1, 17) for part in ("out", "sum")} <= set(labels)
+    params = st["nodes"][st["steps"]:]  # then every weight and bias, in state_dict order
     model = MLP(2, [16, 16, 1])
-    model.load_state_dict(run.state(1))
-    w = [v.data for v in model.layers[-1].neurons[0].w]
-    for k, i in enumerate(B["samples"]):
-        st, g = structure_of(run, 0, k)
+    assert [p["label"] for p in params] == [p.label for p in model.parameters()]
+    assert [p["param"] for p in params] == list(range(len(deep_run.names))) and len(params) == 337
+    neurons = st["neurons"]
+    assert [n["label"] for n in neurons] == [f"L{k}.n{j}" for k, size in ((1, 16), (2, 16), (3, 1))
+                                             for j in range(1, size + 1)]
+    for n in neurons:
+        assert labels[n["out"]] == ("score" if n["layer"] == 3 else f"{n['label']}.out")
+        assert labels[n["sum"]] == ("score" if n["layer"] == 3 else f"{n['label']}.sum")
+        assert [labels[i] for i in n["params"]][-1] == f"{n['label']}.b"
+    assert len(json.dumps(B)) < 20_000 * len(B["samples"]) * len(B["epochs"])  # about 5 kB a graph
+
+
+@pytest.mark.parametrize("epoch_index", [0, 1])
+def test_folded_grads_and_data_are_the_engines(deep_run: ex.Run, moons: Data, epoch_index: int) -> None:
+    X, y = moons
+    epoch = deep_run.backprop["epochs"][epoch_index]
+    hidden = 0
+    for k, i in enumerate(deep_run.backprop["samples"]):
+        st, data, grad, _ = expanded(deep_run, epoch_index, k)
+        loss, named = fresh_grads(deep_run, epoch, X[i], 2 * y[i] - 1)
         labels = [node["label"] for node in st["nodes"]]
-        assert len(labels) == 3 + 16 * 4 + 1  # relu, +1, *(-t); score and 15 more sums; 16 products,
-        # weights and hidden outputs; the bias
-        assert sorted(labels[c] for c in st["cut"]) == sorted(f"L2.n{j}.out" for j in range(1, 17))
-        t = 2 * y[i] - 1
-        score = model(X[i]).data
-        dscore = -t if 1 - t * score > 0 else 0.0  # hinge: d relu(1 - t s) / d s, by hand
-        for j in range(16):
-            assert g["grad"][labels.index(f"L2.n{j + 1}.out")] == pytest.approx(w[j] * dscore, abs=1e-15)
-        assert g["data"][labels.index("score")] == score
+        assert data[0] == loss.data and grad[0] == 1.0
+        assert len(named) == len(labels) - 3  # every node but the loss's own three
+        for name, v in named.items():
+            assert grad[labels.index(name)] == v.grad, name
+            assert data[labels.index(name)] == v.data, name
+        hidden += any(named[f"L1.n{j}.w1"].grad for j in range(1, 17))
+    assert hidden > 0  # a first-layer weight has a non-zero gradient: the test can fail
 
 
-@pytest.mark.parametrize(("nouts", "graph", "scope"), [([4, 1], "auto", "whole"), ([8, 1], "auto", "last_layer"),
-                                                       ([8, 1], "whole", "whole"), ([1], "last_layer", "whole")])
-def test_graph_scope(moons, nouts, graph, scope):
+@pytest.mark.parametrize(("make", "loss"), [
+    (lambda: MLP(2, [16, 16, 1], seed=2), "hinge"),
+    (lambda: MLP(2, [5, 4, 1], activation="tanh", seed=1), "hinge"),
+    (lambda: MLP(2, [4, 3], activation="sigmoid", seed=1), "cross_entropy"),
+])
+def test_folded_grads_follow_the_chain_rule_exactly(moons: Data, make: Any, loss: str) -> None:
+    X, y = moons
+    y = [v if loss == "hinge" else i % 3 for i, v in enumerate(y)]
+    run = ex.record_run(make(), X, y, loss=loss, epochs=1, graph="neurons", max_graph_samples=4, progress=False)
+    for epoch_index in (0, 1):
+        for k in range(4):
+            st, _, grad, local = expanded(run, epoch_index, k)
+            # the + nodes pass the gradient on unchanged (times 1.0), so the folded sums are the engine's, bit for bit
+            assert_chain_rule(st, grad, local)
+
+
+def test_folded_edges_carry_the_weights_and_the_inputs(deep_run: ex.Run) -> None:
+    """d sum / d input is the input's weight; d sum / d weight is the weight's input; d sum / d bias is 1."""
+    state = deep_run.state(deep_run.backprop["epochs"][1])
+    st, data, _, local = expanded(deep_run, 1, 2)
+    labels = [node["label"] for node in st["nodes"]]
+    for n in st["neurons"]:
+        edges = [e for e, (parent, _) in enumerate(st["edges"]) if parent == n["sum"]]
+        children = [st["edges"][e][1] for e in edges]
+        layer, j = n["layer"], int(n["label"].split(".n")[1])
+        inputs = ["x1", "x2"] if layer == 1 else [f"L{layer - 1}.n{i}.out" for i in range(1, 17)]
+        for i, name in enumerate(inputs):
+            weight = f"layers.{layer - 1}.neurons.{j - 1}.w.{i}"
+            assert local[edges[children.index(labels.index(name))]] == state[weight]
+            assert local[edges[children.index(n["params"][i])]] == data[labels.index(name)]
+        assert local[edges[children.index(n["params"][-1])]] == 1.0
+        assert len(edges) == 2 * len(inputs) + 1
+
+
+def test_a_first_layer_weights_grad_is_the_sum_over_its_paths(deep_run: ex.Run, moons: Data) -> None:
+    """From the exported local derivatives alone: every path from the loss down to L1.n{j}.w1, multiplied out."""
+    X, y = moons
+    B = deep_run.backprop
+    k = max(range(len(B["samples"])), key=lambda k: B["graphs"][1][k]["loss"])
+    st, _, _, local = expanded(deep_run, 1, k)
+    _, named = fresh_grads(deep_run, B["epochs"][1], X[B["samples"][k]], 2 * y[B["samples"][k]] - 1)
+    labels = [node["label"] for node in st["nodes"]]
+    down: dict[int, list[int]] = {}
+    for e, (parent, _) in enumerate(st["edges"]):
+        down.setdefault(parent, []).append(e)
+
+    def paths(node: int, target: int) -> list[list[int]]:
+        if node == target:
+            return [[]]
+        return [[e, *rest] for e in down.get(node, []) for rest in paths(st["edges"][e][1], target)]
+
+    nonzero = 0
+    for j in range(1, 17):
+        found = paths(0, labels.index(f"L1.n{j}.w1"))
+        assert len(found) == 16  # loss, score, one of the 16 neurons of L2, L1.n{j}, its weight
+        total = sum(math.prod(local[e] for e in path) for path in found)
+        assert total == pytest.approx(named[f"L1.n{j}.w1"].grad, rel=1e-12, abs=1e-15)
+        nonzero += total != 0
+    assert nonzero > 0
+
+
+@pytest.mark.parametrize(("nouts", "graph", "scope"), [([4, 1], "auto", "whole"), ([8, 1], "auto", "neurons"),
+                                                       ([8, 1], "whole", "whole"), ([1], "neurons", "neurons")])
+def test_graph_scope(moons: Data, nouts: list[int], graph: str, scope: str) -> None:
     X, y = moons
     run = ex.record_run(MLP(2, nouts), X, y, epochs=1, graph=graph, max_graph_samples=1, progress=False)
     assert run.backprop["scope"] == scope
 
 
-def test_multiclass_cross_entropy_graphs_share_structures_per_class():
+def test_multiclass_cross_entropy_graphs_share_structures_per_class() -> None:
     X, y = make_blobs(12, 3, seed=1)
     run = ex.record_run(MLP(2, [4, 3]), X, y, loss="cross_entropy", epochs=1, progress=False)
     B = run.backprop
@@ -189,13 +323,13 @@ def test_multiclass_cross_entropy_graphs_share_structures_per_class():
 # --- the page ---
 
 @pytest.fixture(scope="module")
-def page(small_run, tmp_path_factory) -> tuple[Path, str]:
+def page(small_run: SmallRun, tmp_path_factory: pytest.TempPathFactory) -> Page:
     run, _, _ = small_run
     path = ex.write_explorer([run], tmp_path_factory.mktemp("page") / "explorer.html")
     return path, path.read_text(encoding="utf-8")
 
 
-def test_the_page_is_self_contained(page):
+def test_the_page_is_self_contained(page: Page) -> None:
     _, text = page
     assert not re.search(r"""(src|href|action)\s*=\s*["']?\s*(https?:)?//""", text, re.I)
     assert not re.search(r"<link|<iframe|<img|@import|url\(", text, re.I)
@@ -205,7 +339,7 @@ def test_the_page_is_self_contained(page):
         assert api not in text
 
 
-def test_the_page_embeds_the_runs_numbers(page, small_run):
+def test_the_page_embeds_the_runs_numbers(page: Page, small_run: SmallRun) -> None:
     run, states, _ = small_run
     data = embedded(page[1])
     assert data["format"] == "tinygrad_dk.explorer"
@@ -217,8 +351,7 @@ def test_the_page_embeds_the_runs_numbers(page, small_run):
     assert r["backprop"] == run.backprop
 
 
-def test_each_run_carries_the_threshold_fit_recorded(moons: tuple[list[list[float]], list[int]],
-                                                     tmp_path: Path) -> None:
+def test_each_run_carries_the_threshold_fit_recorded(moons: Data, tmp_path: Path) -> None:
     X, y = moons
     runs = [ex.record_run(MLP(2, [3, 1], seed=1), X, y, loss=loss, epochs=2, progress=False, label=loss)
             for loss in ("mse", "hinge")]
@@ -227,7 +360,7 @@ def test_each_run_carries_the_threshold_fit_recorded(moons: tuple[list[list[floa
     assert [r["threshold"] for r in embedded(page)["runs"]] == [0.5, 0.0]  # the number itself, for the page's JS
 
 
-def test_labels_cannot_break_out_of_the_script(moons, tmp_path):
+def test_labels_cannot_break_out_of_the_script(moons: Data, tmp_path: Path) -> None:
     X, y = moons
     evil = "</script><script>alert(1)</script><!--"
     run = ex.record_run(MLP(2, [1]), X, y, epochs=1, label=evil, progress=False)
@@ -238,7 +371,7 @@ def test_labels_cannot_break_out_of_the_script(moons, tmp_path):
     assert "<title>&lt;b&gt;&amp;&lt;/b&gt;</title>" in text
 
 
-def test_non_finite_numbers_are_written_as_markers(small_run, tmp_path):
+def test_non_finite_numbers_are_written_as_markers(small_run: SmallRun, tmp_path: Path) -> None:
     run = small_run[0]
     history = dataclasses.replace(run.history, loss=[math.nan, math.inf, -math.inf, *run.history.loss[3:]])
     text = ex.write_explorer(dataclasses.replace(run, history=history), tmp_path / "p.html").read_text()
@@ -246,14 +379,15 @@ def test_non_finite_numbers_are_written_as_markers(small_run, tmp_path):
                                                                  run.history.loss[3]]
 
 
-def test_the_file_is_replaced_atomically(small_run, tmp_path, monkeypatch):
+def test_the_file_is_replaced_atomically(small_run: SmallRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
     path = tmp_path / "explorer.html"
     path.write_text("the old page")
 
     def fail(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(ex.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)  # the module explore's write_atomic calls
     with pytest.raises(OSError, match="disk full"):
         ex.write_explorer(small_run[0], path)
     assert path.read_text() == "the old page"
@@ -264,22 +398,23 @@ def test_the_file_is_replaced_atomically(small_run, tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["explorer.html"]
 
 
-def test_the_default_demo_page_is_small(tmp_path):
+def test_the_default_demo_page_is_small(tmp_path: Path) -> None:
     # The demo: MLP(2, [16, 16, 1]) on make_moons(100), 100 epochs, so 101 weight sets and graphs of all
     # 100 samples at 2 epochs. Training 100 epochs takes a minute here, so train 2 and repeat the weights
     # and the history up to 100 epochs: the page holds as many numbers as the demo's.
     X, y = make_moons(100)
     run = ex.record_run(MLP(2, [16, 16, 1]), X, y, epochs=2, progress=False)
     assert len(run.backprop["samples"]) == 100 and run.backprop["epochs"] == [0, 2]
+    assert run.backprop["scope"] == "neurons"  # folded per neuron: every gradient down to the first layer's
     h = run.history
     history = dataclasses.replace(h, loss=h.loss * 50, accuracy=h.accuracy * 50, lr=h.lr * 50, updates=h.updates * 50)
     demo = dataclasses.replace(run, epochs=list(range(101)), frames=[run.frames[k % 3] for k in range(101)],
                                history=history)
     size = ex.write_explorer(demo, tmp_path / "demo.html").stat().st_size
-    assert 300_000 < size < 2_000_000
+    assert 300_000 < size < 2_000_000  # about 1.7 MB: the weights' grads of 200 graphs are most of it
 
 
-def test_explore_trains_copies_from_the_same_start(moons, tmp_path):
+def test_explore_trains_copies_from_the_same_start(moons: Data, tmp_path: Path) -> None:
     X, y = moons
     model = MLP(2, [3, 1])
     before = model.state_dict()
@@ -303,14 +438,15 @@ def square(v: Value) -> Value:
     ({"max_frames": 1}, ValueError, "record_run: max_frames must be >= 2, got 1"),
     ({"graph_epochs": 0}, ValueError, "record_run: graph_epochs must be >= 1, got 0"),
     ({"max_graph_samples": 2.5}, TypeError, "record_run: max_graph_samples must be an int, not float: 2.5"),
-    ({"graph": "all"}, ValueError, "graph must be one of auto, whole, last_layer, got 'all'"),
+    ({"graph": "all"}, ValueError, "graph must be one of auto, whole, neurons, got 'all'"),
 ])
-def test_record_run_rejects_bad_options(moons, kwargs, error, message):
+def test_record_run_rejects_bad_options(moons: Data, kwargs: dict[str, Any], error: type[Exception], message: str
+                                        ) -> None:
     with pytest.raises(error, match=re.escape(message)):
         ex.record_run(MLP(2, [1]), *moons, progress=False, **kwargs)
 
 
-def test_record_run_rejects_what_the_page_cannot_draw(moons):
+def test_record_run_rejects_what_the_page_cannot_draw(moons: Data) -> None:
     X, y = moons
     with pytest.raises(ValueError, match=r"record_run: the samples in X have 3 features, not 2: the explorer draws "
                                          r"two-dimensional data; give "
@@ -328,7 +464,7 @@ def test_record_run_rejects_what_the_page_cannot_draw(moons):
         ex.record_run(object(), X, y)
 
 
-def test_write_explorer_rejects_bad_arguments(small_run, moons, tmp_path):
+def test_write_explorer_rejects_bad_arguments(small_run: SmallRun, moons: Data, tmp_path: Path) -> None:
     run = small_run[0]
     with pytest.raises(ValueError, match="runs is empty"):
         ex.write_explorer([], tmp_path / "a.html")
@@ -344,7 +480,7 @@ def test_write_explorer_rejects_bad_arguments(small_run, moons, tmp_path):
         run.state(5)
 
 
-def test_explore_rejects_bad_arguments(moons, tmp_path):
+def test_explore_rejects_bad_arguments(moons: Data, tmp_path: Path) -> None:
     X, y = moons
     with pytest.raises(ValueError, match=r"batch_sizes must be a non-empty list such as \[None, 16, 1\], got \[\]"):
         ex.explore(MLP(2, [1]), X, y, out=tmp_path / "a.html", batch_sizes=[])
@@ -354,6 +490,6 @@ def test_explore_rejects_bad_arguments(moons, tmp_path):
     assert not (tmp_path / "a.html").exists()
 
 
-def test_record_run_trains_the_callers_model_in_place(small_run):
+def test_record_run_trains_the_callers_model_in_place(small_run: SmallRun) -> None:
     run, _, model = small_run  # as fit does
     assert run.state(7) == model.state_dict()

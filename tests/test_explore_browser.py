@@ -6,6 +6,7 @@ Run ``python tests/test_explore_browser.py`` to write the documentation's screen
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+Data = tuple[list[list[float]], list[int]]
 TIMES = "\u00d7"  # the multiplication sign the page writes
 
 
@@ -49,12 +51,12 @@ def build(path: Path, X: Any, y: Any, makers: list[Callable[[], MLP]], options: 
 
 
 @pytest.fixture(scope="module")
-def moons() -> tuple[list[list[float]], list[int]]:
+def moons() -> Data:
     return make_moons(24, noise=0.1, seed=3)
 
 
 @pytest.fixture(scope="module")
-def compare(tmp_path_factory, moons) -> Built:
+def compare(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
     """Full batch and SGD on MLP(2, [3, 1]) from the same start: its whole graph (39 nodes) is shown."""
     def make() -> MLP:
         return MLP(2, [3, 1], seed=1)
@@ -63,21 +65,28 @@ def compare(tmp_path_factory, moons) -> Built:
 
 
 @pytest.fixture(scope="module")
-def activations(tmp_path_factory, moons) -> Built:
+def activations(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
     """One run per activation, and a sigmoid output trained with mse (class 1 above 0.5)."""
     acts = ["tanh", "sigmoid", "softplus", "leaky_relu", "step"]
-    makers: list[Callable[[], MLP]] = [lambda a=a: MLP(2, [3, 1], activation=a, seed=2) for a in acts]
+    makers: list[Callable[[], MLP]] = [functools.partial(MLP, 2, [3, 1], activation=a, seed=2) for a in acts]
     makers.append(lambda: MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=2))
     options = [{"epochs": 2, "lr": 0.2, "label": a} for a in acts] + [{"epochs": 2, "loss": "mse", "label": "mse"}]
     return build(tmp_path_factory.mktemp("acts") / "acts.html", *moons, makers, options)
 
 
 @pytest.fixture(scope="module")
-def blobs(tmp_path_factory) -> Built:
+def blobs(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Three classes: three outputs, cross-entropy, argmax; graphs for 5 of the 18 samples only."""
     X, y = make_blobs(18, 3, seed=4)
     return build(tmp_path_factory.mktemp("blobs") / "blobs.html", X, y, [lambda: MLP(2, [5, 3], seed=3)],
                  [{"epochs": 3, "loss": "cross_entropy", "lr": 0.1, "max_graph_samples": 5}])
+
+
+@pytest.fixture(scope="module")
+def deep(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
+    """The demo's network, MLP(2, [16, 16, 1]): its 982-node graphs are shown folded, one box per neuron."""
+    return build(tmp_path_factory.mktemp("deep") / "deep.html", *moons, [lambda: MLP(2, [16, 16, 1], seed=2)],
+                 [{"epochs": 2, "lr": 0.05, "max_graph_samples": 4}])
 
 
 # --- the browser ---
@@ -120,7 +129,7 @@ class Tab:
         return self.page.evaluate(script, arg)
 
     def pixels(self, canvas: str) -> str:
-        return self.js("(id) => document.getElementById(id).toDataURL()", canvas)
+        return str(self.js("(id) => document.getElementById(id).toDataURL()", canvas))
 
     def close(self) -> None:
         """Close the page, after checking that nothing was fetched and nothing went wrong."""
@@ -131,8 +140,11 @@ class Tab:
             self.page.close()
 
 
+Opener = Callable[..., Tab]  # tab(path, width=..., height=...): a Tab, closed and checked after the test
+
+
 @pytest.fixture
-def tab(browser) -> Iterator[Callable[[Path], Tab]]:
+def tab(browser: Any) -> Iterator[Opener]:
     opened: list[Tab] = []
 
     def open_(path: Path, **size: int) -> Tab:
@@ -146,7 +158,7 @@ def tab(browser) -> Iterator[Callable[[Path], Tab]]:
 
 # --- tests ---
 
-def test_the_page_loads_offline_and_draws_the_last_epoch(tab, compare, tmp_path):
+def test_the_page_loads_offline_and_draws_the_last_epoch(tab: Opener, compare: Built, tmp_path: Path) -> None:
     t = tab(compare.path)
     assert t.page.title() == "test page"
     assert t.page.text_content("#epoch-label") == "epoch 6 of 6"
@@ -156,7 +168,7 @@ def test_the_page_loads_offline_and_draws_the_last_epoch(tab, compare, tmp_path)
     assert (tmp_path / "training.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_page_that_fetches_is_caught(tab, browser, compare, tmp_path):
+def test_a_page_that_fetches_is_caught(tab: Opener, browser: Any, compare: Built, tmp_path: Path) -> None:
     # the guard itself: a page with an external image must show up in `blocked`
     evil = tmp_path / "evil.html"
     evil.write_text('<img src="https://example.com/x.png"><script>fetch("http://example.com/")</script>')
@@ -166,7 +178,7 @@ def test_a_page_that_fetches_is_caught(tab, browser, compare, tmp_path):
     t.page.close()
 
 
-def test_the_slider_moves_the_boundary_and_the_marker(tab, compare):
+def test_the_slider_moves_the_boundary_and_the_marker(tab: Opener, compare: Built) -> None:
     t = tab(compare.path)
     last = t.pixels("boundary")
     x_last = float(t.page.get_attribute("#loss-marker", "x1"))
@@ -191,7 +203,7 @@ def test_the_slider_moves_the_boundary_and_the_marker(tab, compare):
     assert t.pixels("boundary") == last
 
 
-def test_the_run_selector_switches_runs(tab, compare):
+def test_the_run_selector_switches_runs(tab: Opener, compare: Built) -> None:
     t = tab(compare.path)
     full = t.pixels("boundary")
     t.page.click("#run-1")
@@ -203,7 +215,7 @@ def test_the_run_selector_switches_runs(tab, compare):
 
 
 @pytest.mark.parametrize("which", ["compare", "activations", "blobs"])
-def test_the_pages_forward_pass_is_the_engines(tab, request, which):
+def test_the_pages_forward_pass_is_the_engines(tab: Opener, request: pytest.FixtureRequest, which: str) -> None:
     built: Built = request.getfixturevalue(which)
     t = tab(built.path)
     X = built.runs[0].X
@@ -223,16 +235,59 @@ def test_the_pages_forward_pass_is_the_engines(tab, request, which):
 
 
 def engine_grads(built: Built, r: int, epoch: int, i: int) -> dict[str, float]:
-    """One sample's gradients by the engine, without the explorer: model(x), hinge, backward."""
+    """One sample's gradients by the engine, without the explorer: the model layer by layer, hinge, backward.
+
+    Named as the page names them: every weight and bias, x1 and x2, each neuron's output
+    (``L1.n3.out``; the one output is the ``score``) and the sum under its activation (``L1.n3.sum``).
+    """
     model = built.model(r, epoch)
     x = [Value(v) for v in built.runs[r].X[i]]
-    loss = hinge(model(x), 2.0 * built.runs[r].classes[i] - 1.0)
+    named = {"x1": x[0], "x2": x[1]}
+    h = x
+    for k, layer in enumerate(model.layers, 1):
+        h = [neuron(h) for neuron in layer.neurons]
+        for j, (neuron, out) in enumerate(zip(layer.neurons, h, strict=True), 1):
+            if neuron.activation != "linear":
+                named[f"L{k}.n{j}.sum"] = out.children[0]
+            named[f"L{k}.n{j}.out" if k < len(model.layers) else "score"] = out
+    loss = hinge(h[0], 2.0 * built.runs[r].classes[i] - 1.0)
     model.zero_grad()
     loss.backward()
-    return {"loss": 1.0, "x1": x[0].grad, "x2": x[1].grad} | {p.label: p.grad for p in model.parameters()}
+    return {"loss": 1.0} | {name: v.grad for name, v in named.items()} | {p.label: p.grad for p in model.parameters()}
 
 
-def test_stepping_the_backward_pass_shows_the_engines_gradients(tab, compare, tmp_path):
+SHOWN = """() => {
+    const s = document.getElementById('bp-sum'), cur = document.querySelectorAll('#bp-graph .node.current');
+    const line = (el) => ({node: el.dataset.node, label: el.dataset.label, grad: el.dataset.grad, sum: el.dataset.sum,
+                           terms: JSON.parse(el.dataset.terms || '[]'), text: el.textContent});
+    return {...line(s), text: s.firstChild ? s.firstChild.textContent : s.textContent,
+            current: Array.from(cur).map((el) => el.id),
+            box: cur.length ? cur[0].querySelector('text.grad').textContent : null,
+            active: document.querySelectorAll('#bp-graph .edge.active').length,
+            parents: document.querySelectorAll('#bp-graph .node.parent').length,
+            neuron: Array.from(document.querySelectorAll('#bp-graph .neuron.active')).map((el) => el.dataset.label),
+            weights: Array.from(document.querySelectorAll('#bp-weights .bp-line')).map(line)};
+}"""  # what the page shows after a step: the sum's hooks and text, the highlighted node, edges and parents
+
+
+def check_sum(shown: dict[str, Any], expected: float) -> float:
+    """A written-out sum: the page's sum of its terms is the expected grad, and so is the number it prints."""
+    grad = float(shown["grad"])
+    assert float(shown["sum"]) == grad  # the page's sum of local x parent grad, in the engine's order
+    assert grad == expected, shown["label"]
+    if shown["node"] != "0":
+        assert sum(a * b for a, b in shown["terms"]) == pytest.approx(grad, rel=1e-12, abs=1e-300)
+        # "grad(name) = a TIMES b + c TIMES (-d) = total", each number rounded to 4 digits
+        sum_text, _, total_text = shown["text"].partition(" = ")[2].partition("  ")[0].rpartition(" = ")
+        assert float(total_text) == pytest.approx(grad, rel=1e-3, abs=1e-9)
+        terms = re.findall(rf"\(?({NUMBER})\)? {TIMES} \(?({NUMBER})\)?", sum_text)
+        assert len(terms) == len(shown["terms"]) >= 1
+        for (a, b), (x, y) in zip(terms, shown["terms"], strict=True):
+            assert float(a) == pytest.approx(x, rel=1e-3) and float(b) == pytest.approx(y, rel=1e-3)
+    return grad
+
+
+def test_stepping_the_backward_pass_shows_the_engines_gradients(tab: Opener, compare: Built, tmp_path: Path) -> None:
     run = compare.runs[0]
     B = run.backprop
     last = len(B["epochs"]) - 1
@@ -293,7 +348,116 @@ def test_stepping_the_backward_pass_shows_the_engines_gradients(tab, compare, tm
     assert (tmp_path / "backprop.png").stat().st_size > 10_000
 
 
-def test_a_point_clicked_on_the_training_tab_is_followed(tab, blobs):
+def test_stepping_the_folded_view_reaches_a_first_layer_weight(tab: Opener, deep: Built, tmp_path: Path) -> None:
+    """From the loss, step by step through both hidden layers to the first layer's weights and the inputs."""
+    run = deep.runs[0]
+    B = run.backprop
+    assert B["scope"] == "neurons"
+    t = tab(deep.path, width=1280, height=800)
+    t.page.click("#tab-backprop")
+    i = t.js("() => window.tinygradExplorer.state.sample")
+    k = B["samples"].index(i)
+    st = B["structures"][B["graphs"][-1][k]["s"]]
+    engine = engine_grads(deep, 0, B["epochs"][-1], i)
+    exported, checked = B["graphs"][-1][k]["grad"], 0
+    labels = [node["label"] for node in st["nodes"]]
+    owner = {j: nr for nr in st["neurons"] for j in (nr["out"], nr["sum"])}
+    n = st["steps"]
+    assert n == 70 and t.page.text_content("#bp-progress").startswith(f"0 of {n} steps: 0 of 407 gradients final")
+    assert "One box per neuron" in t.page.text_content("#bp-scope-short")
+    assert "folded" in t.page.text_content("#bp-scope")
+    first_layer: dict[str, float] = {}
+    for step in range(n):
+        t.page.click("#bp-step")
+        shown = t.js(SHOWN)
+        assert shown["node"] == str(step) and shown["label"] == labels[step]
+        assert shown["current"] == [f"bp-node-{step}"]
+        # the engine's grad, computed here without the explorer; the loss's unnamed + and * nodes: the exported one
+        grad = check_sum(shown, engine.get(labels[step], exported[step]))
+        checked += labels[step] in engine
+        if step:
+            assert shown["box"] == (fmt_page(grad) if step in owner else f"grad {fmt_page(grad)}")
+            drawn = sum(1 for a, b in (st["edges"][e] for e, (_, c) in enumerate(st["edges"]) if c == step)
+                        if not (a in owner and owner[a] is owner.get(b)))  # the edge out -> sum is inside a box
+            assert shown["active"] == drawn and shown["parents"] == len(shown["terms"])
+        nr = owner.get(step)
+        assert shown["neuron"] == ([nr["label"]] if nr else [])
+        if nr and step == nr["sum"]:  # the neuron's weights and bias: final now, one term each
+            assert [w["label"] for w in shown["weights"]] == [labels[p] for p in nr["params"]]
+            for w in shown["weights"]:
+                assert len(w["terms"]) == 1 and w["terms"][0][1] == grad
+                check_sum(w, engine[w["label"]])
+                if nr["layer"] == 1:
+                    first_layer[w["label"]] = float(w["grad"])
+            if nr["layer"] == 1 and not (tmp_path / "folded.png").exists() and grad:
+                t.page.screenshot(path=str(tmp_path / "folded.png"))
+        else:
+            assert shown["weights"] == []
+    assert len(first_layer) == 16 * 3 and any(first_layer.values())  # every first-layer weight and bias, not all 0
+    assert checked == n - 2  # all but the loss's + 1 and * (-t)
+    assert t.page.text_content("#bp-progress") == (f"{n} of {n} steps: 407 of 407 gradients final, the weights' "
+                                                   "included: the backward pass is done.")
+    assert t.page.is_disabled("#bp-step")
+    assert (tmp_path / "folded.png").stat().st_size > 10_000
+
+
+def fmt_page(v: float) -> str:
+    """The page's number format (``fmt`` in explorer.js): 4 significant digits, scientific when tiny or huge."""
+    if v == 0:
+        return "0"
+    if v.is_integer() and abs(v) < 1e6:
+        return str(int(v))
+    if 1e-3 <= abs(v) < 1e5:
+        return repr(float(f"{v:.4g}")).removesuffix(".0")
+    mantissa, exponent = f"{v:.3e}".split("e")  # JavaScript writes 1.234e-5 and 1.234e+7, not e-05
+    return re.sub(r"\.?0+e", "e", f"{mantissa}e{int(exponent):+d}")
+
+
+def test_clicking_a_neuron_steps_to_its_sum(tab: Opener, deep: Built) -> None:
+    t = tab(deep.path)
+    t.page.click("#tab-backprop")
+    st = deep.runs[0].backprop["structures"][0]
+    target = next(nr for nr in st["neurons"] if nr["label"] == "L1.n5")
+    t.page.click("#bp-neuron-4", position={"x": 12, "y": 10})  # L1.n5's name: the whole pass up to its sum
+    assert t.page.get_attribute("#bp-sum", "data-node") == str(target["sum"])
+    assert t.js("() => window.tinygradExplorer.state.bpStep") == target["sum"] + 1
+    assert t.page.get_attribute("#bp-neuron-4", "class") == "neuron active"
+    t.page.click(f"#bp-node-{target['out']}")  # its out row: one step back
+    assert t.page.get_attribute("#bp-sum", "data-node") == str(target["out"])
+    t.page.click("#bp-node-3")  # the score: back up the pass
+    assert t.page.get_attribute("#bp-sum", "data-node") == "3"
+    assert t.page.text_content("#bp-node-4 text.grad") == "?"
+
+
+@pytest.mark.parametrize("which", ["deep", "compare"])
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (700, 900), (420, 800)])
+def test_the_graph_is_not_cut_at_the_panels_edge(tab: Opener, request: pytest.FixtureRequest, which: str, width: int,
+                                                height: int, tmp_path: Path) -> None:
+    built: Built = request.getfixturevalue(which)
+    t = tab(built.path, width=width, height=height)
+    t.page.click("#tab-backprop")
+    t.page.click("#bp-all")
+    got = t.js("""() => {
+        const svg = document.getElementById('bp-graph'), wrap = document.getElementById('bp-graph-wrap');
+        const view = svg.viewBox.baseVal, box = svg.getBBox(), panel = wrap.closest('.panel').getBoundingClientRect();
+        return {page: document.documentElement.scrollWidth, panel: panel.right, scale: Number(svg.dataset.scale),
+                wrap: wrap.clientWidth, content: wrap.scrollWidth, style: getComputedStyle(wrap).overflowX,
+                inside: box.x >= 0 && box.y >= 0 && box.x + box.width <= view.width
+                    && box.y + box.height <= view.height,
+                width: Number(svg.getAttribute('width')), natural: view.width};
+    }""")
+    assert got["page"] <= width and got["panel"] <= width  # no panel runs off the window
+    assert got["inside"]  # every box, edge and label is inside the drawing: nothing clipped
+    if got["scale"] > 0.7:  # scaled to fit the panel
+        assert got["width"] <= got["wrap"] and got["content"] <= got["wrap"]
+    else:  # as small as it gets: the panel scrolls
+        assert got["scale"] == 0.7 and got["style"] == "auto" and got["content"] >= got["width"]
+    if which == "deep" and width == 1280:
+        assert got["scale"] >= 0.85  # the demo's network, readable at a typical window size
+        t.page.screenshot(path=str(tmp_path / f"fit-{width}.png"))
+
+
+def test_a_point_clicked_on_the_training_tab_is_followed(tab: Opener, blobs: Built) -> None:
     samples = blobs.runs[0].backprop["samples"]
     assert samples == [0, 4, 8, 13, 17]
     t = tab(blobs.path)
@@ -313,14 +477,14 @@ def test_a_point_clicked_on_the_training_tab_is_followed(tab, blobs):
     assert "Graphs were kept for 5 of the 18 samples." in t.page.text_content("#bp-scope")
 
 
-def test_the_backprop_epoch_can_be_chosen(tab, compare):
+def test_the_backprop_epoch_can_be_chosen(tab: Opener, compare: Built) -> None:
     run = compare.runs[0]
     t = tab(compare.path)
     t.page.click("#tab-backprop")
     i = t.js("() => window.tinygradExplorer.state.sample")
     t.page.select_option("#bp-epoch", "0")
     k = run.backprop["samples"].index(i)
-    assert t.page.text_content("#bp-info-loss") == ex_fmt(run.backprop["graphs"][0][k]["loss"])
+    assert t.page.text_content("#bp-info-loss") == fmt_page(run.backprop["graphs"][0][k]["loss"])
     assert "weights after epoch 0" in t.page.text_content("#bp-title")
     t.page.click("#bp-all")
     g = run.backprop["graphs"][0][k]
@@ -328,11 +492,6 @@ def test_the_backprop_epoch_can_be_chosen(tab, compare):
     assert len(shown) == len(g["grad"]) and all(s != "grad ?" for s in shown)
     t.page.click("#tab-train")
     assert t.page.text_content("#epoch-label") == "epoch 0 of 6 (before training)"
-
-
-def ex_fmt(v: float) -> str:
-    """The page's 4-digit number format, for the plain cases used here."""
-    return str(float(f"{v:.4g}")).removesuffix(".0")
 
 
 # --- the documentation's screenshots (not a test: run this file) ---
@@ -348,9 +507,12 @@ def photograph(page: Path, out: Path) -> None:
         t.page.locator("#epoch-slider").blur()
         t.page.screenshot(path=str(out / "explorer.png"))
         t.page.click("#tab-backprop")
-        # down to the first output of the layer below (or, for a whole graph, the first leaf)
-        stop = ("() => !!document.querySelector(document.querySelector('#bp-graph .cut') ? '.current.cut' "
-                ": '.current.leaf')")
+        # down to the sum of a first-layer neuron, its weights' grads written out (a whole graph: the first leaf)
+        stop = """() => {
+            if (!document.querySelector('#bp-graph .neuron')) return !!document.querySelector('.current.leaf');
+            const active = document.querySelector('#bp-graph .neuron.active');
+            return !!active && active.dataset.label.startsWith('L1.') && !!document.getElementById('bp-weights');
+        }"""
         while not t.js(stop):
             t.page.click("#bp-step")
         t.page.screenshot(path=str(out / "explorer_backprop.png"))

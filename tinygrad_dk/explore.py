@@ -24,22 +24,30 @@ What the page shows, and why:
   loss and accuracy curves of every run, and the weights on a network diagram.
 - Backpropagation: the graph of one sample's loss, with the numbers from the engine. A
   sample's whole graph is shown when it has at most `WHOLE_GRAPH_LIMIT` nodes (MLP(2, [4, 1])
-  has 50); for a larger network it would be unreadable, so the page shows the last layer and
-  the loss, with the previous layer's outputs as inputs (MLP(2, [16, 16, 1]): the output
-  neuron and its 16 inputs, 68 of the sample's 982 nodes). Their gradients are exact: the whole
-  graph was built and backpropagated. The page says which of the two it shows. Graphs are
-  kept at ``graph_epochs`` of the recorded epochs (the first and the last by default) and for
-  at most ``max_graph_samples`` samples: graphs at all 101 epochs would make the demo's page
-  24 MB; with two it is about 1.2 MB and opens in well under a second.
+  has 50). A larger one would be unreadable, so the page folds it per neuron: one box per
+  neuron, with a row for its weighted sum (the chain of + and * nodes, folded) and one for its
+  activation; an edge from a neuron to one of its inputs carries d sum / d input, the weight.
+  MLP(2, [16, 16, 1]): 33 boxes, the inputs and the loss's 3 nodes stand for the sample's 982
+  nodes, and the backward pass runs from the loss through both hidden layers to the inputs in
+  70 steps. The weights are not drawn: when a neuron's sum is stepped, the grads of its weights
+  and bias are written out beside it (each is its input * the sum's grad). Every gradient is
+  the engine's: the whole graph was built and backpropagated. The page says which view it
+  shows. Graphs are kept at ``graph_epochs`` of the recorded epochs (the first and the last by
+  default) and for at most ``max_graph_samples`` samples: the demo's page, with graphs of all
+  100 samples at two epochs, is about 1.6 MB and opens in well under a second.
 - "Step backward" finalizes one node's gradient at a time, in the engine's order (reverse
-  topological), and writes its sum out: ``grad = local * parent grad + ...``.
+  topological), and writes its sum out: ``grad = local * parent grad + ...``. Clicking a box
+  steps (forward or back) to it.
 
 Hooks for tests and tools: ``#bp-sum`` carries ``data-node`` (the node's index),
 ``data-label``, ``data-grad`` (the engine's grad), ``data-sum`` (the page's own sum of the
-terms) and ``data-terms``; the highlighted node is ``#bp-graph .node.current`` with id
-``bp-node-<index>``; ``#epoch-slider``, ``#boundary`` (with ``data-epoch``) and
-``#loss-marker`` / ``#accuracy-marker`` (with ``data-epoch``) drive and show the training
-tab; ``window.tinygradExplorer.forward(run, frame, [x1, x2])`` runs the page's forward pass.
+terms) and ``data-terms``, and so does each ``.bp-line`` in it: the first is that sum, the
+others (in ``#bp-weights``, after a neuron's sum) its weights' and bias's. The highlighted
+node is ``#bp-graph .node.current`` with id ``bp-node-<index>`` (in the folded view, a row of
+the neuron's box ``#bp-neuron-<k>``); ``#bp-graph`` has ``data-scale``, its scale to fit the
+panel. ``#epoch-slider``, ``#boundary`` (with ``data-epoch``) and ``#loss-marker`` /
+``#accuracy-marker`` (with ``data-epoch``) drive and show the training tab;
+``window.tinygradExplorer.forward(run, frame, [x1, x2])`` runs the page's forward pass.
 """
 
 from __future__ import annotations
@@ -65,9 +73,10 @@ from tinygrad_dk.train import History, fit, task_for
 __all__ = ["GRAPH_SCOPES", "WHOLE_GRAPH_LIMIT", "Run", "explore", "page_activations", "record_run", "render_html",
            "write_explorer"]
 
-GRAPH_SCOPES = ("auto", "whole", "last_layer")  # which part of a sample's graph the page shows
+GRAPH_SCOPES = ("auto", "whole", "neurons")  # which part of a sample's graph the page shows
 WHOLE_GRAPH_LIMIT = 60  # "auto" shows a sample's whole graph up to this many nodes
 FORMAT = "tinygrad_dk.explorer"  # the "format" field of the page's JSON
+_TIMES = "\u00d7"  # the multiplication sign, as the page's boxes show the op *
 _NONFINITE = {"nan": "__nan__", "inf": "__inf__", "-inf": "__-inf__"}  # JSON has no NaN: the page maps these back
 
 
@@ -156,24 +165,38 @@ def _evenly(values: Sequence[int], count: int) -> list[int]:
 
 # --- one sample's graph, from the engine ---
 
-def _sample_graph(model: Any, x: Sequence[float], target: Any, task: Any, scope: str
-                  ) -> tuple[tuple[Any, ...], dict[str, Any], int]:
-    """Build, backpropagate and export one sample's loss graph: (structure key, numbers, full graph size).
+@dataclass
+class _Neuron:
+    """One neuron in a sample's graph: its output, its weighted sum (the same node when linear), inputs, weights."""
 
-    Nodes are exported in reverse topological order (the loss first): the order in which the
-    engine's ``backward`` finalizes their gradients. Edges go from a node to each of its
-    children, in the node order and then the argument order: the order in which the engine
-    adds ``local * grad`` terms into each child.
+    label: str  # "L2.n5"
+    layer: int
+    activation: str
+    out: Value
+    sum: Value
+    inputs: list[Value]
+    params: list[Value]  # its weights, then its bias
+
+
+def _sample_graph(model: Any, x: Sequence[float], target: Any, task: Any, scope: str
+                  ) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """Build and backpropagate one sample's loss graph; export it whole or folded per neuron.
+
+    Returns (structure, numbers, size of the whole graph). See `_export` for the order.
     """
     inputs = [Value(v, f"x{i + 1}") for i, v in enumerate(x)]
     names: dict[int, str] = {}
-    outputs: list[list[Value]] = []
+    neurons: list[_Neuron] = []
     h: list[Value] = inputs
     for k, layer in enumerate(model.layers, 1):
-        h = [neuron(h) for neuron in layer.neurons]  # the same graph as model(x): Neuron.__call__ per neuron
-        outputs.append(h)
-        for j, v in enumerate(h, 1):
-            names[id(v)] = f"L{k}.n{j}.out"
+        outs = [neuron(h) for neuron in layer.neurons]  # the same graph as model(x): Neuron.__call__ per neuron
+        for j, (neuron, out) in enumerate(zip(layer.neurons, outs, strict=True), 1):
+            total = _weighted_sum(out, neuron.activation, f"L{k}.n{j}")
+            names[id(out)] = f"L{k}.n{j}.out"
+            if total is not out:
+                names[id(total)] = f"L{k}.n{j}.sum"
+            neurons.append(_Neuron(f"L{k}.n{j}", k, neuron.activation, out, total, h, neuron.parameters()))
+        h = outs
     if len(h) == 1:
         names[id(h[0])] = "score"
     loss = task.loss([h[0] if len(h) == 1 else h], [target])
@@ -184,36 +207,99 @@ def _sample_graph(model: Any, x: Sequence[float], target: Any, task: Any, scope:
         if not v.children:
             v.grad = 0.0  # leaves accumulate over backward calls: start this sample clean
     loss.backward()
-
-    cut: set[int] = set()
-    if scope == "last_layer" and len(outputs) > 1:
-        cut = {id(v) for v in outputs[-2]}
-        keep = {id(loss)}
-        stack = [loss]
-        while stack:  # everything above the previous layer's outputs
-            node = stack.pop()
-            if id(node) in cut:
-                continue
-            for child in node.children:
-                if id(child) not in keep:
-                    keep.add(id(child))
-                    stack.append(child)
-        shown = [v for v in reversed(order) if id(v) in keep]
+    if scope == "whole":
+        structure, numbers_, _ = _export(order[::-1], [], set(), names)
     else:
-        shown = order[::-1]
-    index = {id(v): i for i, v in enumerate(shown)}
-    edges, local = [], []
-    for i, v in enumerate(shown):
-        if id(v) in cut:
-            continue
-        for child, d in zip(v.children, v.local_grads, strict=True):
-            edges.append((i, index[id(child)]))
-            local.append(d)
-    nodes = tuple((names.get(id(v), v.label), v.op) for v in shown)
-    key = (nodes, tuple(edges), tuple(sorted(index[c] for c in cut)))
-    numbers_ = {"data": [v.data for v in shown], "grad": [v.grad for v in shown], "local": local,
-                "args": {str(i): v.arg for i, v in enumerate(shown) if v.arg is not None}, "loss": loss.data}
-    return key, numbers_, len(order)
+        structure, numbers_ = _fold(order[::-1], neurons, names)
+    numbers_["loss"] = loss.data
+    return structure, numbers_, len(order)
+
+
+def _weighted_sum(out: Value, activation: str, label: str) -> Value:
+    """A neuron's sum ``b + w1 x1 + ...``: the node under its activation, or the output itself when linear."""
+    if activation == "linear":
+        return out
+    op = OPS.get(out.op)
+    if op is None or op.activation != activation or len(out.children) != 1:
+        raise ValueError(f"explorer: neuron {label}'s activation {activation!r} did not make one node of the op "
+                         "table's row of that name: build the model with named activations (tinygrad_dk.nn)")
+    return out.children[0]
+
+
+def _fold(order: list[Value], neurons: list[_Neuron], names: dict[int, str]
+          ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The graph with one box per neuron: each neuron's + and * nodes folded into its sum.
+
+    Kept: the loss's own nodes, each neuron's output and sum, the inputs x1, x2 and, after
+    them, the weights and biases in ``state_dict`` order (the page reads their data from the
+    run's weights). Everything else is a + or * node inside a neuron's weighted sum.
+    """
+    params = [p for n in neurons for p in n.params]
+    kept = {id(v) for n in neurons for v in (n.out, n.sum, *n.inputs)} | {id(p) for p in params}
+    stack = [order[0]]  # the loss, down to the last layer's outputs: the loss's own nodes
+    while stack:
+        v = stack.pop()
+        if id(v) not in kept:
+            kept.add(id(v))
+            stack.extend(v.children)
+    inner = {id(v) for v in order} - kept
+    structure, numbers_, index = _export(order, params, inner, names)
+    structure["neurons"] = [{"label": n.label, "layer": n.layer, "activation": n.activation, "out": index[id(n.out)],
+                             "sum": index[id(n.sum)], "params": [index[id(p)] for p in n.params]} for n in neurons]
+    return structure, numbers_
+
+
+def _export(order: list[Value], params: list[Value], inner: set[int], names: dict[int, str]
+            ) -> tuple[dict[str, Any], dict[str, Any], dict[int, int]]:
+    """The structure, the numbers and the node index of a graph whose ``inner`` nodes are folded.
+
+    ``order`` is the engine's: reverse topological, the loss first, the order in which
+    ``backward`` finalizes the gradients. Its nodes, but the ``inner`` ones and ``params``,
+    are the page's steps; ``params`` come after them. Edges go from a node to each of its
+    children, in that order and then the argument order: the order in which the engine adds
+    ``local * grad`` into each child. A folded node has one parent: an edge that leaves it
+    starts at the kept node above it instead, its local derivative multiplied by those along
+    the way (1 through each +: d sum / d input is the input's weight). Such an edge from a
+    folded w * h, whose local derivative is the data of the other factor (d(w * h) / dh = w),
+    names that node in ``same`` instead of repeating the number (-1: the number is in ``local``).
+    """
+    skip = inner | {id(p) for p in params}
+    steps = [v for v in order if id(v) not in skip]
+    kept = steps + params
+    index = {id(v): i for i, v in enumerate(kept)}
+    fold: dict[int, tuple[int, float]] = {}  # folded node -> (the kept node above it, d that node / d this one)
+    edges: list[list[int]] = []
+    same: list[int] = []
+    local: list[float] = []
+    for v in order:  # a node's parents come before it, so its own entry in fold is known
+        top, factor = fold.get(id(v)) or (index[id(v)], 1.0)
+        children = v.children
+        for pos, (child, d) in enumerate(zip(children, v.local_grads, strict=True)):
+            d = factor * d  # d top / d child = d top / d v * d v / d child
+            if id(child) in inner:
+                if id(child) in fold:
+                    raise ValueError("explorer: a neuron's weighted sum is used outside its neuron, so it cannot "
+                                     "be folded: build the model with tinygrad_dk.nn, or use graph='whole'")
+                fold[id(child)] = (top, d)
+                continue
+            edges.append([top, index[id(child)]])
+            other = children[1 - pos] if len(children) == 2 and id(v) in fold else None  # a folded w * h
+            if other is not None and other.data == d and id(other) in index and _same_zero(other.data, d):
+                same.append(index[id(other)])
+            else:
+                same.append(-1)
+                local.append(d)
+    nodes: list[dict[str, Any]] = [{"label": names.get(id(v), v.label), "op": v.op} for v in steps]
+    nodes += [{"label": p.label, "op": p.op, "param": k} for k, p in enumerate(params)]
+    structure: dict[str, Any] = {"nodes": nodes, "edges": edges, "same": same, "steps": len(steps)}
+    numbers_ = {"data": [v.data for v in steps], "grad": [v.grad for v in kept], "local": local,
+                "args": {str(i): v.arg for i, v in enumerate(steps) if v.arg is not None}}
+    return structure, numbers_, index
+
+
+def _same_zero(a: float, b: float) -> bool:
+    """Whether two equal floats have the same sign (0.0 and -0.0 are equal but print differently)."""
+    return a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 def _backprop(model: Any, X: list[list[float]], task: Any, frames: dict[int, list[float]], scope: str,
@@ -223,46 +309,53 @@ def _backprop(model: Any, X: list[list[float]], task: Any, frames: dict[int, lis
     samples = _evenly(list(range(n)), max_graph_samples)
     probe = copy.deepcopy(model)  # the caller's model keeps its weights and grads
     names = list(probe.state_dict())
-    structures: dict[tuple[Any, ...], int] = {}
+    shapes: list[dict[str, Any]] = []
     graphs: list[list[dict[str, Any]]] = []
     size = 0
     for weights in frames.values():
         probe.load_state_dict(dict(zip(names, weights, strict=True)))
         per_sample = []
         for i in samples:
+            st, nums, size = _sample_graph(probe, X[i], task.targets[i], task,
+                                           "whole" if scope == "auto" else scope)
             if scope == "auto":  # decided on the first graph: every sample's graph has the same shape
-                key, nums, size = _sample_graph(probe, X[i], task.targets[i], task, "whole")
-                scope = "whole" if size <= WHOLE_GRAPH_LIMIT else "last_layer"
-                if scope == "last_layer":
-                    key, nums, size = _sample_graph(probe, X[i], task.targets[i], task, scope)
-            else:
-                key, nums, size = _sample_graph(probe, X[i], task.targets[i], task, scope)
-            nums["s"] = structures.setdefault(key, len(structures))
+                scope = "whole" if size <= WHOLE_GRAPH_LIMIT else "neurons"
+                if scope == "neurons":
+                    st, nums, size = _sample_graph(probe, X[i], task.targets[i], task, scope)
+            if st not in shapes:
+                shapes.append(st)
+            nums["s"] = shapes.index(st)
             per_sample.append(nums)
         graphs.append(per_sample)
-    if scope == "last_layer" and len(model.layers) == 1:
-        scope = "whole"  # one layer: its inputs are the data, the whole graph
-    layers = model.layers
-    if scope == "whole":
-        note = (f"The whole graph of one sample's loss: {size} nodes, from the inputs x1, x2 and every weight "
-                "to the loss.")
-        short = f"The whole graph: all {size} nodes, from the inputs and every weight to the loss."
-    else:
-        last, below = len(layers), len(layers) - 1
-        what = "the output neuron" if len(layers[-1].neurons) == 1 else f"the {len(layers[-1].neurons)} output neurons"
-        note = (f"One sample's whole graph has {size} nodes, too many to read, so this is its top: {what} "
-                f"(layer L{last}) and the loss. Its inputs are the outputs of layer L{below} (dashed boxes); "
-                f"their graph continues below, into the layers under L{last}, and is not drawn. Every number is "
-                "the engine's: the whole graph was built and backpropagated.")
-        shown = len(next(iter(structures))[0]) if structures else 0
-        short = (f"The top {shown} of its {size} nodes: {what} and the loss. Dashed: outputs of layer L{below}, "
-                 "whose graph is not drawn.")
+    note, short = _scope_notes(scope, size, shapes[0], model)
     note += (" The gradients are those of this sample's loss alone; a training step averages them over its batch"
              + (f". Graphs were kept for {len(samples)} of the {n} samples." if len(samples) < n else "."))
     return {"scope": scope, "scope_note": note, "scope_short": short, "epochs": list(frames), "samples": samples,
-            "structures": [{"nodes": [{"label": label, "op": op} for label, op in key[0]],
-                            "edges": [list(e) for e in key[1]], "cut": list(key[2])} for key in structures],
-            "graphs": graphs}
+            "structures": shapes, "graphs": graphs}
+
+
+def _scope_notes(scope: str, size: int, st: dict[str, Any], model: Any) -> tuple[str, str]:
+    """What the page says about the view it shows: a long note and a short one."""
+    if scope == "whole":
+        return (f"The whole graph of one sample's loss: {size} nodes, from the inputs x1, x2 and every weight to "
+                "the loss.", f"The whole graph: all {size} nodes, from the inputs and every weight to the loss.")
+    neurons = len(st["neurons"])
+    inside = {i for nr in st["neurons"] for i in (nr["out"], nr["sum"])}
+    loss_nodes = sum(1 for i, nd in enumerate(st["nodes"][:st["steps"]]) if nd["op"] and i not in inside)
+    params = len(st["nodes"]) - st["steps"]
+    shape = f"MLP({len(model.layers[0].neurons[0].w)}, [{', '.join(str(len(la.neurons)) for la in model.layers)}])"
+    x = _TIMES
+    note = (f"One sample's whole graph has {size} nodes, too many to read, so each neuron of the {shape} is one "
+            f"box. Its weighted sum b + w1·h1 + w2·h2 + ..., a chain of + and {x} nodes in the engine's graph, is "
+            "folded into the box's row 'sum'; its activation is the row 'out'. An edge from a neuron to one of "
+            "its inputs h carries d sum / d h, the weight on h (each + passes the gradient on unchanged, each "
+            f"{x} multiplies it by the other factor). The weights and biases are not drawn: the step that makes "
+            f"a neuron's sum final writes out their grads with it (input {x} the sum's grad), {params} in all. "
+            "Every number is the engine's: the whole graph was built and backpropagated.")
+    short = (f"One box per neuron, its + and {x} nodes folded into its sum: {neurons} neurons, the inputs and "
+             f"the loss's {loss_nodes} nodes stand for all {size} nodes. The weights are not drawn: a neuron's "
+             "sum step writes out their grads.")
+    return note, short
 
 
 # --- recording ---
@@ -275,16 +368,22 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     The weights are kept after every epoch, or after every k-th one (and the last) so that at
     most ``max_frames`` sets are kept, counting the starting weights. ``graph_epochs`` of those
     (evenly spaced, first and last included) get backprop graphs for at most
-    ``max_graph_samples`` samples; ``graph`` is "whole", "last_layer" (the last layer and the
-    loss) or "auto" (whole up to `WHOLE_GRAPH_LIMIT` nodes). Other keywords go to `fit`
-    (``lr``, ``optimizer``, ``seed``, ``progress``, ``callbacks``, ...); training is compiled
-    (``compile=True``: the same numbers, much faster) unless ``compile=False`` is given.
+    ``max_graph_samples`` samples; ``graph`` is "whole", "neurons" (one box per neuron, its
+    weighted sum folded in) or "auto" (whole up to `WHOLE_GRAPH_LIMIT` nodes). Other keywords
+    go to `fit` (``lr``, ``optimizer``, ``seed``, ``progress``, ``callbacks``, ...); training is
+    compiled (``compile=True``: the same numbers, much faster) unless ``compile=False`` is given.
 
-    ``run.backprop`` holds ``epochs`` and ``samples`` (indices into X), ``structures`` (each
-    a list of ``nodes`` with label and op in reverse topological order, ``edges`` as
-    ``[node, child]`` index pairs, and ``cut``: the nodes shown as inputs), and ``graphs``
-    (per epoch, per sample: ``data``, ``grad``, ``local`` per edge, ``args`` (op constants),
-    ``loss`` and ``s``, the index of its structure).
+    ``run.backprop`` holds ``epochs`` and ``samples`` (indices into X), ``structures`` and
+    ``graphs`` (per epoch, per sample: ``data``, ``grad``, ``local``, ``args`` (op constants),
+    ``loss`` and ``s``, the index of its structure). A structure lists ``nodes`` (label, op)
+    in the engine's backward order, ``edges`` as ``[node, child]`` pairs in the order the
+    engine adds their terms, and ``steps``: the page steps through that many nodes; the ones
+    after them are the weights and biases of the folded view (``param``: their index in
+    ``state_dict``), whose data are the run's weights. An edge's local derivative is the
+    ``same`` as the data of the node named there, or the next number of ``local`` (-1). The
+    folded view also lists its ``neurons`` (label, layer, activation, and the indices of its
+    ``out``, ``sum`` and ``params`` nodes). ``data`` holds the data of the first ``steps``
+    nodes, ``grad`` every node's gradient.
     """
     who = "record_run"
     rows = check_samples(X, who, features=2, why=": the explorer draws two-dimensional data; give each sample as "

@@ -456,25 +456,120 @@
     return `${symbol}(${fmt(k)})`;
   }
 
-  function layoutGraph(st) {  // rows by longest distance from the loss; order in a row by the parents' x
+  function prepare(st) {  // once per structure: each node's parent edges and, folded, its neuron
+    if (st.parents) return;
+    st.parents = st.nodes.map(() => []);
+    st.children = st.nodes.map(() => []);
+    st.edges.forEach(([p, c], e) => { st.parents[c].push(e); st.children[p].push(e); });  // in the engine's order
+    st.owner = st.nodes.map(() => -1);
+    (st.neurons || []).forEach((nr, k) => {
+      for (const i of [nr.out, nr.sum, ...nr.params]) st.owner[i] = k;
+    });
+  }
+
+  // every node's data and every edge's local derivative: the exported numbers, with the weights' data taken
+  // from the run's weights and each local that is the "same" as a node's data taken from that node
+  function resolve(st, g, weights) {
+    if (g.full) return g.full;
+    const data = g.data.slice();
+    for (let i = st.steps; i < st.nodes.length; i++) data.push(weights[st.nodes[i].param]);
+    let k = 0;
+    const local = st.same.map((s) => (s >= 0 ? data[s] : g.local[k++]));
+    g.full = { data: data, grad: g.grad, local: local };
+    return g.full;
+  }
+
+  // the whole graph: rows by longest distance from the loss, top to bottom; in a row by the parents' x
+  function layoutWhole(st) {
     const n = st.nodes.length;
-    const parents = Array.from({ length: n }, () => []);
-    st.edges.forEach(([p, c], e) => parents[c].push(e));
     const rank = new Array(n).fill(0);
-    for (let i = 1; i < n; i++) for (const e of parents[i]) rank[i] = Math.max(rank[i], rank[st.edges[e][0]] + 1);
+    for (let i = 1; i < n; i++) for (const e of st.parents[i]) rank[i] = Math.max(rank[i], rank[st.edges[e][0]] + 1);
     const rows = [];
     for (let i = 0; i < n; i++) (rows[rank[i]] = rows[rank[i]] || []).push(i);
-    const BW = 130, GAP = 14, RH = 84;
+    const BW = 130, BH = 52, GAP = 14, RH = 84;
     const x = new Array(n).fill(0);
     for (const row of rows) {
-      const want = row.map((i) => (parents[i].length ? parents[i].reduce((s, e) => s + x[st.edges[e][0]], 0) / parents[i].length : 0));
+      const want = row.map((i) => (st.parents[i].length
+        ? st.parents[i].reduce((s, e) => s + x[st.edges[e][0]], 0) / st.parents[i].length : 0));
       const order = row.map((_, k) => k).sort((a, b) => want[a] - want[b] || row[a] - row[b]);
       let prev = -Infinity;  // each node as close to its parents as the nodes to its left allow
       order.forEach((k) => { prev = Math.max(want[k], prev + BW + GAP); x[row[k]] = prev; });
     }
     const lo = Math.min(...x), hi = Math.max(...x);
-    const pos = x.map((v, i) => [v - lo + BW / 2 + 16, rank[i] * RH + 40]);
-    return { pos: pos, parents: parents, width: hi - lo + BW + 32, height: rows.length * RH + 20, BW: BW, BH: 52 };
+    const rect = x.map((v, i) => ({ x: v - lo + 16, y: rank[i] * RH + 14, w: BW, h: BH }));
+    const edges = st.edges.map(([p, c]) => {
+      const a = rect[p], b = rect[c];
+      const x1 = a.x + BW / 2, y1 = a.y + BH, x2 = b.x + BW / 2, y2 = b.y;
+      const t = 0.62;  // the label nearer the child: the derivative belongs to the child's edge
+      return { d: `M${x1},${y1}L${x2},${y2}`, lx: x1 + (x2 - x1) * t, ly: y1 + (y2 - y1) * t + 3 };
+    });
+    return { rect: rect, edges: edges, boxes: [], width: hi - lo + BW + 32, height: rows.length * RH + 4 };
+  }
+
+  // one box per neuron, left to right: the inputs, each layer, and the loss's own nodes: above the output layer
+  // when they fit there, else in a column of their own
+  const NB = { name: 48, w: 200, row: 15, pad: 2, gap: 6, col: 56, leafW: 100, opW: 120, leafH: 50, head: 20,
+    data: 30, grad: 92 };
+  function layoutNeurons(st) {
+    const layers = Math.max(...st.neurons.map((nr) => nr.layer));
+    const cols = Array.from({ length: layers + 1 }, () => []);  // per column, from the top: {h, w, node | neuron}
+    const rect = st.nodes.map(() => null);
+    const boxes = [], heads = [], lossCol = [];
+    for (let i = 0; i < st.steps; i++) {  // the inputs, and the loss's nodes
+      if (st.owner[i] >= 0) continue;
+      if (!st.nodes[i].op) cols[0].push({ h: NB.leafH, node: i, w: NB.leafW });
+      else lossCol.push({ h: NB.leafH, node: i, w: NB.opW, loss: true });
+    }
+    st.neurons.forEach((nr, k) => {
+      const first = !cols[nr.layer].some((b) => b.neuron !== undefined);
+      cols[nr.layer].push({ h: (nr.out === nr.sum ? 1 : 2) * NB.row + 2 * NB.pad, neuron: k, w: NB.w, first: first });
+    });
+    const space = (b, prev) => (prev ? NB.gap * (prev.loss || b.first ? 2 : 1) : 0) + (b.first ? NB.head : 0);
+    const height = (c) => c.reduce((s, b, k) => s + b.h + space(b, c[k - 1]), 0);
+    const others = Math.max(...cols.slice(0, layers).map(height));
+    if (height(lossCol.concat(cols[layers])) <= Math.max(others, 300)) cols[layers] = lossCol.concat(cols[layers]);
+    else cols.push(lossCol);
+    const colW = cols.map((c) => Math.max(...c.map((b) => b.w)));
+    const heights = cols.map(height);
+    const H = Math.max(...heights.slice(0, layers + 1));
+    let x = 12;
+    cols.forEach((c, ci) => {
+      let y = 10 + Math.max(0, (H - heights[ci]) / 2);
+      c.forEach((b, k) => {
+        y += space(b, c[k - 1]);
+        const bx = x + (colW[ci] - b.w) / 2;
+        if (b.node !== undefined) rect[b.node] = { x: bx, y: y, w: b.w, h: b.h };
+        else {
+          const nr = st.neurons[b.neuron];
+          if (b.first) heads.push({ x: bx, y: y - 6, text: `L${nr.layer} · ${nr.activation}` });
+          boxes.push({ neuron: b.neuron, x: bx, y: y, w: b.w, h: b.h });
+          const r0 = { x: bx + NB.name, y: y + NB.pad, w: b.w - NB.name - NB.pad, h: NB.row };
+          rect[nr.out] = r0;
+          if (nr.sum !== nr.out) rect[nr.sum] = { x: r0.x, y: r0.y + NB.row, w: r0.w, h: NB.row };
+        }
+        y += b.h;
+      });
+      x += colW[ci] + NB.col;
+    });
+    const boxOf = (i) => (st.owner[i] >= 0 ? boxes.find((b) => b.neuron === st.owner[i]) : rect[i]);
+    const edges = st.edges.map(([p, c]) => {
+      if (!rect[c] || st.owner[p] === st.owner[c] && st.owner[p] >= 0) return null;  // a weight, or inside a box
+      const a = rect[p], b = rect[c], A = boxOf(p), Bx = boxOf(c);
+      if (A.x > Bx.x + Bx.w) {  // from a box's left side to an input's right side; the label at the parent
+        const x1 = A.x, y1 = a.y + a.h / 2, x2 = Bx.x + Bx.w, y2 = b.y + b.h / 2;
+        return { d: `M${x1},${y1}L${x2},${y2}`, lx: x1 - 3, ly: y1 - 2, anchor: "end" };
+      }
+      const x1 = A.x + A.w / 2, y1 = A.y + A.h, x2 = Bx.x + Bx.w / 2, y2 = Bx.y;  // down the same column
+      if (Math.abs(x1 - x2) < 1 && y2 - y1 < 3 * NB.gap + NB.head) {
+        return { d: `M${x1},${y1}L${x2},${y2}`, lx: x1 + 6, ly: (y1 + y2) / 2 + 3, anchor: "start" };
+      }
+      const r1 = A.x + A.w, r2 = Bx.x + Bx.w, bulge = Math.max(r1, r2) + 24;  // around the boxes between
+      const ya = a.y + a.h / 2, yb = b.y + b.h / 2;
+      return { d: `M${r1},${ya}C${bulge},${ya} ${bulge},${yb} ${r2},${yb}`, lx: bulge - 4, ly: (ya + yb) / 2 + 3,
+        anchor: "start" };
+    });
+    return { rect: rect, edges: edges, boxes: boxes, heads: heads, width: x - NB.col + 40,
+      height: Math.max(...heights) + 20 };
   }
 
   function buildBackprop() {
@@ -486,9 +581,31 @@
     sel.value = String(S.bpEpoch);
     $("bp-scope").textContent = B.scope_note;
     $("bp-scope-short").textContent = B.scope_short;
+    B.structures.forEach(prepare);
+    buildLegend(B.scope === "neurons");
     if (S.sample === null || B.samples.indexOf(S.sample) < 0) S.sample = defaultSample();
     S.bpStep = 0;
     drawGraph();
+  }
+
+  function buildLegend(folded) {
+    const leg = $("bp-legend");
+    while (leg.firstChild) leg.removeChild(leg.firstChild);
+    const items = [["#fff4d1", "2px solid #e6a100", "grad final now"], ["#fff", "2px solid #7b3fb0", "its parents"],
+      ["#eef6ee", "1px solid #6aa56a", "grad final"]];
+    if (folded) {
+      items.push(["#fff", "2px dashed #2f5fb3", "the inputs of the sum final now: grad(w) = input × grad(sum)"]);
+      items.push(["#f7f8fb", "1px solid #9aa2b1", "a neuron: out = activation(sum), sum = b + Σ w · input"]);
+    }
+    items.forEach(([bg, border, what]) => {
+      const s = text("span", "", {}, leg);
+      const sw = text("span", "", { class: "swatch" }, s);
+      sw.style.background = bg;
+      sw.style.border = border;
+      s.appendChild(document.createTextNode(what));
+    });
+    text("span", folded ? "number on a highlighted edge: d sum / d input, the input's weight"
+      : "number on an edge: local derivative", {}, leg);
   }
 
   function defaultSample() {  // the sample with the largest loss at the chosen epoch: its gradients are not 0
@@ -499,50 +616,102 @@
   }
 
   function current() {  // the structure and numbers of the selected sample at the selected epoch
-    const B = bp();
+    const B = bp(), run = D.runs[S.run];
     const k = B.samples.indexOf(S.sample);
     const g = B.graphs[S.bpEpoch][k];
-    return { st: B.structures[g.s], g: g, k: k };
+    const st = B.structures[g.s];
+    return { st: st, g: g, k: k, R: resolve(st, g, run.weights[run.epochs.indexOf(B.epochs[S.bpEpoch])]) };
+  }
+
+  function nodeName(st, g, i) {
+    const node = st.nodes[i];
+    return node.label || opText(node, g.args[String(i)]);
   }
 
   function drawGraph() {
     const el = $("bp-graph");
     while (el.firstChild) el.removeChild(el.firstChild);
-    const { st, g } = current();
-    const L = layoutGraph(st);
-    el.setAttribute("width", L.width);
-    el.setAttribute("height", L.height);
+    const { st, g, R } = current();
+    const folded = !!st.neurons;
+    const L = folded ? layoutNeurons(st) : layoutWhole(st);
     el.layout = L;
+    el.classList.toggle("folded", folded);
     const edgeEls = st.edges.map(([p, c], e) => {
+      const geo = L.edges[e];
+      if (!geo) return null;
       const grp = svg("g", { class: "edge", id: `bp-edge-${e}`, "data-parent": p, "data-child": c }, el);
-      const [x1, y1] = L.pos[p], [x2, y2] = L.pos[c];
-      svg("line", { x1: x1, y1: y1 + L.BH / 2, x2: x2, y2: y2 - L.BH / 2 }, grp);
-      const t = 0.62;  // the label nearer the child: the derivative belongs to the child's edge
-      text("svg:text", fmt(g.local[e]), { x: x1 + (x2 - x1) * t, y: (y1 + L.BH / 2) + ((y2 - L.BH / 2) - (y1 + L.BH / 2)) * t + 3,
-        "text-anchor": "middle", "data-local": String(g.local[e]) }, grp);
+      svg("path", { d: geo.d }, grp);
+      text("svg:text", fmt(R.local[e]), { x: geo.lx, y: geo.ly, "text-anchor": geo.anchor || "middle",
+        "data-local": String(R.local[e]) }, grp);
+      return grp;
+    });
+    for (const h of L.heads || []) {  // over each layer: its name and the rows' columns
+      text("svg:text", h.text, { class: "head", x: h.x, y: h.y }, el);
+      text("svg:text", "data", { class: "head", x: h.x + NB.name + NB.data, y: h.y }, el);
+      text("svg:text", "grad", { class: "head", x: h.x + NB.name + NB.grad, y: h.y }, el);
+    }
+    const boxEls = L.boxes.map((b) => {
+      const nr = st.neurons[b.neuron];
+      const grp = svg("g", { class: "neuron", id: `bp-neuron-${b.neuron}`, "data-label": nr.label,
+        transform: `translate(${b.x},${b.y})` }, el);
+      svg("rect", { width: b.w, height: b.h, rx: 6 }, grp);
+      text("svg:text", nr.label, { class: "title", x: 6, y: b.h / 2 + 4 }, grp);
+      text("svg:title", `${nr.label}: out = ${nr.activation}(sum), sum = b + w1·input1 + ... (the + and × nodes `
+        + "of the engine's graph, folded). Its weights' grads are written out under its sum's grad. Click: step "
+        + "the backward pass to its sum.", {}, grp);
+      grp.addEventListener("click", () => stepTo(nr.sum));
       return grp;
     });
     const nodeEls = st.nodes.map((node, i) => {
-      const [cx, cy] = L.pos[i];
-      const cls = ["node"];
-      if (!node.op || st.cut.indexOf(i) >= 0) cls.push("leaf");
-      if (st.cut.indexOf(i) >= 0) cls.push("cut");
-      const grp = svg("g", { class: cls.join(" "), id: `bp-node-${i}`, "data-index": i, "data-label": node.label,
-        transform: `translate(${cx - L.BW / 2},${cy - L.BH / 2})` }, el);
-      svg("rect", { width: L.BW, height: L.BH, rx: 6 }, grp);
-      const op = opText(node, g.args[String(i)]);
-      const isCut = st.cut.indexOf(i) >= 0;  // an input here: its op belongs to the layer below
-      const title = node.label && node.op && !isCut ? `${op}  ${node.label}` : (node.label || op);
-      text("svg:text", title, { class: "title", x: 7, y: 15 }, grp);
-      text("svg:text", `#${i}`, { class: "num", x: L.BW - 6, y: 15, "text-anchor": "end" }, grp);
-      text("svg:text", `data ${fmt(g.data[i])}`, { x: 7, y: 30 }, grp);
-      text("svg:text", "grad ?", { class: "grad", x: 7, y: 45 }, grp);
-      if (st.cut.indexOf(i) >= 0) text("svg:title", "an output of the layer below: its gradient flows on into that layer (not drawn)", {}, grp);
+      const r = L.rect[i];
+      if (!r) return null;
+      const grp = svg("g", { class: "node", id: `bp-node-${i}`, "data-index": i, "data-label": node.label,
+        transform: `translate(${r.x},${r.y})` }, el);
+      const nr = st.owner[i] >= 0 ? st.neurons[st.owner[i]] : null;
+      if (nr) {  // a row of a neuron's box: "out" or "sum", its data and its grad
+        grp.classList.add("row");
+        svg("rect", { width: r.w, height: r.h, rx: 3 }, grp);
+        text("svg:text", i === nr.sum ? "sum" : "out", { class: "what", x: 4, y: r.h - 4 }, grp);
+        text("svg:text", fmt(R.data[i]), { x: NB.data, y: r.h - 4 }, grp);
+        text("svg:text", "?", { class: "grad", x: NB.grad, y: r.h - 4 }, grp);
+      } else {
+        if (!node.op) grp.classList.add("leaf");
+        svg("rect", { width: r.w, height: r.h, rx: 6 }, grp);
+        const op = opText(node, g.args[String(i)]);
+        text("svg:text", node.label && node.op ? `${op}  ${node.label}` : (node.label || op),
+          { class: "title", x: 7, y: 15 }, grp);
+        if (!folded) text("svg:text", `#${i}`, { class: "num", x: r.w - 6, y: 15, "text-anchor": "end" }, grp);
+        text("svg:text", `data ${fmt(R.data[i])}`, { x: 7, y: 30 }, grp);
+        text("svg:text", "grad ?", { class: "grad", x: 7, y: 45 }, grp);
+      }
+      grp.addEventListener("click", (ev) => { ev.stopPropagation(); stepTo(i); });
       return grp;
     });
-    el.parts = { edges: edgeEls, nodes: nodeEls, parents: L.parents };
+    el.parts = { edges: edgeEls, nodes: nodeEls, boxes: boxEls };
+    fitGraph();
     drawPicker();
     showInfo();
+    showStep();
+  }
+
+  // scale the graph down to the panel's width (not below MIN_SCALE: then it scrolls), never up
+  const MIN_SCALE = 0.7;
+  function fitGraph() {
+    const el = $("bp-graph"), L = el.layout, wrap = $("bp-graph-wrap");
+    if (!L) return;
+    const room = wrap.clientWidth - 2;
+    const s = room > 0 ? Math.min(1, Math.max(MIN_SCALE, room / L.width)) : 1;
+    L.scale = s;
+    el.setAttribute("viewBox", `0 0 ${L.width} ${L.height}`);
+    el.setAttribute("width", String(Math.floor(L.width * s)));
+    el.setAttribute("height", String(Math.ceil(L.height * s)));
+    el.setAttribute("data-scale", s.toFixed(3));
+  }
+
+  function stepTo(i) {  // run the backward pass up to node i (a step), or back to it
+    const { st } = current();
+    if (i >= st.steps) return;
+    S.bpStep = i + 1;
     showStep();
   }
 
@@ -571,52 +740,94 @@
     $("bp-title").textContent = `Computation graph of sample #${S.sample}'s loss, weights after epoch ${bp().epochs[S.bpEpoch]}`;
   }
 
+  function isFinal(st, i, cur) {  // a step's grad is final once stepped; a weight's once its parents' are
+    if (i < st.steps) return i <= cur;
+    return st.parents[i].every((e) => st.edges[e][0] <= cur);
+  }
+
+  // one written-out sum: "grad(name) = local × parent grad + ... = total", with the numbers as data-* hooks
+  const MAX_TERMS = 40;
+  function writeSum(box, st, g, R, i, name) {
+    const line = text("div", "", { class: "bp-line" }, box);
+    const terms = st.parents[i].map((e) => [R.local[e], R.grad[st.edges[e][0]], e]);
+    let total = 0;
+    for (const [local, pg] of terms) total = total + local * pg;  // the engine's order and arithmetic
+    const sum = i === 0 ? R.grad[0] : total;
+    const hooks = { node: i, label: st.nodes[i].label, grad: R.grad[i], sum: sum,
+      terms: JSON.stringify(terms.map(([a, b]) => [a, b])) };
+    for (const k in hooks) line.setAttribute(`data-${k}`, String(hooks[k]));
+    text("span", `grad(${name})`, { class: "who" }, line);
+    if (i === 0) {
+      line.appendChild(document.createTextNode(` = ${fmt(R.grad[0])}: the start, d loss / d loss = 1`));
+      return { hooks: hooks, terms: terms };
+    }
+    line.appendChild(document.createTextNode(" = "));
+    terms.slice(0, MAX_TERMS).forEach(([a, b, e], k) => {
+      if (k) line.appendChild(document.createTextNode(" + "));
+      const p = st.edges[e][0];
+      text("span", `${paren(a)} × ${paren(b)}`, { class: "term",
+        title: `d ${nodeName(st, g, p)} / d ${nodeName(st, g, i)} × grad(${nodeName(st, g, p)})` }, line);
+    });
+    if (terms.length > MAX_TERMS) line.appendChild(document.createTextNode(` + … (${terms.length - MAX_TERMS} more terms)`));
+    line.appendChild(document.createTextNode(` = ${fmt(R.grad[i])}`));
+    return { hooks: hooks, terms: terms };
+  }
+
   function showStep() {
-    const { st, g } = current();
+    const { st, g, R } = current();
     const parts = $("bp-graph").parts;
-    const n = st.nodes.length;
+    const n = st.steps;
     const cur = S.bpStep - 1;  // the node whose gradient became final with the last step
     parts.nodes.forEach((el, i) => {
-      el.classList.toggle("done", i < cur);
+      if (!el) return;
+      const done = isFinal(st, i, cur);
+      el.classList.toggle("done", done && i !== cur);
       el.classList.toggle("current", i === cur);
-      el.classList.remove("parent");
-      el.querySelector("text.grad").textContent = i <= cur ? `grad ${fmt(g.grad[i])}` : "grad ?";
+      el.classList.remove("parent", "feeds");
+      const g = el.classList.contains("row") ? "" : "grad ";  // a neuron's rows have a "grad" column
+      el.querySelector("text.grad").textContent = done ? `${g}${fmt(R.grad[i])}` : `${g}?`;
     });
-    parts.edges.forEach((el) => el.classList.remove("active"));
+    parts.boxes.forEach((el, k) => el.classList.toggle("active", cur >= 0 && st.owner[cur] === k));
+    parts.edges.forEach((el) => { if (el) el.classList.remove("active", "feeds"); });
     const sum = $("bp-sum");
     while (sum.firstChild) sum.removeChild(sum.firstChild);
-    $("bp-progress").textContent = `${S.bpStep} of ${n} gradients final` + (S.bpStep === n ? ": the backward pass is done." : "");
+    let finals = 0;
+    for (let i = 0; i < st.nodes.length; i++) if (isFinal(st, i, cur)) finals++;
+    $("bp-progress").textContent = (n === st.nodes.length ? `${S.bpStep} of ${n} gradients final`
+      : `${S.bpStep} of ${n} steps: ${finals} of ${st.nodes.length} gradients final, the weights' included`)
+      + (S.bpStep === n ? ": the backward pass is done." : "");
     $("bp-step").disabled = S.bpStep >= n;
     $("bp-undo").disabled = S.bpStep === 0;
     ["node", "label", "grad", "sum", "terms"].forEach((a) => sum.removeAttribute(`data-${a}`));
     if (cur < 0) {
-      sum.textContent = "Press Step backward: the pass starts at the loss and visits the nodes in reverse "
-        + "topological order, so each node's grad is final once all its parents are done.";
+      sum.textContent = "Press Step backward (or click a box): the pass starts at the loss and visits the nodes in "
+        + "reverse topological order, so each node's grad is final once all its parents are done.";
       return;
     }
-    const node = st.nodes[cur];
-    const name = `#${cur} ` + (node.label || opText(node, g.args[String(cur)]));
-    const terms = parts.parents[cur].map((e) => [g.local[e], g.grad[st.edges[e][0]], e]);
-    let total = 0;
-    for (const [local, pg] of terms) total = total + local * pg;  // the engine's order and arithmetic
-    sum.setAttribute("data-node", String(cur));
-    sum.setAttribute("data-label", node.label);
-    sum.setAttribute("data-grad", String(g.grad[cur]));
-    sum.setAttribute("data-terms", JSON.stringify(terms.map(([a, b]) => [a, b])));
-    text("span", `grad(${name})`, { class: "who" }, sum);
-    if (cur === 0) {
-      sum.setAttribute("data-sum", String(g.grad[0]));
-      sum.appendChild(document.createTextNode(` = ${fmt(g.grad[0])}: the start, d loss / d loss = 1`));
-    } else {
-      sum.setAttribute("data-sum", String(total));
-      const shown = terms.slice(0, 12).map(([a, b]) => `${paren(a)} × ${paren(b)}`);
-      if (terms.length > 12) shown.push(`… (${terms.length - 12} more terms)`);
-      sum.appendChild(document.createTextNode(` = ${shown.join(" + ")} = ${fmt(g.grad[cur])}`));
+    const { hooks, terms } = writeSum(sum, st, g, R, cur, `#${cur} ${nodeName(st, g, cur)}`);
+    for (const k in hooks) sum.setAttribute(`data-${k}`, String(hooks[k]));
+    const nr = st.owner[cur] >= 0 ? st.neurons[st.owner[cur]] : null;
+    if (nr && cur === nr.sum) {  // its weights and bias: one term each, final now; their inputs marked
+      for (const e of st.children[cur]) {
+        const c = parts.nodes[st.edges[e][1]];
+        if (parts.edges[e]) parts.edges[e].classList.add("feeds");
+        if (c && st.owner[st.edges[e][1]] !== st.owner[cur]) c.classList.add("feeds");
+      }
+      text("p", `Final with it, the grads of ${nr.label}'s weights and bias: each is its input × `
+        + `grad(${st.nodes[cur].label}).`, { class: "note" }, sum);
+      const list = text("div", "", { class: "bp-weights", id: "bp-weights" }, sum);
+      for (const p of nr.params) {
+        writeSum(list, st, g, R, p, st.nodes[p].label);
+        const e = st.parents[p][0];  // d sum / d w is w's input; d sum / d b is 1
+        text("span", st.same[e] >= 0 ? `  input ${nodeName(st, g, st.same[e])}` : "  the bias", { class: "from" },
+          list.lastChild);
+      }
     }
-    parts.nodes[cur].classList.add("current");
+    if (parts.nodes[cur]) parts.nodes[cur].classList.add("current");
     for (const [, , e] of terms) {
-      parts.edges[e].classList.add("active");
-      parts.nodes[st.edges[e][0]].classList.add("parent");
+      if (parts.edges[e]) parts.edges[e].classList.add("active");
+      const p = parts.nodes[st.edges[e][0]];
+      if (p) p.classList.add("parent");
     }
     scrollIntoGraph(cur);
   }
@@ -624,8 +835,9 @@
   function scrollIntoGraph(i) {
     const wrap = $("bp-graph-wrap");
     const L = $("bp-graph").layout;
-    if (!L || wrap.clientHeight === 0) return;
-    const [x, y] = L.pos[i];
+    if (!L || !L.rect[i] || wrap.clientHeight === 0) return;
+    const s = L.scale || 1, r = L.rect[i];
+    const x = (r.x + r.w / 2) * s, y = (r.y + r.h / 2) * s;
     if (y < wrap.scrollTop + 40 || y > wrap.scrollTop + wrap.clientHeight - 40) wrap.scrollTop = y - wrap.clientHeight / 2;
     if (x < wrap.scrollLeft + 70 || x > wrap.scrollLeft + wrap.clientWidth - 70) wrap.scrollLeft = x - wrap.clientWidth / 2;
   }
@@ -674,10 +886,11 @@
       S.epoch = allEpochs.indexOf(e);
       drawGraph();
     });
-    $("bp-step").addEventListener("click", () => { S.bpStep = Math.min(S.bpStep + 1, current().st.nodes.length); showStep(); });
+    $("bp-step").addEventListener("click", () => { S.bpStep = Math.min(S.bpStep + 1, current().st.steps); showStep(); });
     $("bp-undo").addEventListener("click", () => { S.bpStep = Math.max(0, S.bpStep - 1); showStep(); });
     $("bp-reset").addEventListener("click", () => { S.bpStep = 0; showStep(); });
-    $("bp-all").addEventListener("click", () => { S.bpStep = current().st.nodes.length; showStep(); });
+    $("bp-all").addEventListener("click", () => { S.bpStep = current().st.steps; showStep(); });
+    window.addEventListener("resize", () => { if (S.view === "backprop") fitGraph(); });
     $("tab-train").addEventListener("click", () => showView("train"));
     $("tab-backprop").addEventListener("click", () => showView("backprop"));
     selectRun(0);
