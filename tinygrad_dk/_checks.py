@@ -16,8 +16,6 @@ from typing import Any
 
 from tinygrad_dk.engine import Value
 
-# ======== the checks of nn, perceptron, modelfile, losses, optim and data (the nnsplit section) ========
-
 # --- numbers, flags and parameter lists ---
 
 def _is_number(x: object) -> bool:
@@ -319,6 +317,22 @@ def check_state(state: object, names: Sequence[str], owner: object) -> list[floa
                              "(the training that made them diverged; lower the learning rate)")
         values.append(float(v))
     return values
+
+
+def check_activation(activation: object, nonlin: bool, table: Mapping[str, Callable[[Value], Value]]
+                     ) -> tuple[str, Callable[[Value], Value]]:
+    """The (name, function) for an activation name or function; None means relu if ``nonlin`` else linear."""
+    if activation is None:
+        activation = "relu" if nonlin else "linear"  # micrograd's meaning of nonlin
+    if isinstance(activation, str):
+        if activation not in table:
+            raise ValueError(f"unknown activation {activation!r}: use one of {', '.join(table)}, "
+                             "or a function from Value to Value")
+        return activation, table[activation]
+    if callable(activation):
+        return getattr(activation, "__name__", type(activation).__name__), activation
+    raise TypeError(f"activation must be a name ({', '.join(table)}) or a function from Value to Value, "
+                    f"not {type(activation).__name__}: {activation!r}")
 
 
 def check_named_activation(name: str, fn: Callable[..., Any], table: Mapping[str, Callable[..., Any]],

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from tinygrad_dk._checks import (
+    check_activation,
     check_choice,
     check_count,
     check_inputs,
@@ -100,24 +101,6 @@ class _Activations(Mapping[str, Callable[[Value], Value]]):
 
 
 ACTIVATIONS: Mapping[str, Callable[[Value], Value]] = _Activations()
-
-
-# --- the activation an argument names ---
-
-def _activation(activation: str | Callable[[Value], Value] | None, nonlin: bool = True
-                ) -> tuple[str, Callable[[Value], Value]]:
-    """The (name, function) for an activation name or function; None means relu if nonlin else linear."""
-    if activation is None:
-        activation = "relu" if nonlin else "linear"  # micrograd's meaning of nonlin
-    if isinstance(activation, str):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}: use one of {', '.join(ACTIVATIONS)}, "
-                             "or a function from Value to Value")
-        return activation, ACTIVATIONS[activation]
-    if callable(activation):
-        return getattr(activation, "__name__", type(activation).__name__), activation
-    raise TypeError(f"activation must be a name ({', '.join(ACTIVATIONS)}) or a function from Value to Value, "
-                    f"not {type(activation).__name__}: {activation!r}")
 
 
 # --- the modules ---
@@ -225,7 +208,7 @@ class Neuron(Module):
     def __init__(self, nin: int, nonlin: bool = True, *, activation: str | Callable[[Value], Value] | None = None,
                  rng: random.Random | None = None, init: str = "uniform", fan_out: int = 1) -> None:
         self.nin = check_count(nin, "Neuron nin")
-        self.activation, self._fn = _activation(activation, nonlin)
+        self.activation, self._fn = check_activation(activation, nonlin, ACTIVATIONS)
         self._call = None if self._fn is linear else self._fn  # skip the identity call
         self.init = check_choice(init, INITS, "init")
         rng = check_rng(rng, "Neuron rng")
@@ -283,7 +266,7 @@ class Layer(Module):
                  init: str = "uniform") -> None:
         self.nin = check_count(nin, "Layer nin")
         self.nout = check_count(nout, "Layer nout")
-        self.activation, self._fn = _activation(activation, nonlin)
+        self.activation, self._fn = check_activation(activation, nonlin, ACTIVATIONS)
         self.init = check_choice(init, INITS, "init")
         rng = check_rng(rng, "Layer rng")  # one generator for all neurons, so no two start alike
         self.neurons = [Neuron(self.nin, activation=self._fn, rng=rng, init=self.init, fan_out=self.nout)
@@ -334,8 +317,8 @@ class MLP(Module):
                  seed: int | None = None) -> None:
         self.nin = check_count(nin, "MLP nin")
         self.nouts = check_sizes(nouts, "MLP nouts")
-        self.activation, hidden = _activation(activation)
-        self.output_activation, output = _activation(output_activation)
+        self.activation, hidden = check_activation(activation, True, ACTIVATIONS)
+        self.output_activation, output = check_activation(output_activation, True, ACTIVATIONS)
         self.init = check_choice(init, INITS, "init")
         self.seed = check_seed(seed, "MLP", none_means=0)
         self._fns = (hidden, output)
