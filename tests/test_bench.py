@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from support import need_module
@@ -38,7 +39,7 @@ def test_bare_node_matches_the_engine_on_the_chain_and_a_sum(bench: ModuleType) 
     assert (total.data, a.grad, b.grad, c.grad) == (want.data, va.grad, vb.grad, vc.grad)
 
 
-def nodes(root: object) -> int:
+def nodes(root: Any) -> int:
     """Nodes below ``root``, for the engine, micrograd and the bare node alike."""
     seen, stack = {id(root)}, [root]
     while stack:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tinygrad_dk import GradcheckError, Value, engine, gradcheck
+from tinygrad_dk import GradcheckError, Value, engine, gradcheck, ops
 
 TANH_AT_HALF = 1 - math.tanh(0.5) ** 2  # d tanh / dx at 0.5, from the math module
 
@@ -18,7 +18,7 @@ TANH_AT_HALF = 1 - math.tanh(0.5) ** 2  # d tanh / dx at 0.5, from the math modu
 @pytest.fixture
 def wrong_tanh(monkeypatch: pytest.MonkeyPatch) -> None:
     """Give `Value.tanh` a row whose local derivative is twice the true one."""
-    monkeypatch.setattr(engine, "TANH", engine.TANH._replace(local=lambda a, _, out: (2 * (1 - out * out),)))
+    monkeypatch.setattr(engine, "TANH", ops.TANH._replace(local=lambda a, _, out: (2 * (1 - out * out),)))
 
 
 @pytest.mark.parametrize(("f", "point"), [
@@ -77,7 +77,7 @@ def test_the_engine_is_right_again_without_the_patch() -> None:
 
 
 def test_a_nan_derivative_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "TANH", engine.TANH._replace(local=lambda a, _, out: (math.nan,)))
+    monkeypatch.setattr(engine, "TANH", ops.TANH._replace(local=lambda a, _, out: (math.nan,)))
     with pytest.raises(GradcheckError, match=r"x0 = 0\.5 +nan +0\.78644773 +nan +<-- wrong"):
         gradcheck(lambda v: v[0].tanh(), [0.5])
 
@@ -94,7 +94,7 @@ def test_kinks_disagree_with_central_differences(f: Callable[[list[Value]], Valu
 
 def test_tolerances_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     # x * k gets a derivative 1e-4 too large: inside rtol=1e-3, outside rtol=1e-5
-    monkeypatch.setattr(engine, "MUL_CONST", engine.MUL_CONST._replace(local=lambda a, k, out: (k * (1 + 1e-4),)))
+    monkeypatch.setattr(engine, "MUL_CONST", ops.MUL_CONST._replace(local=lambda a, k, out: (k * (1 + 1e-4),)))
     f: Callable[[list[Value]], Value] = lambda v: v[0] * 3.0  # noqa: E731
     assert gradcheck(f, [1.0])
     assert gradcheck(f, [1.0], atol=1e-3, rtol=0.0)

@@ -14,7 +14,7 @@ import numpy as np
 
 from tinygrad_dk._checks import check_count
 from tinygrad_dk.engine import Value
-from tinygrad_dk.ops import activation_rows
+from tinygrad_dk.ops import Op, activation_rows
 from tinygrad_dk.viz._figure import check_path, new_figure, save_figure
 from tinygrad_dk.viz._style import NEGATIVE, NEUTRAL, POSITIVE
 
@@ -29,8 +29,13 @@ def activations() -> list[tuple[str, str, Callable[[Value], Value]]]:
             continue
         k = LEAKY_SLOPE if op.constant is not None else None  # a constant large enough to see
         title = name if k is None else f"{name} (k = {k})"
-        drawn.append((title, op.formula, lambda v, op=op, k=k: v._apply(op, k)))
+        drawn.append((title, op.formula, _applying(op, k)))
     return drawn
+
+
+def _applying(op: Op, k: float | None) -> Callable[[Value], Value]:
+    """The function that applies ``op`` (with constant ``k``) to a Value."""
+    return lambda v: v._apply(op, k)
 
 
 def value_and_derivative(f: Callable[[Value], Value], xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
