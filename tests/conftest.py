@@ -24,7 +24,7 @@ if support.IN_CI and sys.version_info[:2] != TORCH_PYTHON:
 
     def _need_module_torch_optional(name):
         if name.partition(".")[0] == "torch":
-            return pytest.importorskip(name, reason="PyTorch's reference tests are required in CI on Python 3.11 only")
+            return pytest.importorskip(name, reason=f"{name} is not installed (CI requires it on Python 3.11 only)")
         return _need_module_in_ci(name)
 
     support.need_module = _need_module_torch_optional
