@@ -18,7 +18,7 @@ import subprocess
 import sys
 import types
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -122,6 +122,24 @@ def train_line(name: str, out: str) -> re.Match[str]:
                       rf"\((\d+) updates\)$", out, re.MULTILINE)
     assert match, f"no summary line for {name!r} in:\n{out}"
     return match
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _words_in_english_unless_asked() -> Iterator[None]:
+    """The teaching output's language comes from TINYGRAD_DK_LANG when --lang is not given: keep the developer's
+    own out (module-wide, before the module's runs)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("TINYGRAD_DK_LANG", raising=False)
+        yield
+
+
+def explorer_data(page: Path) -> dict[str, Any]:
+    """The JSON an explorer page carries."""
+    found = re.findall(r'<script type="application/json" id="explorer-data">(.*?)</script>',
+                       page.read_text(encoding="utf-8"), re.S)
+    assert len(found) == 1
+    data: dict[str, Any] = json.loads(found[0])
+    return data
 
 
 # --- demo: the main job ---------------------------------------------------------------------
@@ -238,9 +256,9 @@ def test_train_compare_plots_three_runs_in_one_figure(tmp_path: Path, monkeypatc
     calls: list[Any] = []
     real = tinygrad_dk.viz.plot_history
 
-    def recording(histories: Any, path: Any) -> Path:
+    def recording(histories: Any, path: Any, **kwargs: Any) -> Path:
         calls.append(histories)
-        return real(histories, path)
+        return real(histories, path, **kwargs)
 
     monkeypatch.setattr(tinygrad_dk.viz, "plot_history", recording)
     plot_dir = tmp_path / "compare"
@@ -257,6 +275,60 @@ def test_train_compare_plots_three_runs_in_one_figure(tmp_path: Path, monkeypatc
         "decision_boundary_SGD.png", "decision_boundary_full_batch.png", "decision_boundary_mini-batch_16.png",
         "training.png"]
     check_png(plot_dir / "training.png")
+
+
+def record_plots(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, dict[str, Any]]]:
+    """What `train --plot` asks the pictures for: (function, histories or file name, keywords); nothing is drawn."""
+    calls: list[tuple[str, Any, dict[str, Any]]] = []
+
+    def history(histories: Any, path: Path, **kwargs: Any) -> Path:
+        calls.append(("history", dict(histories), kwargs))
+        path.write_bytes(b"")
+        return path
+
+    def boundary(model: Any, X: Any, y: Any, path: Path, **kwargs: Any) -> Path:
+        calls.append(("boundary", path.name, kwargs))
+        path.write_bytes(b"")
+        return path
+
+    monkeypatch.setattr(tinygrad_dk.viz, "plot_history", history)
+    monkeypatch.setattr(tinygrad_dk.viz, "plot_decision_boundary", boundary)
+    return calls
+
+
+def test_train_plots_in_danish_with_lang_da(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    calls = record_plots(monkeypatch)
+    plot_dir = tmp_path / "plots"
+    result = run(["train", *SMALL, "--compare", "--plot", str(plot_dir), "--lang", "da"], capsys)
+    assert result.code == 0, result.err
+    (kind, histories, kwargs), *boundaries = calls
+    assert kind == "history" and kwargs == {"lang": "da"}
+    assert list(histories) == ["fuld batch", "mini-batch på 16", "SGD"]  # the legend's names
+    assert [h.label for h in histories.values()] == ["full batch", "mini-batch 16", "SGD"]  # fit's own labels
+    accuracy = {name: train_line(name, result.out).group(2) for name in ("full batch", "mini-batch 16", "SGD")}
+    assert [(name, kw["lang"], kw["title"]) for _, name, kw in boundaries] == [
+        ("decision_boundary_full_batch.png", "da", f"fuld batch: nøjagtighed {accuracy['full batch']}%"),
+        ("decision_boundary_mini-batch_16.png", "da", f"mini-batch på 16: nøjagtighed {accuracy['mini-batch 16']}%"),
+        ("decision_boundary_SGD.png", "da", f"SGD: nøjagtighed {accuracy['SGD']}%")]  # the same files as in English
+    assert sorted(p.name for p in plot_dir.iterdir()) == sorted(
+        ["training.png", *(name for _, name, _ in boundaries)])
+
+
+def test_train_plots_take_the_language_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    calls = record_plots(monkeypatch)
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
+    assert run(["train", *SMALL, "--plot", str(tmp_path / "a")], capsys).code == 0
+    assert run(["train", *SMALL, "--plot", str(tmp_path / "b"), "--lang", "en"], capsys).code == 0  # --lang wins
+    assert [(kind, kw["lang"]) for kind, _, kw in calls] == [("history", "da"), ("boundary", "da"),
+                                                              ("history", "en"), ("boundary", "en")]
+    assert calls[1][2]["title"].startswith("fuld batch: nøjagtighed ") and list(calls[2][1]) == ["full batch"]
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "fr")
+    err = usage_error(["train", *SMALL, "--plot", str(tmp_path / "c")], capsys)
+    assert "TINYGRAD_DK_LANG='fr' is not a language train knows: set it to one of 'en', 'da' or unset it" in err
+    assert not (tmp_path / "c").exists() and len(calls) == 4  # refused before training
+    assert run(["train", *SMALL], capsys).code == 0  # no pictures, no words: the language does not matter
 
 
 def test_train_shows_progress_on_stderr_without_quiet(capsys: pytest.CaptureFixture[str]) -> None:
@@ -445,6 +517,33 @@ def test_explore_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert text.lstrip().lower().startswith("<!doctype html")
     assert "tinygrad_dk.explorer" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
+def test_explore_writes_the_page_in_danish_with_lang_da(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["explore", "--samples", "20", "--epochs", "2", "--layers", "3", "--quiet", "--compare"]
+    pages = {lang: tmp_path / f"{lang}.html" for lang in ("en", "da")}
+    for lang, page in pages.items():
+        assert run([*argv, "--out", str(page), "--lang", lang], capsys).code == 0
+    en, da = explorer_data(pages["en"]), explorer_data(pages["da"])
+    assert (en["lang"], da["lang"]) == ("en", "da") and da["words"]["tab_train"] == "Træning"
+    assert [r["label"] for r in da["runs"]] == ["fuld batch", "mini-batch på 16", "SGD (batch 1)"]
+    assert [r["weights"] for r in da["runs"]] == [r["weights"] for r in en["runs"]]  # the same training
+    assert [r["history"] for r in da["runs"]] == [r["history"] for r in en["runs"]]
+
+
+def test_explore_refuses_a_language_it_does_not_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "page.html"
+    assert "argument --lang: invalid choice: 'de'" in usage_error(["explore", "--lang", "de", "--out", str(page)],
+                                                                  capsys)
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "de")
+    err = usage_error(["explore", *SMALL, "--out", str(page)], capsys)
+    assert "TINYGRAD_DK_LANG='de' is not a language explore knows" in err
+    assert not page.exists()
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
+    assert run(["explore", "--samples", "20", "--epochs", "1", "--layers", "2", "--quiet", "--out", str(page)],
+               capsys).code == 0
+    assert explorer_data(page)["lang"] == "da"
 
 
 # --- the output cannot be written: status 1, a clear message, nothing half-written -----------

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import math
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,15 @@ def embedded(page: str) -> dict[str, Any]:
     assert len(found) == 1
     data: dict[str, Any] = json.loads(found[0])
     return data
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _words_in_english_unless_asked() -> Iterator[None]:
+    """The page's language comes from TINYGRAD_DK_LANG when not given: keep the developer's own out (module-wide,
+    before the module's runs are recorded)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("TINYGRAD_DK_LANG", raising=False)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +210,7 @@ def deep_run(moons: Data) -> ex.Run:
 
 def test_a_large_network_is_folded_per_neuron(deep_run: ex.Run) -> None:
     B = deep_run.backprop
-    assert B["scope"] == "neurons" and "982 nodes" in B["scope_note"] and "folded" in B["scope_short"]
+    assert B["scope"] == "neurons" and B["size"] == 982
     assert len(B["structures"]) == 1  # every sample's graph has the same shape
     st = B["structures"][0]
     labels = [node["label"] for node in st["nodes"]]
@@ -348,7 +359,7 @@ def test_the_page_embeds_the_runs_numbers(page: Page, small_run: SmallRun) -> No
     for epoch, weights in zip(r["epochs"], r["weights"], strict=True):  # JSON keeps every float exactly
         assert weights == list(states[epoch].values())
     assert r["history"]["loss"] == run.history.loss
-    assert r["backprop"] == run.backprop
+    assert {k: v for k, v in r["backprop"].items() if not k.startswith("scope_")} == run.backprop
 
 
 def test_each_run_carries_the_threshold_fit_recorded(moons: Data, tmp_path: Path) -> None:
@@ -493,3 +504,94 @@ def test_explore_rejects_bad_arguments(moons: Data, tmp_path: Path) -> None:
 def test_record_run_trains_the_callers_model_in_place(small_run: SmallRun) -> None:
     run, _, model = small_run  # as fit does
     assert run.state(7) == model.state_dict()
+
+
+# --- the page's language ---
+
+WORDS = json.loads((Path(ex.__file__).parent / "explorer" / "words.json").read_text(encoding="utf-8"))["words"]
+
+
+def sources() -> dict[str, str]:
+    folder = Path(ex.__file__).parent
+    return {name: (folder / name).read_text(encoding="utf-8")
+            for name in ("explorer/template.html", "explorer/explorer.js", "explore.py")}
+
+
+def test_every_word_is_in_both_languages_and_used() -> None:
+    for key, both in WORDS.items():
+        assert sorted(both) == ["da", "en"] and all(isinstance(v, str) and v for v in both.values()), key
+        holes = {lang: sorted(re.findall(r"\{(\w+)\}", text)) for lang, text in both.items()}
+        assert holes["en"] == holes["da"], key  # the same numbers and names go into both
+    code = sources()
+    say = re.findall(r'say\((?:\w+ \? )?"(\w+)"(?: : "(\w+)")?', code["explorer/explorer.js"])  # (folded ? a : b)
+    used = {"template": set(re.findall(r"\{\{(\w+)\}\}", code["explorer/template.html"])),
+            "script": {key for pair in say for key in pair if key},
+            "python": set(re.findall(r'(?:_say\(words, |words\[)"(\w+)"', code["explore.py"]))}
+    everywhere = set().union(*used.values())
+    assert everywhere - set(WORDS) == set()  # no word is missing
+    assert set(WORDS) - everywhere == set()  # and none is left over
+    assert len(used["template"]) > 20 and len(used["script"]) > 30 and len(used["python"]) > 5  # the search finds them
+
+
+def test_the_template_has_no_words_of_its_own() -> None:
+    template = sources()["explorer/template.html"]
+    without = re.sub(r"<(script|style)\b.*?</\1>", "", template, flags=re.S)
+    shown = re.findall(r">([^<]*[A-Za-z][^<]*)<", without) + re.findall(r'(?:title|aria-label)="([^"]*)"', without)
+    assert [t.strip() for t in shown if not re.fullmatch(r"\s*(\{\{\w+\}\}|__TITLE__)\s*", t)] == []
+
+
+def test_a_danish_page_has_the_same_numbers_in_other_words(moons: Data, tmp_path: Path) -> None:
+    X, y = moons
+    pages = {lang: ex.explore(MLP(2, [3, 1], seed=1), X, y, out=tmp_path / f"{lang}.html", batch_sizes=[None, 8, 1],
+                              epochs=2, progress=False, lang=lang).read_text(encoding="utf-8") for lang in ("en", "da")}
+    en, da = embedded(pages["en"]), embedded(pages["da"])
+    assert (en["lang"], da["lang"]) == ("en", "da") and '<html lang="da">' in pages["da"]
+    assert da["words"] == {key: both["da"] for key, both in WORDS.items()}
+    assert da["title"] == "tinygrad_dk-udforskeren" and "<title>tinygrad_dk-udforskeren</title>" in pages["da"]
+    assert [r["label"] for r in da["runs"]] == ["fuld batch", "mini-batch på 8", "SGD (batch 1)"]
+    assert [r["label"] for r in en["runs"]] == ["full batch", "mini-batch 8", "SGD (batch 1)"]
+    for key in ("tab_train", "bp_step", "charts_note", "terms_note", "pick_note"):
+        assert f">{html.escape(WORDS[key]['da'])}<" in pages["da"] and WORDS[key]["en"] not in pages["da"]
+    for r_en, r_da in zip(en["runs"], da["runs"], strict=True):  # every number, the same
+        assert {k: v for k, v in r_en.items() if k not in ("label", "backprop")} == \
+            {k: v for k, v in r_da.items() if k not in ("label", "backprop")}
+        drop = ("scope_note", "scope_short")
+        assert {k: v for k, v in r_en["backprop"].items() if k not in drop} == \
+            {k: v for k, v in r_da["backprop"].items() if k not in drop}
+        assert r_da["backprop"]["scope_note"].startswith("Hele grafen for ét eksempels tab: 39 knuder")
+    assert {k: v for k, v in en.items() if k not in ("lang", "words", "title", "runs")} == \
+        {k: v for k, v in da.items() if k not in ("lang", "words", "title", "runs")}
+
+
+def test_the_notes_on_the_graph_are_in_the_pages_language(deep_run: ex.Run, tmp_path: Path) -> None:
+    notes = {}
+    for lang in ("en", "da"):
+        B = embedded(ex.render_html([deep_run], lang=lang))["runs"][0]["backprop"]
+        notes[lang] = (B["scope_note"], B["scope_short"])
+    assert notes["en"][0].startswith("One sample's whole graph has 982 nodes, too many to read, so each neuron of the "
+                                     "MLP(2, [16, 16, 1]) is one box.")
+    assert "337 in all" in notes["en"][0] and notes["en"][0].endswith(
+        "Graphs were kept for 6 of the 24 samples.")
+    assert notes["en"][1].startswith("One box per neuron") and "33 neurons, the inputs and the loss's 3 nodes stand "\
+        "for all 982 nodes" in notes["en"][1]
+    assert notes["da"][0].startswith("Ét eksempels hele graf har 982 knuder, for mange til at læse, så hver neuron i "
+                                     "MLP(2, [16, 16, 1]) er én boks.")
+    assert "337 i alt" in notes["da"][0] and notes["da"][0].endswith("Der blev gemt grafer for 6 af de 24 eksempler.")
+    assert "33 neuroner, input og tabets 3 knuder står for alle 982 knuder" in notes["da"][1]
+
+
+def test_the_language_comes_from_the_environment(small_run: SmallRun, moons: Data, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    run = small_run[0]
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
+    assert embedded(ex.write_explorer(run, tmp_path / "a.html").read_text())["lang"] == "da"
+    assert embedded(ex.write_explorer(run, tmp_path / "a.html", lang="en").read_text())["lang"] == "en"  # lang= wins
+    assert ex.record_run(MLP(2, [1]), *moons, epochs=1, batch_size=4, progress=False).label == "mini-batch på 4"
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "sv")
+    with pytest.raises(ValueError, match=r"TINYGRAD_DK_LANG='sv' is not a language write_explorer knows"):
+        ex.write_explorer(run, tmp_path / "b.html")
+    with pytest.raises(ValueError, match=r"TINYGRAD_DK_LANG='sv' is not a language explore knows"):
+        ex.explore(MLP(2, [1]), *moons, out=tmp_path / "b.html", epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"^record_run: unknown language 'dk': use one of 'en', 'da'$"):
+        ex.record_run(MLP(2, [1]), *moons, epochs=1, progress=False, lang="dk")
+    assert not (tmp_path / "b.html").exists()

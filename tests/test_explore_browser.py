@@ -50,6 +50,15 @@ def build(path: Path, X: Any, y: Any, makers: list[Callable[[], MLP]], options: 
     return Built(path, runs, makers)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _words_in_english_unless_asked() -> Iterator[None]:
+    """The page's language comes from TINYGRAD_DK_LANG when not given: keep the developer's own out (module-wide,
+    before the module's pages are written)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("TINYGRAD_DK_LANG", raising=False)
+        yield
+
+
 @pytest.fixture(scope="module")
 def moons() -> Data:
     return make_moons(24, noise=0.1, seed=3)
@@ -492,6 +501,158 @@ def test_the_backprop_epoch_can_be_chosen(tab: Opener, compare: Built) -> None:
     assert len(shown) == len(g["grad"]) and all(s != "grad ?" for s in shown)
     t.page.click("#tab-train")
     assert t.page.text_content("#epoch-label") == "epoch 0 of 6 (before training)"
+
+
+# --- the page in Danish: the same numbers in other words ---
+
+Pair = dict[str, Path]  # language -> the page in it, from the same model, data and seed
+
+
+def pair(folder: Path, make: Callable[[], MLP], X: Any, y: Any, **options: Any) -> Pair:
+    return {lang: ex.explore(make(), X, y, out=folder / f"{lang}.html", progress=False, lang=lang, **options)
+            for lang in ("en", "da")}
+
+
+@pytest.fixture(scope="module")
+def compare_pair(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Pair:
+    """Full batch and SGD on MLP(2, [3, 1]): the whole graph, two runs."""
+    return pair(tmp_path_factory.mktemp("pair"), lambda: MLP(2, [3, 1], seed=1), *moons, batch_sizes=[None, 1],
+                epochs=6, lr=0.05, optimizer="sgd")
+
+
+@pytest.fixture(scope="module")
+def deep_pair(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Pair:
+    """MLP(2, [16, 16, 1]): the folded view, graphs for 4 of the 24 samples."""
+    return pair(tmp_path_factory.mktemp("deep_pair"), lambda: MLP(2, [16, 16, 1], seed=2), *moons, epochs=2,
+                lr=0.05, max_graph_samples=4)
+
+
+SNAPSHOT = """() => {
+    const texts = [], tips = [], hooks = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        if (!n.parentElement.closest('script, style') && n.textContent.trim()) texts.push(n.textContent);
+    }
+    for (const el of document.body.querySelectorAll('*')) {
+        for (const a of ['title', 'aria-label']) if (el.hasAttribute(a)) tips.push(el.getAttribute(a));
+        for (const a of el.attributes) {
+            if (a.name.startsWith('data-') || ['id', 'class', 'hidden', 'disabled', 'aria-pressed'].includes(a.name)) {
+                hooks.push(`${el.tagName} ${a.name}=${a.value}`);
+            }
+        }
+    }
+    const canvases = Array.from(document.querySelectorAll('canvas')).map((c) => c.toDataURL());
+    return {texts, tips, hooks, canvases, title: document.title, lang: document.documentElement.lang};
+}"""  # every word the page shows (text, tooltips, ARIA labels), every test hook, every picture
+# English words the Danish page must not show: "loss", "grad", "data", "sum", "out", "input" are the names of
+# the graph's nodes and fields, the same on both pages
+ENGLISH = re.compile(r"\b(the|of|and|epoch|samples?|training|weights?|steps?|backward|undo|reset|all|click|pick|"
+                     r"accuracy|gradients?|final|before|runs?|computation|graph|boundary|decision|network|more|terms?|"
+                     r"selected|followed|press|nodes?|box|folded|blue|positive|negative|rings?|"
+                     r"larger|point|play|previous|next|recorded|updates?|its|each|per|number|edge|local|derivative|"
+                     r"parents?|highlighted|done|so far|wider)\b", re.I)
+
+
+def numbers(text: str) -> list[str]:
+    return re.findall(NUMBER, text)
+
+
+def same_but_words(en: dict[str, Any], da: dict[str, Any], where: str) -> list[str]:
+    """Check two snapshots: the same hooks, pictures and numbers, and Danish words only; the Danish texts."""
+    assert (en["lang"], da["lang"]) == ("en", "da"), where
+    assert da["hooks"] == en["hooks"], where  # ids, classes, data-* hooks: language-independent
+    assert da["canvases"] == en["canvases"], where  # the same pictures, pixel for pixel
+    for kind in ("texts", "tips"):
+        assert len(da[kind]) == len(en[kind]), where
+        for e, d in zip(en[kind], da[kind], strict=True):
+            assert numbers(d) == numbers(e), (where, e, d)  # the same numbers, in the same order
+    english = [t for t in [da["title"], *da["texts"], *da["tips"]] if ENGLISH.search(t)]
+    assert english == [], where
+    assert [t for t in en["texts"] if ENGLISH.search(t)], where  # the check can fail
+    return [da["title"], *da["texts"], *da["tips"]]
+
+
+def opened(t: Tab) -> None:
+    """As the page opens: nothing done yet."""
+
+
+def both(tab: Opener, pages: Pair, actions: list[tuple[str, Callable[[Tab], None]]]) -> list[str]:
+    """Do the same actions on both pages, comparing them after each; every Danish text seen."""
+    tabs = {lang: tab(path) for lang, path in pages.items()}
+    seen: list[str] = []
+    for where, act in [("opened", opened), *actions]:
+        for t in tabs.values():
+            act(t)
+        seen += same_but_words(tabs["en"].js(SNAPSHOT), tabs["da"].js(SNAPSHOT), where)
+    return seen
+
+
+def clicks(selector: str, times: int) -> Callable[[Tab], None]:
+    def act(t: Tab) -> None:
+        for _ in range(times):
+            t.page.click(selector)
+    return act
+
+
+def play_to_the_end(t: Tab) -> None:
+    t.page.click("#play")
+    t.page.wait_for_function("() => document.getElementById('play').textContent === "
+                             "window.tinygradExplorer.data.words.play")
+
+
+def test_a_danish_page_shows_the_english_pages_numbers_in_danish(tab: Opener, compare_pair: Pair,
+                                                                  tmp_path: Path) -> None:
+    def pick(t: Tab) -> None:
+        samples = t.js("() => window.tinygradExplorer.data.runs[0].backprop.samples")
+        t.page.mouse.click(*t.js("(i) => window.tinygradExplorer.pointOnCanvas('bp-picker', i)", samples[5]))
+
+    seen = both(tab, compare_pair, [
+        ("epoch 0", lambda t: t.page.fill("#epoch-slider", "0")),
+        ("one epoch on", lambda t: t.page.click("#step-fwd")),
+        ("SGD", lambda t: t.page.click("#run-1")),
+        ("played", play_to_the_end),
+        ("a point on the boundary", lambda t: t.page.mouse.click(
+            *t.js("() => window.tinygradExplorer.pointOnCanvas('boundary', 3)"))),
+        ("backpropagation tab", lambda t: t.page.click("#tab-backprop")),
+        ("one step", lambda t: t.page.click("#bp-step")),
+        ("three steps", clicks("#bp-step", 2)),
+        ("another sample", pick),
+        ("epoch 0's weights", lambda t: t.page.select_option("#bp-epoch", "0")),
+        ("all steps", lambda t: t.page.click("#bp-all")),
+        ("undo", lambda t: t.page.click("#bp-undo")),
+        ("back to training", lambda t: t.page.click("#tab-train")),
+    ])
+    text = "\n".join(seen)
+    for danish in ("tinygrad_dk-udforskeren", "Træning", "Tilbagepropagering", "Træningskørsel", "Afspil",
+                   "◀ Epoke", "Forrige gemte epoke", "Data og beslutningsgrænse", "Alle kørsler ved denne epoke",
+                   "Tab pr. epoke", "Nøjagtighed", "Netværkets vægte", "Skridt baglæns", "Fortryd", "Forfra",
+                   "Vælg et eksempel", "Vægte efter epoke", "24 eksempler · MLP(2, [3, 1]) · hinge-tab · fuld batch "
+                   "over for SGD, batchstørrelse 1", "Kørsel:", "epoke 0 af 6 (før træningen)", "epoke 6 af 6",
+                   "fuld batch: baggrunden er modellens forudsigelse efter epoke 0", "opdateringer indtil nu",
+                   "Startvægtene: ingen opdatering endnu.", "Eksempel #3 er valgt", "Blå: positiv vægt",
+                   "grad færdig nu", "dens forældre", "tal på en kant: lokal afledt", "eksempel ", "klasse ",
+                   "Beregningsgrafen for tabet på eksempel #", ": starten, d loss / d loss = 1",
+                   "gradienter færdige", ": tilbagepropageringen er færdig.", "Tryk på Skridt baglæns",
+                   "Hele grafen: alle 39 knuder", "0 (start)"):
+        assert danish in text, danish
+
+
+def test_a_danish_folded_page_shows_the_same_numbers(tab: Opener, deep_pair: Pair, tmp_path: Path) -> None:
+    seen = both(tab, deep_pair, [
+        ("backpropagation tab", lambda t: t.page.click("#tab-backprop")),
+        ("the score's sum and its weights", clicks("#bp-step", 4)),
+        ("a first-layer neuron", lambda t: t.page.click("#bp-neuron-4", position={"x": 12, "y": 10})),
+        ("all steps", lambda t: t.page.click("#bp-all")),
+    ])
+    text = "\n".join(seen)
+    for danish in (f"summens input, færdige nu: grad(w) = input {TIMES} grad(sum)", "en neuron: out = aktivering(sum)",
+                   "tal på en fremhævet kant: d sum / d input, inputtets vægt",
+                   f"Færdige sammen med den: grad for vægtene og bias i L3.n1, hver er sit input {TIMES} grad(score).",
+                   "  bias", "  input L2.n1.out", "0 af 70 skridt: 0 af 407 gradienter færdige, vægtenes medregnet",
+                   "Ét eksempels hele graf har 982 knuder", "Der blev gemt grafer for 4 af de 24 eksempler.",
+                   "Én boks pr. neuron", "L1.n5: out = relu(sum)", "Klik: kør tilbagepropageringen frem til summen.",
+                   f"+- og {TIMES}-knuderne i motorens graf"):
+        assert danish in text, danish
 
 
 # --- the documentation's screenshots (not a test: run this file) ---

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -12,7 +13,9 @@ import graphviz
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from matplotlib.image import imread
+from matplotlib.text import Text
 from support import IN_CI, need_module, need_program, need_wasm_graphviz
 
 from tinygrad_dk.engine import Value, topological_order
@@ -35,6 +38,12 @@ from tinygrad_dk.viz._style import FONT
 from tinygrad_dk.viz.graph import labelled_parameters, node_kind
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(autouse=True)
+def _words_in_english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pictures' language comes from TINYGRAD_DK_LANG when not given: keep the developer's own out."""
+    monkeypatch.delenv("TINYGRAD_DK_LANG", raising=False)
 
 
 # --- helpers ---
@@ -604,10 +613,11 @@ def test_decision_boundary_checks_its_data(X: list[list[float]], y: list[float],
      r"plot_decision_boundary: resolution must be from 2 to 1000, got 1"),
     (lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=1001), ValueError,
      r"resolution must be from 2 to 1000, got 1001"),
-    (lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=50.0), TypeError,
-     r"plot_decision_boundary: resolution must be an int, not float: 50.0"),
+    (lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=50.0),  # type: ignore[arg-type]
+     TypeError, r"plot_decision_boundary: resolution must be an int, not float: 50.0"),
     (lambda p: plot_activations(p, points=2), ValueError, r"plot_activations: points must be >= 3, got 2"),
-    (lambda p: plot_activations(p, points="401"), TypeError, r"plot_activations: points must be an int, not str"),
+    (lambda p: plot_activations(p, points="401"),  # type: ignore[arg-type]
+     TypeError, r"plot_activations: points must be an int, not str"),
 ])
 def test_plot_sizes_are_checked(draw: Any, error: type[Exception], match: str, tmp_path: Path) -> None:
     with pytest.raises(error, match=match):
@@ -667,3 +677,135 @@ def test_activations_plot_and_the_backend_is_left_alone(tmp_path: Path) -> None:
     backend = matplotlib.get_backend()
     assert_picture(plot_activations(tmp_path / "act.png"), min_width=800)
     assert matplotlib.get_backend() == backend
+
+
+# --- the pictures in Danish: the same data, other words ---
+
+def drawn(monkeypatch: pytest.MonkeyPatch, module: str, draw: Callable[[], object]) -> Figure:
+    """The figure ``draw()`` saves through ``tinygrad_dk.viz.<module>``, kept to read its artists."""
+    figures: list[Figure] = []
+
+    def keep(figure: Figure, target: Path, who: str) -> Path:
+        figures.append(figure)
+        return save_figure(figure, target, who)
+
+    monkeypatch.setattr(f"tinygrad_dk.viz.{module}.save_figure", keep)
+    draw()
+    assert len(figures) == 1
+    return figures[0]
+
+
+def words_of(figure: Figure) -> dict[str, list[str]]:
+    """The figure's words: each axes' title and axis labels, every legend's texts, the suptitle, any notes."""
+    axes = figure.get_axes()
+    legends = [*figure.legends, *(legend for ax in axes if (legend := ax.get_legend()) is not None)]
+    ticks = {id(t) for ax in axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels())}
+    return {"titles": [ax.get_title() for ax in axes if ax.get_visible()],
+            "xlabels": [ax.get_xlabel() for ax in axes if ax.get_visible()],
+            "ylabels": [ax.get_ylabel() for ax in axes if ax.get_visible()],
+            "legends": [t.get_text() for legend in legends for t in legend.get_texts()],
+            "suptitle": [figure.get_suptitle()],
+            "all": [t.get_text() for t in figure.findobj(Text) if t.get_text() and id(t) not in ticks]}
+
+
+def data_of(figure: Figure) -> list[Any]:
+    """What the figure plots: every line's points, every collection's paths, offsets, values and colours, the axes."""
+    out: list[Any] = []
+    for ax in figure.get_axes():
+        out += [ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(), ax.get_visible()]
+        out += [line.get_xydata() for line in ax.get_lines()]
+        for c in ax.collections:
+            out += [c.get_offsets(), c.get_facecolor(), c.get_array(), *(p.vertices for p in c.get_paths())]
+        out += [[t.get_text() for t in (*ax.get_xticklabels(), *ax.get_yticklabels())]]  # the numbers on the axes
+    return out
+
+
+def assert_same_data(a: list[Any], b: list[Any]) -> None:
+    assert len(a) == len(b) > 0
+    for x, y in zip(a, b, strict=True):
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            assert np.array_equal(np.ma.filled(x, np.nan), np.ma.filled(y, np.nan), equal_nan=True)
+        else:
+            assert x == y
+
+
+ENGLISH = re.compile(r"\b(epoch|loss|accuracy|training|final|run|diverged|recorded|log scale|class|decision|boundary|"
+                     r"points|right|model|outputs|one|point|activation|functions|derivatives|computed|engine)\b", re.I)
+
+
+def unlabelled_histories() -> list[History]:
+    """Two runs without labels (the picture names them), one of them diverged, one without accuracies."""
+    fine = History(loss=[0.9, 0.5, 0.3, 0.01], accuracy=[0.5, 0.7, 0.8, 0.9], updates=[1] * 4)
+    broken = History(loss=[0.8, 3.0, float("inf")], updates=[1] * 3)
+    return [fine, broken]
+
+
+def boundary_model() -> MLP:
+    """One neuron whose boundary is the line x1 + x2 = 0, between BOUNDARY_DATA's two classes."""
+    model = MLP(2, [1], seed=0)
+    neuron = model.layers[0].neurons[0]
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 1.0, 1.0, 0.0
+    return model
+
+
+BOUNDARY_DATA = ([[-1.0, -1.0], [-0.5, -1.2], [1.0, 1.0], [1.2, 0.4]], [0, 0, 1, 1])
+BLOBS_DATA = ([[0.0, 1.0], [1.0, 0.0], [-1.0, -1.0], [0.5, 0.5]], [0, 1, 2, 0])
+
+PLOTS: dict[str, tuple[str, Callable[[Path, str | None], object], dict[str, list[str]]]] = {
+    "history": ("history", lambda p, lang: plot_history(unlabelled_histories(), p, lang=lang), {
+        "titles": ["træningstab pr. epoke", "træningsnøjagtighed pr. epoke"],
+        "xlabels": ["epoke", "epoke"],
+        "ylabels": ["tab (logaritmisk skala)", "nøjagtighed"],  # 0.9 down to 0.01: a log axis
+        "legends": ["kørsel 1 (til sidst 0.01)", "kørsel 2 (divergerede i epoke 3)", "kørsel 1 (til sidst 90%)"]}),
+    "history_no_accuracy": ("history", lambda p, lang: plot_history(unlabelled_histories()[1], p, lang=lang), {
+        "titles": ["træningstab pr. epoke", "træningsnøjagtighed pr. epoke"],
+        "legends": ["træning (divergerede i epoke 3)"],
+        "all": ["ingen nøjagtighed registreret"]}),
+    "boundary": ("boundary", lambda p, lang: plot_decision_boundary(boundary_model(), *BOUNDARY_DATA, p,
+                                                                     resolution=12, lang=lang), {
+        "titles": ["beslutningsgrænse (score > 0): 100% af punkterne rigtige", ""],
+        "xlabels": ["x1", ""],
+        "ylabels": ["x2", "modellens score"],  # the colour bar is an axes of its own
+        "legends": ["klasse 0", "klasse 1"]}),
+    "boundary_classes": ("boundary", lambda p, lang: plot_decision_boundary(MLP(2, [4, 3], seed=1), *BLOBS_DATA, p,
+                                                                             resolution=10, lang=lang), {
+        "titles": ["beslutningsgrænse (argmax af outputtene): 25% af punkterne rigtige"],
+        "legends": ["klasse 0", "klasse 1", "klasse 2"]}),
+    "activations": ("activations", lambda p, lang: plot_activations(p, points=41, lang=lang), {
+        "suptitle": ["Aktiveringsfunktioner og deres afledte, beregnet af motoren"],
+        "legends": ["f(x)", "f'(x), ét backward() pr. punkt", "f'(0)"],
+        "xlabels": ["x"] * 6}),
+}
+
+
+@pytest.mark.parametrize("name", PLOTS)
+def test_pictures_in_danish_show_the_same_data_in_other_words(name: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    module, draw, expected = PLOTS[name]
+    english = drawn(monkeypatch, module, lambda: draw(tmp_path / "en.png", "en"))
+    danish = drawn(monkeypatch, module, lambda: draw(tmp_path / "da.png", "da"))
+    words = words_of(danish)
+    for where, texts in expected.items():
+        if where == "all":
+            assert set(texts) <= set(words["all"])
+        else:
+            assert words[where][:len(texts)] == texts, where
+    assert [t for t in words["all"] if ENGLISH.search(t)] == []
+    assert [t for t in words_of(english)["all"] if ENGLISH.search(t)] != []  # the check can fail
+    assert_same_data(data_of(english), data_of(danish))
+    assert_picture(tmp_path / "da.png")
+
+
+def test_the_pictures_language_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
+    figure = drawn(monkeypatch, "history", lambda: plot_history(unlabelled_histories(), tmp_path / "h.png"))
+    assert words_of(figure)["xlabels"] == ["epoke", "epoke"]
+    english = drawn(monkeypatch, "history", lambda: plot_history(unlabelled_histories(), tmp_path / "h.png",
+                                                                 lang="en"))  # lang= wins
+    assert words_of(english)["xlabels"] == ["epoch", "epoch"]
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "de")
+    with pytest.raises(ValueError, match=r"TINYGRAD_DK_LANG='de' is not a language plot_activations knows"):
+        plot_activations(tmp_path / "a.png")
+    with pytest.raises(ValueError, match=r"^plot_decision_boundary: unknown language 'fr': use one of 'en', 'da'$"):
+        plot_decision_boundary(MLP(2, [1]), *BOUNDARY_DATA, tmp_path / "b.png", lang="fr")
+    assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()

@@ -23,6 +23,7 @@ from typing import Any
 
 from tinygrad_dk import data
 from tinygrad_dk._files import nearest_existing, staged
+from tinygrad_dk._lang import LANG_ENV, LANGUAGES, check_lang
 from tinygrad_dk.nn import ACTIVATIONS, MLP, ModelFileError, Module, load
 from tinygrad_dk.train import LOSSES, OPTIMIZERS, History, TrainingDiverged, fit, task_for
 
@@ -34,6 +35,12 @@ DATASETS: dict[str, Callable[..., tuple[list[list[float]], list[int]]]] = {
     "spiral": data.make_spiral,
 }
 DEMO_OUT = "tinygrad_dk_out"
+# What `train --plot` writes in its pictures, per language: the runs' names and the decision boundary's title.
+# The printed lines, the runs' History labels and the file names stay as they are in English.
+_TRAIN_WORDS = {
+    "en": {"full": "full batch", "sgd": "SGD", "mini": "mini-batch {k}", "title": "{run}: accuracy {accuracy}"},
+    "da": {"full": "fuld batch", "sgd": "SGD", "mini": "mini-batch på {k}", "title": "{run}: nøjagtighed {accuracy}"},
+}
 
 
 class CommandError(Exception):
@@ -134,6 +141,14 @@ def _written(paths: Sequence[Path]) -> None:
         print(f"  {path}")
 
 
+def _lang(args: argparse.Namespace, who: str) -> str:
+    """--lang, or else $TINYGRAD_DK_LANG, or else en; a bad environment variable is a usage error."""
+    try:
+        return check_lang(args.lang, who)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
 # --- the subcommands ---
 
 def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
@@ -168,6 +183,14 @@ def _loss_for(args: argparse.Namespace, X: list[list[float]], y: list[int]) -> s
     return str(args.loss)
 
 
+def _run_name(batch_size: int | None, lang: str = "en") -> str:
+    """What a training run is called: full batch, SGD or mini-batch K."""
+    words = _TRAIN_WORDS[lang]
+    if batch_size is None:
+        return words["full"]
+    return words["sgd"] if batch_size == 1 else words["mini"].format(k=batch_size)
+
+
 def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int]]:
     """Train once per batch size asked for; also the data."""
     X, y = _dataset(args)
@@ -176,7 +199,7 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
     runs = []
     for batch_size in batch_sizes:
         model = _model_for(args, classes)  # same seed: every run starts from the same weights
-        name = "full batch" if batch_size is None else "SGD" if batch_size == 1 else f"mini-batch {batch_size}"
+        name = _run_name(batch_size)
         history = fit(model, X, y, loss=loss, optimizer=args.optimizer, lr=args.lr,
                       epochs=args.epochs, batch_size=batch_size, seed=args.seed, l2=args.l2,
                       progress=not args.quiet, label=name, compile=True)
@@ -187,7 +210,8 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train on a toy data set; save the model and plot the run(s) if asked."""
+    """Train on a toy data set; save the model and plot the run(s) if asked, in the language of --lang."""
+    lang = _lang(args, "train") if args.plot is not None else "en"
     if args.save is not None:
         if args.save.suffix.lower() != ".json":
             raise UsageError(f"--save {str(args.save)!r}: a model file is JSON: name it .json")
@@ -199,12 +223,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         if stage is not None:
             from tinygrad_dk.viz import plot_decision_boundary, plot_history
 
-            plot_history({h.label: h for _, h in runs}, stage / "training.png")
-            for model, history in runs:
-                name = history.label.replace(" ", "_")
-                plot_decision_boundary(model, X, y, stage / f"decision_boundary_{name}.png",
+            shown = [_run_name(h.batch_size, lang) for _, h in runs]
+            plot_history({name: h for name, (_, h) in zip(shown, runs, strict=True)}, stage / "training.png",
+                         lang=lang)
+            for (model, history), name in zip(runs, shown, strict=True):
+                title = _TRAIN_WORDS[lang]["title"].format(run=name, accuracy=f"{history.accuracy[-1]:.1%}")
+                plot_decision_boundary(model, X, y, stage / f"decision_boundary_{history.label.replace(' ', '_')}.png",
                                        threshold=history.threshold,  # as fit decided it: 0.5 for mse
-                                       title=f"{history.label}: accuracy {history.accuracy[-1]:.1%}")
+                                       title=title, lang=lang)
             written += [args.plot / p.name for p in sorted(stage.iterdir())]
         if args.save is not None:  # last: a failed plot leaves no model file behind
             runs[0][0].save(args.save)
@@ -298,18 +324,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
-    """Train and write the explorer page."""
+    """Train and write the explorer page, in the language of --lang."""
     from tinygrad_dk.explore import explore
 
     if args.out.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--out {str(args.out)!r}: the explorer is a web page: name the file .html")
+    lang = _lang(args, "explore")
     _check_file_target(args.out, "--out")
     X, y = _dataset(args)
     classes = len(set(y))
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
     path = explore(_model_for(args, classes), X, y, out=args.out, batch_sizes=batch_sizes,
                    loss=_loss_for(args, X, y), optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
-                   seed=args.seed, l2=args.l2, progress=not args.quiet)
+                   seed=args.seed, l2=args.l2, progress=not args.quiet, lang=lang)
     _written([path])
     return 0
 
@@ -368,6 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_options(train)
     train.add_argument("--save", type=Path, default=None, metavar="MODEL.json", help="save the trained model")
     train.add_argument("--plot", type=Path, default=None, metavar="DIR", help="write the plots to this folder")
+    train.add_argument("--lang", choices=LANGUAGES, default=None,
+                       help=f"language of the plots' words (default: ${LANG_ENV}, else en)")
     train.set_defaults(run=cmd_train, parser=train)
 
     graph = sub.add_parser("graph", help="draw the computation graph of a saved model for one input")
@@ -381,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.set_defaults(run=cmd_graph, parser=graph)
 
     from tinygrad_dk.explain import FORMATS as EXPLAIN_FORMATS
-    from tinygrad_dk.explain import LANG_ENV, LANGUAGES, MAX_SAMPLES
+    from tinygrad_dk.explain import MAX_SAMPLES
 
     explain = sub.add_parser("explain", help="the worked backpropagation example, step by step")
     explain.add_argument("--format", choices=EXPLAIN_FORMATS, default="text")
@@ -401,6 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_options(explore)
     explore.add_argument("--out", type=Path, default=Path("explorer.html"), metavar="FILE.html",
                          help="the page to write (default explorer.html)")
+    explore.add_argument("--lang", choices=LANGUAGES, default=None,
+                         help=f"language of the page (default: ${LANG_ENV}, else en)")
     explore.set_defaults(run=cmd_explore, parser=explore)
     return parser
 

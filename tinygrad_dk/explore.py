@@ -15,7 +15,9 @@ file: the script, the style and the numbers (as JSON) are inline, nothing is fet
 >>> run.epochs, run.backprop["scope"], len(run.backprop["samples"])
 ([0, 1, 2, 3], 'whole', 20)
 
-Then ``write_explorer([run], "explorer.html")`` writes the page.
+Then ``write_explorer([run], "explorer.html")`` writes the page, and
+``write_explorer([run], "udforsker.html", lang="da")`` writes it in Danish: every word of
+the page is in ``explorer/words.json``, in both languages, and the numbers are the same.
 
 What the page shows, and why:
 
@@ -66,6 +68,7 @@ from typing import Any
 
 from tinygrad_dk._checks import check_count, check_labels, check_samples
 from tinygrad_dk._files import write_atomic
+from tinygrad_dk._lang import check_lang
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.ops import OPS, Op, activation_rows
 from tinygrad_dk.train import History, fit, task_for
@@ -76,7 +79,6 @@ __all__ = ["GRAPH_SCOPES", "WHOLE_GRAPH_LIMIT", "Run", "explore", "page_activati
 GRAPH_SCOPES = ("auto", "whole", "neurons")  # which part of a sample's graph the page shows
 WHOLE_GRAPH_LIMIT = 60  # "auto" shows a sample's whole graph up to this many nodes
 FORMAT = "tinygrad_dk.explorer"  # the "format" field of the page's JSON
-_TIMES = "\u00d7"  # the multiplication sign, as the page's boxes show the op *
 _NONFINITE = {"nan": "__nan__", "inf": "__inf__", "-inf": "__-inf__"}  # JSON has no NaN: the page maps these back
 
 
@@ -107,6 +109,16 @@ class Run:
             raise ValueError(f"Run.state: epoch {epoch!r} was not recorded; recorded epochs: "
                              f"{_span(self.epochs)}")
         return dict(zip(self.names, self.frames[self.epochs.index(epoch)], strict=True))
+
+
+def _words(lang: str) -> dict[str, str]:
+    """Every word of the page in ``lang`` ("en" or "da"), from explorer/words.json."""
+    return {key: both[lang] for key, both in json.loads(_asset("words.json"))["words"].items()}
+
+
+def _say(words: dict[str, str], key: str, **values: Any) -> str:
+    """The words under ``key`` with their ``{name}`` placeholders filled in."""
+    return words[key].format(**values)
 
 
 def _span(values: Sequence[int]) -> str:
@@ -327,34 +339,25 @@ def _backprop(model: Any, X: list[list[float]], task: Any, frames: dict[int, lis
             nums["s"] = shapes.index(st)
             per_sample.append(nums)
         graphs.append(per_sample)
-    note, short = _scope_notes(scope, size, shapes[0], model)
-    note += (" The gradients are those of this sample's loss alone; a training step averages them over its batch"
-             + (f". Graphs were kept for {len(samples)} of the {n} samples." if len(samples) < n else "."))
-    return {"scope": scope, "scope_note": note, "scope_short": short, "epochs": list(frames), "samples": samples,
-            "structures": shapes, "graphs": graphs}
+    return {"scope": scope, "size": size, "epochs": list(frames), "samples": samples, "structures": shapes,
+            "graphs": graphs}
 
 
-def _scope_notes(scope: str, size: int, st: dict[str, Any], model: Any) -> tuple[str, str]:
-    """What the page says about the view it shows: a long note and a short one."""
-    if scope == "whole":
-        return (f"The whole graph of one sample's loss: {size} nodes, from the inputs x1, x2 and every weight to "
-                "the loss.", f"The whole graph: all {size} nodes, from the inputs and every weight to the loss.")
-    neurons = len(st["neurons"])
-    inside = {i for nr in st["neurons"] for i in (nr["out"], nr["sum"])}
-    loss_nodes = sum(1 for i, nd in enumerate(st["nodes"][:st["steps"]]) if nd["op"] and i not in inside)
-    params = len(st["nodes"]) - st["steps"]
-    shape = f"MLP({len(model.layers[0].neurons[0].w)}, [{', '.join(str(len(la.neurons)) for la in model.layers)}])"
-    x = _TIMES
-    note = (f"One sample's whole graph has {size} nodes, too many to read, so each neuron of the {shape} is one "
-            f"box. Its weighted sum b + w1·h1 + w2·h2 + ..., a chain of + and {x} nodes in the engine's graph, is "
-            "folded into the box's row 'sum'; its activation is the row 'out'. An edge from a neuron to one of "
-            "its inputs h carries d sum / d h, the weight on h (each + passes the gradient on unchanged, each "
-            f"{x} multiplies it by the other factor). The weights and biases are not drawn: the step that makes "
-            f"a neuron's sum final writes out their grads with it (input {x} the sum's grad), {params} in all. "
-            "Every number is the engine's: the whole graph was built and backpropagated.")
-    short = (f"One box per neuron, its + and {x} nodes folded into its sum: {neurons} neurons, the inputs and "
-             f"the loss's {loss_nodes} nodes stand for all {size} nodes. The weights are not drawn: a neuron's "
-             "sum step writes out their grads.")
+def _scope_notes(run: Run, words: dict[str, str]) -> tuple[str, str]:
+    """What the page says about the view of the graph it shows, in ``words``' language: a long note and a short one."""
+    B = run.backprop
+    size, st = B["size"], B["structures"][0]
+    if B["scope"] == "whole":
+        note, short = _say(words, "scope_whole", size=size), _say(words, "scope_whole_short", size=size)
+    else:
+        inside = {i for nr in st["neurons"] for i in (nr["out"], nr["sum"])}
+        loss_nodes = sum(1 for i, nd in enumerate(st["nodes"][:st["steps"]]) if nd["op"] and i not in inside)
+        shape = f"MLP({run.layers[0][0]}, [{', '.join(str(nout) for _, nout, _ in run.layers)}])"
+        note = _say(words, "scope_folded", size=size, shape=shape, params=len(st["nodes"]) - st["steps"])
+        short = _say(words, "scope_folded_short", neurons=len(st["neurons"]), loss_nodes=loss_nodes, size=size)
+    note += _say(words, "scope_alone")
+    if len(B["samples"]) < len(run.X):
+        note += _say(words, "scope_kept", kept=len(B["samples"]), n=len(run.X))
     return note, short
 
 
@@ -362,7 +365,7 @@ def _scope_notes(scope: str, size: int, st: dict[str, Any], model: Any) -> tuple
 
 def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int = 100, max_frames: int = 101,
                graph_epochs: int = 2, graph: str = "auto", max_graph_samples: int = 200, label: str = "",
-               batch_size: int | None = None, **fit_kwargs: Any) -> Run:
+               batch_size: int | None = None, lang: str | None = None, **fit_kwargs: Any) -> Run:
     """Train ``model`` in place with `fit` and record what the explorer shows; return the `Run`.
 
     The weights are kept after every epoch, or after every k-th one (and the last) so that at
@@ -372,10 +375,14 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     weighted sum folded in) or "auto" (whole up to `WHOLE_GRAPH_LIMIT` nodes). Other keywords
     go to `fit` (``lr``, ``optimizer``, ``seed``, ``progress``, ``callbacks``, ...); training is
     compiled (``compile=True``: the same numbers, much faster) unless ``compile=False`` is given.
+    Without a ``label`` the run is named by its batch size ("full batch", "SGD (batch 1)",
+    "mini-batch 16") in ``lang``, "en" or "da" (default: the environment variable
+    TINYGRAD_DK_LANG, else "en").
 
     ``run.backprop`` holds ``epochs`` and ``samples`` (indices into X), ``structures`` and
     ``graphs`` (per epoch, per sample: ``data``, ``grad``, ``local``, ``args`` (op constants),
-    ``loss`` and ``s``, the index of its structure). A structure lists ``nodes`` (label, op)
+    ``loss`` and ``s``, the index of its structure), ``scope`` ("whole" or "neurons") and ``size``
+    (the nodes of one sample's whole graph). A structure lists ``nodes`` (label, op)
     in the engine's backward order, ``edges`` as ``[node, child]`` pairs in the order the
     engine adds their terms, and ``steps``: the page steps through that many nodes; the ones
     after them are the weights and biases of the folded view (``param``: their index in
@@ -398,9 +405,10 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
         raise ValueError(f"{who}: graph must be one of {', '.join(GRAPH_SCOPES)}, got {graph!r}")
     if not isinstance(label, str):
         raise TypeError(f"{who}: label must be a string, not {type(label).__name__}")
+    words = _words(check_lang(lang, who))
     callbacks = list(fit_kwargs.pop("callbacks", ()))
     fit_kwargs.setdefault("compile", True)
-    label = label or _batch_label(batch_size)
+    label = label or _batch_label(batch_size, words)
 
     every = math.ceil(epochs / (max_frames - 1))  # epochs between two kept weight sets
     kept_epochs, frames = [0], [list(model.state_dict().values())]
@@ -423,10 +431,10 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
                threshold=history.threshold, backprop=backprop)
 
 
-def _batch_label(batch_size: int | None) -> str:
+def _batch_label(batch_size: int | None, words: dict[str, str]) -> str:
     if batch_size is None:
-        return "full batch"
-    return "SGD (batch 1)" if batch_size == 1 else f"mini-batch {batch_size}"
+        return _say(words, "label_full")
+    return _say(words, "label_sgd") if batch_size == 1 else _say(words, "label_mini", size=batch_size)
 
 
 # --- writing ---
@@ -446,32 +454,53 @@ def _asset(name: str) -> str:
     return resources.files("tinygrad_dk").joinpath(f"explorer/{name}").read_text(encoding="utf-8")
 
 
-def _document(runs: Sequence[Run], title: str) -> dict[str, Any]:
-    return {"format": FORMAT, "version": 1, "title": title, "X": runs[0].X, "y": runs[0].classes, "ops": _page_ops(),
+def _document(runs: Sequence[Run], title: str, lang: str, words: dict[str, str]) -> dict[str, Any]:
+    def backprop(r: Run) -> dict[str, Any]:
+        note, short = _scope_notes(r, words)
+        return {**r.backprop, "scope_note": note, "scope_short": short}
+
+    return {"format": FORMAT, "version": 1, "title": title, "lang": lang, "words": words, "X": runs[0].X,
+            "y": runs[0].classes, "ops": _page_ops(),
             "runs": [{"label": r.label, "loss": r.loss, "batch_size": r.history.batch_size,
                       "threshold": r.threshold,
                       "layers": [{"nin": a, "nout": b, "activation": c} for a, b, c in r.layers],
                       "epochs": r.epochs, "weights": r.frames,
                       "history": {"loss": r.history.loss, "accuracy": r.history.accuracy, "lr": r.history.lr,
                                   "updates": r.history.updates},
-                      "backprop": r.backprop} for r in runs]}
+                      "backprop": backprop(r)} for r in runs]}
 
 
-def render_html(runs: Sequence[Run], title: str = "tinygrad_dk explorer") -> str:
-    """The page for ``runs`` as one HTML string: script, style and data inline."""
-    data = json.dumps(_plain(_document(runs, title)), separators=(",", ":"), allow_nan=False)
+def render_html(runs: Sequence[Run], title: str | None = None, *, lang: str | None = None) -> str:
+    """The page for ``runs`` as one HTML string: script, style and data inline, the words in ``lang``.
+
+    ``lang`` is "en" or "da" (default: the environment variable TINYGRAD_DK_LANG, else "en");
+    ``title`` defaults to the language's "tinygrad_dk explorer".
+    """
+    lang = check_lang(lang, "render_html")
+    words = _words(lang)
+    title = words["page_title"] if title is None else title
+    data = json.dumps(_plain(_document(runs, title, lang, words)), separators=(",", ":"), allow_nan=False)
     # inside <script> only "</script" and "<!--" can end or confuse the element: no "<" survives
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    parts = {"TITLE": html.escape(title), "CSS": _asset("explorer.css"), "JS": _asset("explorer.js"), "DATA": data}
-    return re.sub(r"__(TITLE|CSS|JS|DATA)__", lambda m: parts[m.group(1)], _asset("template.html"))  # one pass
+    parts = {"TITLE": html.escape(title), "LANG": lang, "CSS": _asset("explorer.css"), "JS": _asset("explorer.js"),
+             "DATA": data}
+
+    def fill(m: re.Match[str]) -> str:  # __PART__ from parts, {{key}} from the words, escaped for HTML
+        return parts[m.group(1)] if m.group(1) else html.escape(words[m.group(2)])
+
+    return re.sub(r"__(TITLE|LANG|CSS|JS|DATA)__|\{\{(\w+)\}\}", fill, _asset("template.html"))  # one pass
 
 
-def write_explorer(runs: Run | Iterable[Run], path: str | os.PathLike[str], *, title: str = "tinygrad_dk explorer"
-                   ) -> Path:
+def write_explorer(runs: Run | Iterable[Run], path: str | os.PathLike[str], *, title: str | None = None,
+                   lang: str | None = None) -> Path:
     """Write the explorer page for one run or several (trained on the same data) to ``path``; return it.
 
-    The file is replaced atomically: a failed write leaves the old file as it was.
+    ``lang``: "en" or "da", the language of every word on the page (default: the environment
+    variable TINYGRAD_DK_LANG, else "en"); the runs' labels are theirs (see `record_run`).
+    ``title`` defaults to the language's "tinygrad_dk explorer". The file is replaced
+    atomically: a failed write leaves the old file as it was.
     """
+    lang = check_lang(lang, "write_explorer")
     runs = [runs] if isinstance(runs, Run) else list(runs)
     if not runs:
         raise ValueError("write_explorer: runs is empty: give at least one Run from record_run")
@@ -481,24 +510,25 @@ def write_explorer(runs: Run | Iterable[Run], path: str | os.PathLike[str], *, t
         if r.X != runs[0].X or r.classes != runs[0].classes:
             raise ValueError(f"write_explorer: run {r.label!r} was trained on other data than run "
                              f"{runs[0].label!r}: one page shows runs on the same X and y")
-    if not isinstance(title, str):
+    if title is not None and not isinstance(title, str):
         raise TypeError(f"write_explorer: title must be a string, not {type(title).__name__}")
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"write_explorer: the page is HTML: give a path ending in .html, not {str(path)!r}")
-    text = render_html(runs, title)
+    text = render_html(runs, title, lang=lang)
     return write_atomic(path, text.encode("utf-8"))
 
 
 def explore(model: Any, X: Any, y: Any, *, out: str | os.PathLike[str] = "explorer.html",
-            batch_sizes: Sequence[int | None] = (None,), title: str = "tinygrad_dk explorer",
+            batch_sizes: Sequence[int | None] = (None,), title: str | None = None, lang: str | None = None,
             **kwargs: Any) -> Path:
     """Train a copy of ``model`` once per batch size (None: full batch, 1: SGD) and write the page to ``out``.
 
     Every run starts from the same weights; ``model`` itself is not changed. Other keywords
     go to `record_run` and on to `fit`. ``explore(model, X, y, batch_sizes=[None, 16, 1])``
     compares full batch, mini-batch and SGD on one page; a ``label`` is put before each
-    run's batch label.
+    run's batch label. ``lang`` ("en" or "da"; default: the environment variable
+    TINYGRAD_DK_LANG, else "en") is the language of the page and of the runs' batch labels.
     """
     if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, Sequence) or not batch_sizes:
         raise ValueError(f"explore: batch_sizes must be a non-empty list such as [None, 16, 1], got {batch_sizes!r}")
@@ -506,10 +536,12 @@ def explore(model: Any, X: Any, y: Any, *, out: str | os.PathLike[str] = "explor
         raise ValueError("explore: with several batch sizes give the optimizer by name ('sgd', 'adam', 'adamw'): "
                          "each run trains its own copy of the model and needs its own optimizer")
     _structure(model, "explore")
+    lang = check_lang(lang, "explore")  # before any training
     label = kwargs.pop("label", "")
     if not isinstance(label, str):
         raise TypeError(f"explore: label must be a string, not {type(label).__name__}")
-    runs = [record_run(copy.deepcopy(model), X, y, batch_size=b, **kwargs,
-                       label=(f"{label}: {_batch_label(b)}" if label and len(batch_sizes) > 1 else label))
+    words = _words(lang)
+    runs = [record_run(copy.deepcopy(model), X, y, batch_size=b, lang=lang, **kwargs,
+                       label=(f"{label}: {_batch_label(b, words)}" if label and len(batch_sizes) > 1 else label))
             for b in batch_sizes]
-    return write_explorer(runs, out, title=title)
+    return write_explorer(runs, out, title=title, lang=lang)

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,13 +40,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tinygrad_dk._checks import check_count, check_seed
+from tinygrad_dk._lang import LANG_ENV as LANG_ENV  # the language's names, for explain's users too
+from tinygrad_dk._lang import LANGUAGES as LANGUAGES
+from tinygrad_dk._lang import check_lang
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.losses import half_sse
 from tinygrad_dk.nn import MLP
 
 FORMATS = ("text", "markdown", "json")
-LANGUAGES = ("en", "da")
-LANG_ENV = "TINYGRAD_DK_LANG"  # the language of explain's text when lang= is not given
 MAX_SAMPLES = 100  # every number of every sample is printed: more is no longer an explanation
 INPUTS = (0.05, 0.10)  # i1, i2
 TARGETS = (0.01, 0.99)  # for o1, o2
@@ -586,19 +586,6 @@ def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str |
 
 # --- the whole example, written out ----------------------------------------------------
 
-def _check_lang(lang: object) -> str:
-    """``lang``, or else the environment's TINYGRAD_DK_LANG, or else English."""
-    if lang is None:
-        chosen = os.environ.get(LANG_ENV) or "en"
-        if chosen not in LANGUAGES:
-            raise ValueError(f"{LANG_ENV}={chosen!r} is not a language explain knows: set it to one of "
-                             f"{', '.join(map(repr, LANGUAGES))} or unset it")
-        return chosen
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(map(repr, LANGUAGES))}")
-    return str(lang)
-
-
 def explain(*, samples: int | Sequence[Sample | Sequence[float]] | None = None, format: str = "text",
             lang: str | None = None, out_dir: str | Path | None = None, seed: int = 0) -> str:
     """The worked example, every number, as text, Markdown or JSON: full batch beside SGD on a batch.
@@ -615,7 +602,7 @@ def explain(*, samples: int | Sequence[Sample | Sequence[float]] | None = None, 
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}: use one of {', '.join(map(repr, FORMATS))}")
-    language = _check_lang(lang)
+    language = check_lang(lang, "explain")
     comparison = _compare(*_batch(samples, _check_seed(seed)))
     pictures = None if out_dir is None else draw_worked_example(comparison, out_dir)
     first = comparison.passes[0]  # the note on Mazur's printed error is about his sample alone

@@ -14,6 +14,15 @@
   const SVGNS = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
 
+  // the page's words, in its language (D.lang), from tinygrad_dk/explorer/words.json; {name} filled from vars
+  function say(key, vars) {
+    if (!Object.prototype.hasOwnProperty.call(D.words, key)) throw new Error(`explorer: no words for "${key}"`);
+    return D.words[key].replace(/\{(\w+)\}/g, (m, name) => {
+      if (!vars || !Object.prototype.hasOwnProperty.call(vars, name)) throw new Error(`explorer: "${key}" needs ${name}`);
+      return String(vars[name]);
+    });
+  }
+
   // --- 2. the forward pass, the same sums in the same order as tinygrad_dk.nn.Neuron: b + w1 x1 + w2 x2 + ... ---
   // the activations, from the op table's rows (tinygrad_dk.ops): each row's JavaScript, with its constant as k
   const ACT = { linear: (a) => a };
@@ -206,15 +215,15 @@
   S.epoch = allEpochs.length - 1;
 
   function describeBatch(run) {
-    if (run.batch_size === null) return "full batch";
-    if (run.batch_size === 1) return "SGD, batch size 1";
-    return `mini-batch of ${run.batch_size}`;
+    if (run.batch_size === null) return say("describe_full");
+    if (run.batch_size === 1) return say("describe_sgd");
+    return say("describe_mini", { size: run.batch_size });
   }
 
   function buildRunButtons() {
     const box = $("run-select");
     if (D.runs.length < 2) { box.hidden = true; return; }
-    text("span", "Run:", { class: "note" }, box);
+    text("span", say("run_select"), { class: "note" }, box);
     D.runs.forEach((run, i) => {
       const b = text("button", "", { class: "btn", type: "button", id: `run-${i}`, "aria-pressed": "false" }, box);
       const sw = text("span", "", { class: "swatch" }, b);
@@ -273,7 +282,7 @@
     for (const e of ticks) {
       text("svg:text", String(e), { class: "tick", x: X(e), y: H - CH.bottom + 14, "text-anchor": "middle" }, el);
     }
-    text("svg:text", "epoch", { class: "tick", x: W - CH.right, y: H - 2, "text-anchor": "end" }, el);
+    text("svg:text", say("axis_epoch"), { class: "tick", x: W - CH.right, y: H - 2, "text-anchor": "end" }, el);
     const order = D.runs.map((_, i) => i).filter((i) => i !== S.run).concat([S.run]);
     for (const i of order) {
       const run = D.runs[i];
@@ -354,16 +363,16 @@
         if (c === 0) circle.setAttribute("fill", "#e9ecf2");
         else circles.push([circle, run.plan[c - 1].off + j * (run.plan[c - 1].nin + 1) + run.plan[c - 1].nin]);
       }
-      if (n > shown[c]) text("svg:text", `+${n - shown[c]} more`, { x: colX(c), y: H - 18, "text-anchor": "middle",
+      if (n > shown[c]) text("svg:text", say("more_neurons", { n: n - shown[c] }), { x: colX(c), y: H - 18, "text-anchor": "middle",
         class: "tick", fill: "#5b6475", "font-size": 11 }, el);
-      const name = c === 0 ? "input" : (c === cols - 1 ? "output" : `L${c}`);
+      const name = c === 0 ? say("layer_input") : (c === cols - 1 ? say("layer_output") : `L${c}`);
       const edge = c === 0 ? [4, "start"] : (c === cols - 1 ? [W - 4, "end"] : [colX(c), "middle"]);
       text("svg:text", c === 0 ? name : `${name} · ${run.layers[c - 1].activation}`, { x: edge[0], y: H - 3,
         "text-anchor": edge[1], fill: "#5b6475", "font-size": 11 }, el);
     });
     el.net = { lines: lines, circles: circles, maxAbs: maxAbs };
-    $("network-caption").textContent = "Blue: positive weight, orange: negative; line width grows with |weight| "
-      + `(widest: ${fmt(maxAbs)}). Neuron fill: its bias.` + (sizes.some((n) => n > MAXN) ? ` Layers wider than ${MAXN} show their first ${MAXN} neurons.` : "");
+    $("network-caption").textContent = say("network_caption", { widest: fmt(maxAbs) })
+      + (sizes.some((n) => n > MAXN) ? say("network_wide", { n: MAXN }) : "");
   }
 
   function paintNetwork(w) {
@@ -391,28 +400,28 @@
     const w = run.weights[f];
     slider.value = String(S.epoch);
     const total = run.history.loss.length;
-    $("epoch-label").textContent = epoch === 0 ? `epoch 0 of ${total} (before training)` : `epoch ${epoch} of ${total}`;
+    $("epoch-label").textContent = epoch === 0 ? say("epoch_start", { total: total })
+      : say("epoch_of", { epoch: epoch, total: total });
     $("epoch-label").setAttribute("data-epoch", String(epoch));
     paintBoundary($("boundary"), run, w, { selected: S.sample, radius: 4.5 });
     $("boundary").setAttribute("data-epoch", String(run.epochs[f]));
-    $("boundary-caption").textContent = `${run.label}: the background is the model's prediction after epoch `
-      + `${run.epochs[f]} (darker: more confident). Click a point to follow it on the Backpropagation tab.`;
+    $("boundary-caption").textContent = say("boundary_caption", { run: run.label, epoch: run.epochs[f] });
     moveMarker($("loss-chart"), epoch);
     moveMarker($("acc-chart"), epoch);
     paintNetwork(w);
     const stats = $("epoch-stats");
     while (stats.firstChild) stats.removeChild(stats.firstChild);
     if (epoch >= 1 && epoch <= total) {
-      const parts = [["loss", fmt(run.history.loss[epoch - 1])],
-        ["accuracy", `${(100 * run.history.accuracy[epoch - 1]).toFixed(1)}%`],
-        ["lr", fmt(run.history.lr[epoch - 1])], ["updates so far", String(run.updatesSoFar[epoch - 1])]];
+      const parts = [[say("stat_loss"), fmt(run.history.loss[epoch - 1])],
+        [say("stat_accuracy"), `${(100 * run.history.accuracy[epoch - 1]).toFixed(1)}%`],
+        [say("stat_lr"), fmt(run.history.lr[epoch - 1])], [say("stat_updates"), String(run.updatesSoFar[epoch - 1])]];
       parts.forEach(([k, v], i) => {
         if (i) stats.appendChild(document.createTextNode(" · "));
         stats.appendChild(document.createTextNode(`${k} `));
         text("b", v, {}, stats);
       });
     } else {
-      stats.textContent = "The starting weights: no update yet.";
+      stats.textContent = say("stats_start");
     }
     D.runs.forEach((r, i) => {
       const t = $(`thumb-${i}`);
@@ -429,7 +438,7 @@
     if (S.playing) { stop(); return; }
     if (S.epoch >= allEpochs.length - 1) S.epoch = 0;
     S.playing = true;
-    $("play").textContent = "Pause";
+    $("play").textContent = say("pause");
     S.timer = setInterval(() => {
       if (S.epoch >= allEpochs.length - 1) { stop(); return; }
       setEpoch(S.epoch + 1);
@@ -439,7 +448,7 @@
     S.playing = false;
     if (S.timer !== null) clearInterval(S.timer);
     S.timer = null;
-    $("play").textContent = "Play";
+    $("play").textContent = say("play");
   }
 
   // --- 7. the backpropagation tab ---
@@ -576,7 +585,8 @@
     const B = bp();
     const sel = $("bp-epoch");
     while (sel.firstChild) sel.removeChild(sel.firstChild);
-    B.epochs.forEach((e, i) => text("option", String(e) + (e === 0 ? " (start)" : ""), { value: String(i) }, sel));
+    B.epochs.forEach((e, i) => text("option", e === 0 ? say("bp_epoch_start", { epoch: e }) : String(e),
+      { value: String(i) }, sel));
     S.bpEpoch = B.epochs.length - 1;
     sel.value = String(S.bpEpoch);
     $("bp-scope").textContent = B.scope_note;
@@ -591,11 +601,11 @@
   function buildLegend(folded) {
     const leg = $("bp-legend");
     while (leg.firstChild) leg.removeChild(leg.firstChild);
-    const items = [["#fff4d1", "2px solid #e6a100", "grad final now"], ["#fff", "2px solid #7b3fb0", "its parents"],
-      ["#eef6ee", "1px solid #6aa56a", "grad final"]];
+    const items = [["#fff4d1", "2px solid #e6a100", say("legend_now")], ["#fff", "2px solid #7b3fb0", say("legend_parents")],
+      ["#eef6ee", "1px solid #6aa56a", say("legend_final")]];
     if (folded) {
-      items.push(["#fff", "2px dashed #2f5fb3", "the inputs of the sum final now: grad(w) = input × grad(sum)"]);
-      items.push(["#f7f8fb", "1px solid #9aa2b1", "a neuron: out = activation(sum), sum = b + Σ w · input"]);
+      items.push(["#fff", "2px dashed #2f5fb3", say("legend_inputs")]);
+      items.push(["#f7f8fb", "1px solid #9aa2b1", say("legend_neuron")]);
     }
     items.forEach(([bg, border, what]) => {
       const s = text("span", "", {}, leg);
@@ -604,8 +614,7 @@
       sw.style.border = border;
       s.appendChild(document.createTextNode(what));
     });
-    text("span", folded ? "number on a highlighted edge: d sum / d input, the input's weight"
-      : "number on an edge: local derivative", {}, leg);
+    text("span", say(folded ? "legend_edge_folded" : "legend_edge"), {}, leg);
   }
 
   function defaultSample() {  // the sample with the largest loss at the chosen epoch: its gradients are not 0
@@ -656,9 +665,7 @@
         transform: `translate(${b.x},${b.y})` }, el);
       svg("rect", { width: b.w, height: b.h, rx: 6 }, grp);
       text("svg:text", nr.label, { class: "title", x: 6, y: b.h / 2 + 4 }, grp);
-      text("svg:title", `${nr.label}: out = ${nr.activation}(sum), sum = b + w1·input1 + ... (the + and × nodes `
-        + "of the engine's graph, folded). Its weights' grads are written out under its sum's grad. Click: step "
-        + "the backward pass to its sum.", {}, grp);
+      text("svg:title", say("neuron_tip", { neuron: nr.label, activation: nr.activation }), {}, grp);
       grp.addEventListener("click", () => stepTo(nr.sum));
       return grp;
     });
@@ -729,15 +736,16 @@
     const box = $("bp-info");
     while (box.firstChild) box.removeChild(box.firstChild);
     const x = D.X[S.sample];
-    const rows = [["sample", `#${S.sample}`], ["x", `(${fmt(x[0])}, ${fmt(x[1])})`], ["class", String(D.y[S.sample])],
-      ["loss", fmt(g.loss)], ["run", D.runs[S.run].label]];
-    rows.forEach(([k, v], i) => {
+    const rows = [["sample", say("info_sample"), `#${S.sample}`], ["x", "x", `(${fmt(x[0])}, ${fmt(x[1])})`],
+      ["class", say("info_class"), String(D.y[S.sample])], ["loss", say("info_loss"), fmt(g.loss)],
+      ["run", say("info_run"), D.runs[S.run].label]];
+    rows.forEach(([id, k, v], i) => {  // id: the hook, the same in every language; k: what the page says
       if (i) box.appendChild(document.createTextNode(i === 3 ? "" : " · "));
       if (i === 3) box.appendChild(document.createElement("br"));
       text("span", `${k} `, { class: "k" }, box);
-      text("span", v, { id: `bp-info-${k}` }, box);
+      text("span", v, { id: `bp-info-${id}` }, box);
     });
-    $("bp-title").textContent = `Computation graph of sample #${S.sample}'s loss, weights after epoch ${bp().epochs[S.bpEpoch]}`;
+    $("bp-title").textContent = say("bp_title", { sample: S.sample, epoch: bp().epochs[S.bpEpoch] });
   }
 
   function isFinal(st, i, cur) {  // a step's grad is final once stepped; a weight's once its parents' are
@@ -758,7 +766,7 @@
     for (const k in hooks) line.setAttribute(`data-${k}`, String(hooks[k]));
     text("span", `grad(${name})`, { class: "who" }, line);
     if (i === 0) {
-      line.appendChild(document.createTextNode(` = ${fmt(R.grad[0])}: the start, d loss / d loss = 1`));
+      line.appendChild(document.createTextNode(` = ${fmt(R.grad[0])}${say("sum_start")}`));
       return { hooks: hooks, terms: terms };
     }
     line.appendChild(document.createTextNode(" = "));
@@ -768,7 +776,7 @@
       text("span", `${paren(a)} × ${paren(b)}`, { class: "term",
         title: `d ${nodeName(st, g, p)} / d ${nodeName(st, g, i)} × grad(${nodeName(st, g, p)})` }, line);
     });
-    if (terms.length > MAX_TERMS) line.appendChild(document.createTextNode(` + … (${terms.length - MAX_TERMS} more terms)`));
+    if (terms.length > MAX_TERMS) line.appendChild(document.createTextNode(say("more_terms", { n: terms.length - MAX_TERMS })));
     line.appendChild(document.createTextNode(` = ${fmt(R.grad[i])}`));
     return { hooks: hooks, terms: terms };
   }
@@ -793,15 +801,14 @@
     while (sum.firstChild) sum.removeChild(sum.firstChild);
     let finals = 0;
     for (let i = 0; i < st.nodes.length; i++) if (isFinal(st, i, cur)) finals++;
-    $("bp-progress").textContent = (n === st.nodes.length ? `${S.bpStep} of ${n} gradients final`
-      : `${S.bpStep} of ${n} steps: ${finals} of ${st.nodes.length} gradients final, the weights' included`)
-      + (S.bpStep === n ? ": the backward pass is done." : "");
+    $("bp-progress").textContent = (n === st.nodes.length ? say("progress_whole", { step: S.bpStep, steps: n })
+      : say("progress_folded", { step: S.bpStep, steps: n, final: finals, nodes: st.nodes.length }))
+      + (S.bpStep === n ? say("progress_done") : "");
     $("bp-step").disabled = S.bpStep >= n;
     $("bp-undo").disabled = S.bpStep === 0;
     ["node", "label", "grad", "sum", "terms"].forEach((a) => sum.removeAttribute(`data-${a}`));
     if (cur < 0) {
-      sum.textContent = "Press Step backward (or click a box): the pass starts at the loss and visits the nodes in "
-        + "reverse topological order, so each node's grad is final once all its parents are done.";
+      sum.textContent = say("bp_hint", { button: say("bp_step") });
       return;
     }
     const { hooks, terms } = writeSum(sum, st, g, R, cur, `#${cur} ${nodeName(st, g, cur)}`);
@@ -813,14 +820,13 @@
         if (parts.edges[e]) parts.edges[e].classList.add("feeds");
         if (c && st.owner[st.edges[e][1]] !== st.owner[cur]) c.classList.add("feeds");
       }
-      text("p", `Final with it, the grads of ${nr.label}'s weights and bias: each is its input × `
-        + `grad(${st.nodes[cur].label}).`, { class: "note" }, sum);
+      text("p", say("weights_final", { neuron: nr.label, sum: st.nodes[cur].label }), { class: "note" }, sum);
       const list = text("div", "", { class: "bp-weights", id: "bp-weights" }, sum);
       for (const p of nr.params) {
         writeSum(list, st, g, R, p, st.nodes[p].label);
         const e = st.parents[p][0];  // d sum / d w is w's input; d sum / d b is 1
-        text("span", st.same[e] >= 0 ? `  input ${nodeName(st, g, st.same[e])}` : "  the bias", { class: "from" },
-          list.lastChild);
+        text("span", st.same[e] >= 0 ? say("from_input", { name: nodeName(st, g, st.same[e]) }) : say("from_bias"),
+          { class: "from" }, list.lastChild);
       }
     }
     if (parts.nodes[cur]) parts.nodes[cur].classList.add("current");
@@ -846,7 +852,7 @@
     S.sample = i;
     S.bpStep = 0;
     const B = bp();
-    $("selected-sample").textContent = `Sample #${i} selected: see its backward pass on the Backpropagation tab.`;
+    $("selected-sample").textContent = say("sample_selected", { sample: i });
     render();
     drawGraph();
   }
@@ -864,8 +870,9 @@
   function init() {
     const first = D.runs[0];
     const L = first.layers;
-    $("subtitle").textContent = `${D.X.length} samples · MLP(${L[0].nin}, [${L.map((l) => l.nout).join(", ")}]) · `
-      + `${first.loss} loss · ${D.runs.length > 1 ? D.runs.map(describeBatch).join(" vs ") : describeBatch(first)}`;
+    $("subtitle").textContent = say("subtitle", { samples: D.X.length,
+      model: `MLP(${L[0].nin}, [${L.map((l) => l.nout).join(", ")}])`, loss: first.loss,
+      batches: D.runs.map(describeBatch).join(say("versus")) });
     buildRunButtons();
     slider.addEventListener("input", () => { stop(); setEpoch(Number(slider.value)); });
     $("play").addEventListener("click", play);
@@ -894,8 +901,7 @@
     $("tab-train").addEventListener("click", () => showView("train"));
     $("tab-backprop").addEventListener("click", () => showView("backprop"));
     selectRun(0);
-    $("selected-sample").textContent = `The ringed point, sample #${S.sample} (the largest loss), is followed on the `
-      + "Backpropagation tab; click another point to follow it instead.";
+    $("selected-sample").textContent = say("sample_followed", { sample: S.sample });
     if (location.hash === "#backprop") showView("backprop");
   }
 

@@ -1,24 +1,45 @@
 """`plot_activations`: the activation functions next to their derivatives, as the engine computes them.
 
 Each derivative is one `backward()` per point through the engine's own op, so the picture
-also shows the engine's choices at the kinks (ReLU'(0) = 0, as in PyTorch).
+also shows the engine's choices at the kinks (ReLU'(0) = 0, as in PyTorch). The words are
+English or Danish (``lang``); the activations keep the names the package gives them.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tinygrad_dk._checks import check_count
+from tinygrad_dk._lang import check_lang
 from tinygrad_dk.engine import Value
 from tinygrad_dk.ops import Op, activation_rows
 from tinygrad_dk.viz._figure import check_path, new_figure, save_figure
 from tinygrad_dk.viz._style import NEGATIVE, NEUTRAL, POSITIVE
 
 LEAKY_SLOPE = 0.1  # ten times the engine's default, so the slope is visible
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The picture's words in one language."""
+
+    function: str
+    derivative: str
+    at_zero: str
+    suptitle: str
+
+
+_WORDS = {
+    "en": _Words(function="f(x)", derivative="f'(x), one backward() per point", at_zero="f'(0)",
+                 suptitle="Activation functions and their derivatives, computed by the engine"),
+    "da": _Words(function="f(x)", derivative="f'(x), ét backward() pr. punkt", at_zero="f'(0)",
+                 suptitle="Aktiveringsfunktioner og deres afledte, beregnet af motoren"),
+}
 
 
 def activations() -> list[tuple[str, str, Callable[[Value], Value]]]:
@@ -62,9 +83,14 @@ def _break_jumps(xs: np.ndarray, ys: np.ndarray, tol: float = 0.25) -> tuple[np.
 
 
 def plot_activations(path: str | os.PathLike[str], *, x_range: tuple[float, float] = (-4.0, 4.0),
-                     points: int = 401) -> Path:
-    """Draw every activation of the op table (step, sigmoid, tanh, ReLU, leaky ReLU, softplus) and its derivative."""
+                     points: int = 401, lang: str | None = None) -> Path:
+    """Draw every activation of the op table (step, sigmoid, tanh, ReLU, leaky ReLU, softplus) and its derivative.
+
+    ``lang``: "en" or "da" for the legend and the title (default: the environment variable
+    TINYGRAD_DK_LANG, else "en").
+    """
     target = check_path(path, "plot_activations")
+    words = _WORDS[check_lang(lang, "plot_activations")]
     low, high = (float(x) for x in x_range)
     if not low < high:
         raise ValueError(f"plot_activations: x_range must be (low, high) with low < high, got {x_range!r}")
@@ -80,17 +106,17 @@ def plot_activations(path: str | os.PathLike[str], *, x_range: tuple[float, floa
         ys, ds = value_and_derivative(f, xs)
         ax.axhline(0, color=NEUTRAL, linewidth=0.6)
         ax.axvline(0, color=NEUTRAL, linewidth=0.6)
-        ax.plot(*_break_jumps(xs, ys), color=POSITIVE, linewidth=2.2, label="f(x)")
+        ax.plot(*_break_jumps(xs, ys), color=POSITIVE, linewidth=2.2, label=words.function)
         ax.plot(*_break_jumps(xs, ds), color=NEGATIVE, linewidth=1.8, linestyle="--",
-                label="f'(x), one backward() per point")
+                label=words.derivative)
         zero = value_and_derivative(f, np.array([0.0]))[1][0]  # the engine's choice at a kink
-        ax.plot([0.0], [zero], "o", color=NEGATIVE, markersize=4, label="f'(0)")
+        ax.plot([0.0], [zero], "o", color=NEGATIVE, markersize=4, label=words.at_zero)
         ax.set_title(f"{title}:  {formula}", fontsize=11)
         ax.set_xlim(low, high)
         ax.set_ylim(min(-0.25, np.nanmin(ys) - 0.2), max(1.25, np.nanmax(ys) + 0.2))
         ax.grid(alpha=0.3)
         ax.set_xlabel("x")
-    figure.suptitle("Activation functions and their derivatives, computed by the engine", fontsize=12)
+    figure.suptitle(words.suptitle, fontsize=12)
     figure.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=10,
                   frameon=False)
     return save_figure(figure, target, "plot_activations")
