@@ -711,13 +711,15 @@ def test_out_dir_gets_the_network_before_and_after(tmp_path: Path) -> None:
     assert before.is_file() and after.is_file()
     assert str(before) in text and str(after) in text and "7. Pictures" in text
     before_texts, after_texts = _svg_texts(before), _svg_texts(after)
-    # an edge's text starts with its weight, to 2 decimals ("0.40 (grad 0.08)" when grads are shown)
-    before_weights = {t.split()[0] for t in before_texts if t}
-    after_weights = {t.split()[0] for t in after_texts if t}
-    assert "0.40" in before_weights and "0.36" not in before_weights  # w5 = 0.4 before, 0.3589 after
-    assert "0.36" in after_weights and "0.40" not in after_weights
-    assert {"0.41", "0.51", "0.56"} <= after_weights  # w6, w7, w8 after the update
-    assert any("grad " in t for t in before_texts)  # the gradients that drive the update
+    # each weight on its line under Mazur's name, to 2 decimals; each bias in its neuron
+    assert {"w5 = 0.40", "w6 = 0.45", "w1 = 0.15", "b_h1 = 0.35", "b_o2 = 0.60"} <= set(before_texts)
+    assert "w5 = 0.36" not in before_texts  # w5 = 0.4 before, 0.3589 after
+    assert {"w5 = 0.36", "w6 = 0.41", "w7 = 0.51", "w8 = 0.56", "b_h1 = 0.35"} <= set(after_texts)
+    assert "w5 = 0.40" not in after_texts
+    assert {"i1", "i2"} <= set(before_texts) & set(after_texts)  # Mazur's names for the inputs
+    assert "grad 0.08" in before_texts  # dE/dw5 = 0.0822, the gradient that drives the update
+    assert any(t.startswith("Before the full-batch update") for t in before_texts)
+    assert any(t.startswith("After one full-batch update") for t in after_texts)
     data = json.loads(explain(format="json", out_dir=tmp_path / "again"))
     assert data["pictures"] == {"before": "worked_example_before.svg", "after": "worked_example_after.svg"}
 

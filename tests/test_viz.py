@@ -417,13 +417,28 @@ def test_small_network_shows_every_weight_and_bias(renderer: str, tmp_path: Path
     # weights (the numbers on the lines), as set in two_two_two, each once
     for weight in ["0.25", "-0.50", "-1.25", "1.50", "0.35", "2.50", "0.90", "-0.15"]:
         assert texts.count(weight) == 1, weight
-    for bias in ["b=0.75", "b=-0.05", "b=-0.65", "b=0.45"]:
+    for bias in ["b = 0.75", "b = -0.05", "b = -0.65", "b = 0.45"]:
         assert bias in texts
     assert texts.count("tanh") == 2 and texts.count("linear") == 2
     assert "x1" in texts and "x2" in texts
     edges = svg_groups(svg, "edge")
     assert len(edges) == 8
     assert edges["x1->L1N1"] == ["0.25"] and edges["L1N2->L2N1"] == ["2.50"]
+
+
+def test_network_names_short_labelled_parameters_inputs_and_caption(renderer: str, tmp_path: Path) -> None:
+    model = two_two_two()
+    model.layers[1].neurons[0].w[1].label = "w6"  # a name of one's own, as the worked example gives
+    model.layers[1].neurons[0].b.label = "b_o1"
+    graph = draw_network(model, inputs=["i1", "i2"], caption="Before the update")
+    texts = svg_texts(render(graph, tmp_path / "net.svg").read_text(encoding="utf-8"))
+    assert "w6 = 2.50" in texts and "b_o1 = -0.65" in texts  # named; the MLP's own L1.n1.w1 is not
+    assert "0.25" in texts and "b = 0.75" in texts
+    assert "i1" in texts and "i2" in texts and "x1" not in texts
+    assert texts.index("Before the update") + 1 == texts.index(next(t for t in texts if t.startswith("2 inputs")))
+    for bad in (["i1"], "i1", ["i1", 2]):
+        with pytest.raises(ValueError, match=r"draw_network: inputs must be 2 names, one per input, got"):
+            draw_network(model, inputs=bad)  # type: ignore[arg-type]
 
 
 def test_network_colours_by_sign_and_widths_by_size() -> None:
@@ -454,7 +469,7 @@ def test_big_network_renders_without_weight_labels(renderer: str, tmp_path: Path
     assert all(texts == [] for texts in edges.values())  # no number on any line
     texts = svg_texts(svg)
     assert "weight values not written: 304 is more than max_edge_labels=24" in texts
-    assert sum(t.startswith("b=") for t in texts) == 33
+    assert sum(t.startswith("b = ") for t in texts) == 33
 
 
 def test_network_options_and_diverged_weights() -> None:

@@ -578,9 +578,14 @@ def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str |
     from tinygrad_dk.viz import draw_network, render  # only when pictures are asked for
 
     directory = Path(out_dir)
-    before = render(draw_network(example.model, show_weights=True, show_grads=True),
+    gradient = "dE/dw, the mean over the batch" if isinstance(example, BatchComparison) else "dE_total/dw"
+    before = render(draw_network(example.model, show_weights=True, show_grads=True, inputs=("i1", "i2"),
+                                 caption=f"Before the full-batch update: each weight w and its gradient {gradient}"),
                     directory / "worked_example_before.svg")
-    after = render(draw_network(example.updated, show_weights=True), directory / "worked_example_after.svg")
+    after = render(draw_network(example.updated, show_weights=True, inputs=("i1", "i2"),
+                                caption=f"After one full-batch update, w <- w - lr * dE/dw with lr = {example.lr:g} "
+                                        "(the biases stay, as in Mazur's post)"),
+                   directory / "worked_example_after.svg")
     return before, after
 
 
