@@ -598,14 +598,16 @@ def _through_updated_output_weights(example: WorkedExample) -> float:
 
 # --- pictures ---------------------------------------------------------------------------
 
-def draw_worked_graph(example: WorkedExample | BatchComparison | None = None, *, rankdir: str = "TB") -> Diagram:
+def draw_worked_graph(example: WorkedExample | BatchComparison | None = None, *, rankdir: str = "TB",
+                      condensed: bool = False) -> Diagram:
     """The computation graph of the example's error, every node the text names under its name.
 
     ``example`` defaults to Mazur's sample (`worked_example`); for a `BatchComparison` it is
     the graph of the batch's cost E, each sample's nodes named with its number (net_h1[2]).
     Leaves are i1, i2, the targets, w1..w8 and b_h1..b_o2; inner nodes net_h1 ... out_o2,
     E_o1, E_o2 and E_total; every edge carries the local derivative backward() multiplied by.
-    Top to bottom by default, so that the 24 ranks of ops fit a screen's width.
+    Top to bottom by default, so that the 24 ranks of ops fit a screen's width; ``condensed``
+    draws each neuron as one box (see `tinygrad_dk.viz.draw_dot`).
 
     >>> "net_h1" in draw_worked_graph().source
     True
@@ -623,9 +625,9 @@ def draw_worked_graph(example: WorkedExample | BatchComparison | None = None, *,
         what = (f"a full batch of {len(samples)} samples: sample k's nodes end in [k], and E, the cost, is the "
                 "mean of their E_total")
     caption = [f"Matt Mazur's 2-2-2 sigmoid network on {what}",
-               "data: the forward pass; grad: d (the output) / d node, from backward(); the names are those of "
+               f"data: the forward pass; grad: d {root.label} / d node, from backward(); the names are those of "
                "tinygrad-dk explain"]
-    return draw_dot(root, params=example.model.parameters(), rankdir=rankdir, caption=caption)
+    return draw_dot(root, params=example.model.parameters(), rankdir=rankdir, caption=caption, condensed=condensed)
 
 
 def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str | Path) -> tuple[Path, Path]:
