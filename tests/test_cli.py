@@ -204,8 +204,8 @@ def test_demo_main_picture_is_the_worked_example_under_the_texts_names(demo: tup
     assert f"E_total = {example.total_error:.4f}" in described(result.out)["worked_example_graph.svg"]
     before = [t.text for t in check_svg(out_dir / "worked_example_before.svg").iter(f"{SVG_NS}text")]
     after = [t.text for t in check_svg(out_dir / "worked_example_after.svg").iter(f"{SVG_NS}text")]
-    assert "w5 = 0.40" in before and "b_h1 = 0.35" in before and "grad 0.08" in before
-    assert f"w5 = {example.weight('w5').after:.2f}" in after and "b_h1 = 0.35" in after
+    assert "w5 = 0.4000" in before and "b_h1 = 0.3500" in before and "grad 0.0822" in before
+    assert f"w5 = {example.weight('w5').after:.4f}" in after and "b_h1 = 0.3500" in after
 
 
 def test_demo_sample_graph_is_the_worst_sample_condensed_with_its_grads_alone(demo: tuple[Result, Path]) -> None:
@@ -486,7 +486,7 @@ def test_explain_out_writes_the_pictures(tmp_path: Path, capsys: pytest.CaptureF
     assert ".tinygrad_dk-" not in result.out
     # the "before" picture shows the gradients: w5 = 0.40 with dE/dw5 = 0.082167041
     before = (out_dir / "worked_example_before.svg").read_text(encoding="utf-8")
-    assert ">w5 = 0.40<" in before and ">grad 0.08<" in before
+    assert ">w5 = 0.4000<" in before and ">grad 0.0822<" in before
 
 
 def test_explain_failure_halfway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

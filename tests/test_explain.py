@@ -787,12 +787,13 @@ def test_out_dir_gets_the_network_before_and_after(tmp_path: Path) -> None:
     assert str(before) in text and str(after) in text and "7. Pictures" in text
     before_texts, after_texts = _svg_texts(before), _svg_texts(after)
     # each weight on its line under Mazur's name, to 2 decimals; each bias in its neuron
-    assert {"w5 = 0.40", "w6 = 0.45", "w1 = 0.15", "b_h1 = 0.35", "b_o2 = 0.60"} <= set(before_texts)
-    assert "w5 = 0.36" not in before_texts  # w5 = 0.4 before, 0.3589 after
-    assert {"w5 = 0.36", "w6 = 0.41", "w7 = 0.51", "w8 = 0.56", "b_h1 = 0.35"} <= set(after_texts)
-    assert "w5 = 0.40" not in after_texts
+    # to four decimals, so that the hidden weights' small updates show (w1: 0.15 -> 0.149780716)
+    assert {"w5 = 0.4000", "w6 = 0.4500", "w1 = 0.1500", "b_h1 = 0.3500", "b_o2 = 0.6000"} <= set(before_texts)
+    assert {"w5 = 0.3589", "w6 = 0.4087", "w7 = 0.5113", "w8 = 0.5614", "w1 = 0.1498", "b_h1 = 0.3500"} <= set(
+        after_texts)
+    assert not {"w5 = 0.4000", "w1 = 0.1500"} & set(after_texts)
     assert {"i1", "i2"} <= set(before_texts) & set(after_texts)  # Mazur's names for the inputs
-    assert "grad 0.08" in before_texts  # dE/dw5 = 0.0822, the gradient that drives the update
+    assert "grad 0.0822" in before_texts  # dE/dw5 = 0.0822, the gradient that drives the update
     assert any(t.startswith("Before the full-batch update") for t in before_texts)
     assert any(t.startswith("After one full-batch update") for t in after_texts)
     data = json.loads(explain(format="json", out_dir=tmp_path / "again"))

@@ -436,6 +436,7 @@ def test_network_names_short_labelled_parameters_inputs_and_caption(renderer: st
     assert "0.25" in texts and "b = 0.75" in texts
     assert "i1" in texts and "i2" in texts and "x1" not in texts
     assert texts.index("Before the update") + 1 == texts.index(next(t for t in texts if t.startswith("2 inputs")))
+    assert "w6 = 2.5000" in svg_texts(to_svg(draw_network(model, digits=4)))
     for bad in (["i1"], "i1", ["i1", 2]):
         with pytest.raises(ValueError, match=r"draw_network: inputs must be 2 names, one per input, got"):
             draw_network(model, inputs=bad)  # type: ignore[arg-type]

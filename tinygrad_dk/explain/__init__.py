@@ -640,10 +640,11 @@ def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str |
     directory = Path(out_dir)
     n = len(example.samples) if isinstance(example, BatchComparison) else 1
     gradient = "dE_total/dw, of the one sample" if n == 1 else f"dE/dw, the mean over the {n} samples"
-    before = render(draw_network(example.model, show_weights=True, show_grads=True, inputs=("i1", "i2"),
+    # four decimals: the hidden weights move by 0.0002, which two would hide (w1 = 0.15 before and after)
+    before = render(draw_network(example.model, show_weights=True, show_grads=True, inputs=("i1", "i2"), digits=4,
                                  caption=f"Before the full-batch update: each weight w and its gradient {gradient}"),
                     directory / "worked_example_before.svg")
-    after = render(draw_network(example.updated, show_weights=True, inputs=("i1", "i2"),
+    after = render(draw_network(example.updated, show_weights=True, inputs=("i1", "i2"), digits=4,
                                 caption=f"After one full-batch update, w <- w - lr * dE/dw with lr = {example.lr:g} "
                                         "(the biases stay, as in Mazur's post)"),
                    directory / "worked_example_after.svg")

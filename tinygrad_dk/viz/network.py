@@ -21,13 +21,13 @@ from tinygrad_dk.viz.rendering import Diagram
 MAX_EDGE_LABELS = 24  # above this many weights (a 4 x 4 layer, say) the labels crowd each other out
 
 
-def number(x: float) -> str:
-    """A weight, bias or gradient, short: two decimals, or scientific when tiny.
+def number(x: float, digits: int = 2) -> str:
+    """A weight, bias or gradient, short: ``digits`` decimals, or scientific below 0.01.
 
-    >>> number(0.4213), number(-1.0), number(0.0), number(-0.00213)
-    ('0.42', '-1.00', '0.00', '-2.1e-03')
+    >>> number(0.4213), number(-1.0), number(0.0), number(-0.00213), number(0.149780716, 4)
+    ('0.42', '-1.00', '0.00', '-2.1e-03', '0.1498')
     """
-    return f"{x:.2f}" if x == 0 or abs(x) >= 0.01 else f"{x:.1e}"
+    return f"{x:.{digits}f}" if x == 0 or abs(x) >= 0.01 else f"{x:.1e}"
 
 
 def _layers(model: Any) -> list[list[Any]]:
@@ -63,23 +63,25 @@ def _keep_in_order(column: Any, names: list[str]) -> None:
         column.edge(upper, lower, style="invis")
 
 
-def _named(p: Value, fallback: str) -> str:
+def _named(p: Value, fallback: str, digits: int) -> str:
     """A weight's or bias's value, after its own name when it has a short one (w5 = 0.40, b_h1 = 0.35)."""
     name = p.label if p.label and "." not in p.label else fallback  # not the long L1.n1.w1 of an MLP
-    return f"{name} = {number(p.data)}" if name else number(p.data)
+    return f"{name} = {number(p.data, digits)}" if name else number(p.data, digits)
 
 
 def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = False,
                  max_edge_labels: int = MAX_EDGE_LABELS, inputs: Sequence[str] | None = None,
-                 caption: str | Sequence[str] = ()) -> Diagram:
+                 caption: str | Sequence[str] = (), digits: int = 2) -> Diagram:
     """The neuron-level picture of an MLP (or Layer, Neuron, Perceptron); `render` writes it to a file.
 
     Each weight sits on its line and each bias in its neuron, after its name when the
     parameter has a short label (``w5 = 0.40``; an MLP's own L1.n1.w1 is left out).
     Weights are labelled while there are at most ``max_edge_labels`` of them (the graph's
     caption says when they are left out); ``show_grads`` adds each weight's and bias's grad.
-    ``inputs`` names the input nodes (default x1, x2, ...); ``caption``'s lines open the caption.
+    ``inputs`` names the input nodes (default x1, x2, ...); ``caption``'s lines open the caption;
+    ``digits`` is how many decimals each number gets (4 shows an update of 0.0002 that 2 hide).
     """
+    check_count(digits, "draw_network: digits", 0)
     check_count(max_edge_labels, "draw_network: max_edge_labels", 0)
     layers = _layers(model)
     nin = len(layers[0][0].w)
@@ -99,7 +101,7 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
     # neuron have spread apart; in the middle they would cross, and so would their labels. At 30
     # degrees off the line, "w6 = 0.45" clears both its own line and its neighbour's.
     graph.attr("edge", fontname=FONT, arrowsize="0.4", dir="none", labelfontname=FONT, labelfontsize="9",
-               labeldistance="3", labelangle="30")
+               labeldistance="4", labelangle="30")
 
     # 1. the inputs, then each layer's neurons, one column (rank) each
     previous = [f"x{i + 1}" for i in range(nin)]
@@ -114,9 +116,9 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
         with graph.subgraph() as column:
             column.attr(rank="same")
             for name, neuron in zip(names, layer, strict=True):
-                text = f"{getattr(neuron, 'activation', '')}\n{_named(neuron.b, 'b')}"
+                text = f"{getattr(neuron, 'activation', '')}\n{_named(neuron.b, 'b', digits)}"
                 if show_grads:
-                    text += f"\ngrad {number(neuron.b.grad)}"
+                    text += f"\ngrad {number(neuron.b.grad, digits)}"
                 column.node(name, text, fillcolor=KIND_COLOURS["output" if last else "inner"],
                             color=sign_colour(neuron.b.data), penwidth="1.5")
             _keep_in_order(column, names)
@@ -130,9 +132,9 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
                 alpha = "" if label_edges else f"{int(60 + 195 * size):02x}"  # faint small weights in a crowd
                 attrs = {"color": sign_colour(w.data) + alpha, "penwidth": f"{0.4 + 2.6 * size:.2f}"}
                 if label_edges:  # the weight near the neuron it feeds, its grad near where the line starts
-                    attrs.update(headlabel=_named(w, ""), labelfontcolor=sign_colour(w.data))
+                    attrs.update(headlabel=_named(w, "", digits), labelfontcolor=sign_colour(w.data))
                     if show_grads:
-                        attrs.update(taillabel=f"grad {number(w.grad)}")
+                        attrs.update(taillabel=f"grad {number(w.grad, digits)}")
                 graph.edge(source, name, **attrs)
         previous = names
 
