@@ -32,14 +32,17 @@ import tinygrad_dk.explore
 import tinygrad_dk.viz
 from tinygrad_dk.cli import main
 from tinygrad_dk.data import make_moons
-from tinygrad_dk.engine import Value
+from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.nn import MLP, load
 from tinygrad_dk.train import History, accuracy
 from tinygrad_dk.viz import rendering
 
 SMALL = ["--samples", "40", "--epochs", "5", "--layers", "4", "--quiet"]  # a run of a second or two
-DEMO_FILES = {"computation_graph.svg", "network.svg", "decision_boundary.png", "training.png", "explorer.html",
-              "model.json"}
+DEMO_FILES = {"worked_example_graph.svg", "worked_example_before.svg", "worked_example_after.svg",
+              "moons_sample_graph.svg", "moons_network.svg", "moons_decision_boundary.png", "moons_training.png",
+              "moons_explorer.html", "moons_model.json"}
+DEMO_PICTURE_NODES = 300  # no picture of the demo draws more nodes than this ...
+DEMO_PICTURE_PIXELS = 2000  # ... or is wider than this many pixels at its natural size
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SVG = f"{SVG_NS}svg"
 
@@ -153,7 +156,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
 def test_demo_trains_to_97_percent_and_says_so(demo: tuple[Result, Path]) -> None:
     result, _ = demo
     assert result.code == 0, result.err
-    assert result.out.startswith("tinygrad-dk demo: MLP(2, [16, 16, 1]) on make_moons(100)")
+    assert result.out.startswith("tinygrad-dk demo: Matt Mazur's 2-2-2 example network on his sample, one full-batch "
+                                 "update; then MLP(2, [16, 16, 1]) on make_moons(100)")
     match = re.search(r"^final: loss (\d+\.\d+), accuracy (\d+\.\d)%$", result.out, re.MULTILINE)
     assert match, result.out
     assert float(match.group(1)) < 0.2
@@ -161,42 +165,94 @@ def test_demo_trains_to_97_percent_and_says_so(demo: tuple[Result, Path]) -> Non
     assert "%|" not in result.err  # --quiet: no progress bar
 
 
-def test_demo_writes_every_picture(demo: tuple[Result, Path]) -> None:
+def described(out: str) -> dict[str, str]:
+    """The demo's lines ``NAME  what it shows``, one per file, before ``wrote:``."""
+    lines = out.splitlines()
+    return {line.split()[0]: line.split(maxsplit=1)[1] for line in lines[2:lines.index("wrote:")]}
+
+
+def test_demo_writes_every_picture_and_says_what_each_shows(demo: tuple[Result, Path]) -> None:
     result, out_dir = demo
     paths = written(result.out)
     assert {p.name for p in paths} == DEMO_FILES
     assert all(p.parent == out_dir and p.is_file() for p in paths)
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(DEMO_FILES)  # and nothing else
-    for name in ("computation_graph.svg", "network.svg"):
-        assert len(list(check_svg(out_dir / name).iter())) > 50
+    lines = described(result.out)
+    assert set(lines) == DEMO_FILES  # one line per file written, naming it
+    assert lines["worked_example_graph.svg"].startswith("the main picture")
+    assert "largest loss" in lines["moons_sample_graph.svg"]  # why this sample
     for name in ("decision_boundary.png", "training.png"):
-        check_png(out_dir / name)
-    page = (out_dir / "explorer.html").read_text(encoding="utf-8")
+        check_png(out_dir / f"moons_{name}")
+    page = (out_dir / "moons_explorer.html").read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html") and "tinygrad_dk.explorer" in page
+    docstring = tinygrad_dk.demo.__doc__ or ""
+    assert [name for name in sorted(DEMO_FILES) if f"``{name}``" not in docstring] == []  # it says the same
 
 
-def test_demo_graph_is_the_worst_sample_and_its_grads_are_this_samples_alone(demo: tuple[Result, Path]) -> None:
+def test_no_demo_picture_is_too_big_to_read(demo: tuple[Result, Path]) -> None:
+    _, out_dir = demo
+    for name in sorted(DEMO_FILES):
+        path = out_dir / name
+        if path.suffix == ".svg":
+            root = check_svg(path)
+            nodes = [g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "node"]
+            width, height = (float(root.get(side, "").removesuffix("pt")) * 4 / 3 for side in ("width", "height"))
+            assert 0 < len(nodes) <= DEMO_PICTURE_NODES, (name, len(nodes))
+        elif path.suffix == ".png":
+            width, height = png_size(path)
+        else:
+            continue
+        assert 300 < width <= DEMO_PICTURE_PIXELS and height > 100, (name, width, height)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """A PNG's width and height in pixels, from its IHDR chunk."""
+    data = path.read_bytes()
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_demo_main_picture_is_the_worked_example_under_the_texts_names(demo: tuple[Result, Path]) -> None:
     result, out_dir = demo
-    match = re.search(r"^computation graph: sample #(\d+) .*, loss (\d+\.\d+)$", result.out, re.MULTILINE)
+    texts = [t.text for t in check_svg(out_dir / "worked_example_graph.svg").iter(f"{SVG_NS}text")]
+    for name in ("i1", "i2", "target_o1", "w1", "w8", "b_h1", "net_h1", "out_h1", "net_o2", "out_o2", "E_o1",
+                 "E_total"):
+        assert name in texts, name
+    example = tinygrad_dk.explain.worked_example()
+    assert f"data {example.total_error:.4f}" in texts and f"grad {example.weight('w5').engine_grad:.4f}" in texts
+    assert f"E_total = {example.total_error:.4f}" in described(result.out)["worked_example_graph.svg"]
+    before = [t.text for t in check_svg(out_dir / "worked_example_before.svg").iter(f"{SVG_NS}text")]
+    after = [t.text for t in check_svg(out_dir / "worked_example_after.svg").iter(f"{SVG_NS}text")]
+    assert "w5 = 0.4000" in before and "b_h1 = 0.3500" in before and "grad 0.0822" in before
+    assert f"w5 = {example.weight('w5').after:.4f}" in after and "b_h1 = 0.3500" in after
+
+
+def test_demo_sample_graph_is_the_worst_sample_condensed_with_its_grads_alone(demo: tuple[Result, Path]) -> None:
+    result, out_dir = demo
+    match = re.search(r"^moons_sample_graph\.svg +moons sample #(\d+) .*\(([\d,]+) nodes in full\): the largest "
+                      r"loss, (\d+\.\d+)", result.out, re.MULTILINE)
     assert match, result.out
-    model = load(out_dir / "model.json")
+    index = int(match.group(1))
+    model = load(out_dir / "moons_model.json")
     assert isinstance(model, MLP)
     X, y = make_moons(100, noise=0.1, seed=0)
     losses = [max(0.0, 1.0 - (2 * c - 1) * score(model, x).data) for x, c in zip(X, y, strict=True)]  # hinge, by hand
-    assert int(match.group(1)) == losses.index(max(losses)) and float(match.group(2)) > 0
-    # a parameter's grad in the picture is this sample's alone (training leaves its last step's grads behind)
-    sample = score(model, [Value(v) for v in X[int(match.group(1))]])
-    loss = (1 + -(2 * y[int(match.group(1))] - 1) * sample).relu()
+    assert index == losses.index(max(losses)) and float(match.group(3)) == pytest.approx(max(losses), abs=1e-4)
+    # each neuron's box holds its output's grad for this sample alone (training leaves its last step's grads)
+    sample = score(model, [Value(v) for v in X[index]])
+    loss = (1 + -(2 * y[index] - 1) * sample).relu()
     loss.backward()
-    texts = [t.text for t in check_svg(out_dir / "computation_graph.svg").iter(f"{SVG_NS}text")]
-    weight = model.layers[2].neurons[0].w[0]
-    index = texts.index(weight.label)
-    assert texts[index + 2] == f"grad {weight.grad:.4f}"
+    nodes = len(topological_order(loss)) + sum(1 for v in topological_order(loss) if v.children)
+    assert int(match.group(2).replace(",", "")) == nodes
+    texts = [t.text for t in check_svg(out_dir / "moons_sample_graph.svg").iter(f"{SVG_NS}text")]
+    box = texts.index("L3.n1")
+    assert texts[box + 1: box + 3] == [f"score {sample.data:.4f}", f"grad {(-(2 * y[index] - 1)):.4f}"]
+    assert any(t and t.startswith(f"moons sample #{index} through the trained MLP(2, [16, 16, 1])") for t in texts)
+    assert any(t and t.startswith("condensed: each of the 33 rounded boxes is one neuron") for t in texts)
 
 
 def test_demo_model_file_is_the_trained_model(demo: tuple[Result, Path]) -> None:
     result, out_dir = demo
-    model = load(out_dir / "model.json")
+    model = load(out_dir / "moons_model.json")
     assert isinstance(model, MLP) and model.nouts == [16, 16, 1]
     X, y = make_moons(100, noise=0.1, seed=0)
     printed = re.search(r"^final: .*accuracy (\d+\.\d%)$", result.out, re.MULTILINE)
@@ -377,12 +433,29 @@ def test_graph_of_the_worked_example(suffix: str, tmp_path: Path, capsys: pytest
     assert result.code == 0, result.err
     # the published numbers: E_total = 0.298371109, dE/dw5 = 0.082167041 at w5 = 0.40
     if suffix == ".svg":  # each field of a record is one <text>
-        texts = [t.text for t in check_svg(target).iter(f"{SVG_NS}text")]
+        root = check_svg(target)
+        texts = [t.text for t in root.iter(f"{SVG_NS}text")]
         assert "data 0.2984" in texts and "grad 0.0822" in texts and "w5" in texts
+        assert {"net_h1", "out_h1", "net_o1", "out_o1", "E_o1", "E_o2", "E_total"} <= set(texts)  # explain's names
+        assert float(root.get("width", "").removesuffix("pt")) * 4 / 3 <= 2000  # top to bottom: fits a screen
     else:
         text = target.read_text(encoding="utf-8")
-        assert re.search(r"data 0\.2984 \| grad 1\.0000", text)
+        assert "rankdir=TB" in text
+        assert re.search(r"E_total \| data 0\.2984 \| grad 1\.0000", text)
         assert re.search(r"w5 \| data 0\.4000 \| grad 0\.0822", text)
+        assert re.search(r"net_h1 \| data 0\.3775 \| grad 0\.0088", text)
+
+
+def test_graph_condensed_draws_one_box_per_neuron(trained: tuple[Result, Path, Path], tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _, model_path, _ = trained
+    target = tmp_path / "g.dot"
+    result = run(["graph", "--model", str(model_path), "--condensed", "--out", str(target)], capsys)
+    assert result.code == 0, result.err
+    text = target.read_text(encoding="utf-8")
+    assert "rankdir=LR" in text and "L1.n1 | net " in text and "L1.n1.w1" not in text  # weights folded in
+    assert run(["graph", "--condensed", "--out", str(tmp_path / "w.dot")], capsys).code == 0
+    assert "out_h1 | net_h1 0.3775 | sigmoid 0.5933" in (tmp_path / "w.dot").read_text(encoding="utf-8")
 
 
 def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -416,7 +489,8 @@ def test_graph_png_with_system_graphviz(tmp_path: Path, capsys: pytest.CaptureFi
 
 @pytest.mark.parametrize(("extra", "message"), [
     (["--input", "1,2,3"], r"--input has 3 numbers but the model takes 2; give 2 like 0\.5,0\.5"),
-    (["--max-nodes", "5"], r"the graph has \d+ nodes, more than --max-nodes 5"),
+    (["--max-nodes", "5"], r"the graph has \d+ nodes, more than --max-nodes 5.*\(or --condensed: one box per "
+                           r"neuron\), or pass --max-nodes \d+"),
 ])
 def test_graph_bad_requests_exit_1(extra: list[str], message: str, trained: tuple[Result, Path, Path],
                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -484,7 +558,7 @@ def test_explain_out_writes_the_pictures(tmp_path: Path, capsys: pytest.CaptureF
     assert ".tinygrad_dk-" not in result.out
     # the "before" picture shows the gradients: w5 = 0.40 with dE/dw5 = 0.082167041
     before = (out_dir / "worked_example_before.svg").read_text(encoding="utf-8")
-    assert ">0.40<" in before and ">grad 0.08<" in before
+    assert ">w5 = 0.4000<" in before and ">grad 0.0822<" in before
 
 
 def test_explain_failure_halfway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -615,16 +689,16 @@ def test_demo_failure_halfway_leaves_the_folder_as_it_was(existing: bool, tmp_pa
     out_dir = tmp_path / "new" / "pictures"
     if existing:  # the files of an earlier demo, and the user's own
         out_dir.mkdir(parents=True)
-        (out_dir / "computation_graph.svg").write_text("the earlier graph")
+        (out_dir / "worked_example_graph.svg").write_text("the earlier graph")
         (out_dir / "notes.txt").write_text("mine")
     result = run(["demo", "--quiet", "--out", str(out_dir)], capsys)
     assert result.code == 1
-    assert re.fullmatch(r"tinygrad-dk demo: could not write .*computation_graph\.svg: No space left on device\n",
+    assert re.fullmatch(r"tinygrad-dk demo: could not write .*worked_example_graph\.svg: No space left on device\n",
                         result.err)
     assert "wrote:" not in result.out
     if existing:
-        assert sorted(p.name for p in out_dir.iterdir()) == ["computation_graph.svg", "notes.txt"]
-        assert (out_dir / "computation_graph.svg").read_text() == "the earlier graph"
+        assert sorted(p.name for p in out_dir.iterdir()) == ["notes.txt", "worked_example_graph.svg"]
+        assert (out_dir / "worked_example_graph.svg").read_text() == "the earlier graph"
     else:  # the folders made for the pictures are gone again
         assert list(tmp_path.iterdir()) == []
 

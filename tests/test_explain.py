@@ -21,17 +21,20 @@ from support import need_svg_renderer
 
 import tinygrad_dk.explain as explain_module
 from tinygrad_dk.cli import main
+from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.explain import (
     MAX_SAMPLES,
     Sample,
     WorkedExample,
     compare_batch_sgd,
+    draw_worked_graph,
     explain,
     make_samples,
     worked_example,
 )
 from tinygrad_dk.explain._doc import to_markdown, to_text
 from tinygrad_dk.explain._story import document
+from tinygrad_dk.viz import render
 
 TOL = 1e-12
 START = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55}
@@ -697,6 +700,78 @@ def test_explain_with_samples_shows_the_comparison(fmt: str) -> None:
         assert f"Step {k}: sample {k}" in text
 
 
+# --- the graph, under the text's names ---
+
+NAMED = ("net_h1", "out_h1", "net_h2", "out_h2", "net_o1", "out_o1", "net_o2", "out_o2", "E_o1", "E_o2", "E_total")
+LEAVES = ("i1", "i2", "target_o1", "target_o2", *START, *BIASES)
+
+
+def by_label(root: Value) -> dict[str, Value]:
+    """Every labelled node of the graph below ``root``, by its label (each label once)."""
+    nodes = [node for node in topological_order(root) if node.label]
+    found = {node.label: node for node in nodes}
+    assert len(found) == len(nodes), "a label is used twice"
+    return found
+
+
+def test_the_graph_names_every_node_the_text_names(example: WorkedExample, expected: dict[str, float]) -> None:
+    nodes = by_label(example.loss)
+    assert set(nodes) == {*NAMED, *LEAVES}
+    assert nodes["E_total"] is example.loss
+    for name in NAMED:  # the named node holds the hand calculation's number, and the text's
+        assert nodes[name].data == pytest.approx(expected[name], abs=TOL), name
+    for neuron in example.neurons:
+        assert (nodes[f"net_{neuron.name}"].data, nodes[f"out_{neuron.name}"].data) == (neuron.net, neuron.out)
+    assert [nodes[f"E_{e.name}"].data for e in example.errors] == [e.error for e in example.errors]
+    # leaves: the sample and the parameters; grads as backward() left them, dE_total/d(node)
+    assert [nodes[n].data for n in ("i1", "i2", "target_o1", "target_o2")] == [0.05, 0.10, 0.01, 0.99]
+    assert {n: nodes[n].data for n in START} == START and {n: nodes[n].data for n in BIASES} == BIASES
+    for step in example.steps():
+        assert nodes[step.name].grad == step.engine_grad
+    assert nodes["out_o1"].grad == pytest.approx(expected["dE_total/dout_o1"], abs=TOL)
+    assert nodes["out_h1"].grad == pytest.approx(expected["dE_total/dout_h1"], abs=TOL)
+    assert nodes["net_o2"].grad == pytest.approx(expected["dE_total/dout_o2"] * expected["dout_o2/dnet_o2"], abs=TOL)
+
+
+def test_a_batchs_graph_names_each_samples_nodes_and_its_cost_is_the_mean() -> None:
+    comparison = compare_batch_sgd(3, seed=1)
+    nodes = by_label(comparison.cost)
+    assert comparison.cost.label == "E" and nodes["E"] is comparison.cost
+    per_sample = {f"{name}[{k}]" for k in (1, 2, 3) for name in (*NAMED, "i1", "i2", "target_o1", "target_o2")}
+    assert set(nodes) == {"E", *per_sample, *START, *BIASES}  # the parameters are shared: named once
+    for k, example in enumerate(comparison.passes, start=1):
+        mine = by_label(example.loss)
+        for name in NAMED:
+            assert nodes[f"{name}[{k}]"].data == mine[name].data, (name, k)
+    totals = [nodes[f"E_total[{k}]"].data for k in (1, 2, 3)]
+    assert comparison.cost.data == pytest.approx(sum(totals) / 3, abs=TOL) and comparison.error_start == \
+        comparison.cost.data
+    assert nodes["w5"].grad == comparison.weights[4].mean_grad  # backward() of the mean: the mean gradient
+    one = compare_batch_sgd()  # a full batch of one: its cost is its E_total, nodes without [k]
+    assert one.cost.label == "E_total" and set(by_label(one.cost)) == {*NAMED, *LEAVES}
+
+
+def svg_size_pt(path: Path) -> tuple[float, float]:
+    """The width and height an SVG from Graphviz declares, in points."""
+    root = ET.parse(path).getroot()
+    return float(root.get("width", "").removesuffix("pt")), float(root.get("height", "").removesuffix("pt"))
+
+
+def test_draw_worked_graph_shows_the_names_and_fits_a_screens_width(tmp_path: Path) -> None:
+    need_svg_renderer()
+    example = worked_example()
+    path = render(draw_worked_graph(example), tmp_path / "graph.svg")
+    texts = _svg_texts(path)
+    assert {*NAMED, *LEAVES} <= set(texts)
+    assert "data 0.2984" in texts and "∂=0.5933" in texts  # E_total; dnet_o1/dw5 = out_h1
+    assert any(t.startswith("Matt Mazur's 2-2-2 sigmoid network on one sample, i1 = 0.05") for t in texts)
+    assert svg_size_pt(path)[0] * 4 / 3 <= 2000  # px at its natural size: no sideways scrolling
+    assert draw_worked_graph().source == draw_worked_graph(example).source  # Mazur's sample by default
+    batch = _svg_texts(render(draw_worked_graph(compare_batch_sgd(2)), tmp_path / "batch.svg"))
+    assert {"E", "E_total[1]", "net_h1[2]", "w5"} <= set(batch)
+    assert any(t.startswith("Matt Mazur's 2-2-2 sigmoid network on a full batch of 2 samples") for t in batch)
+
+
 # --- pictures ---
 
 def _svg_texts(path: Path) -> list[str]:
@@ -711,13 +786,16 @@ def test_out_dir_gets_the_network_before_and_after(tmp_path: Path) -> None:
     assert before.is_file() and after.is_file()
     assert str(before) in text and str(after) in text and "7. Pictures" in text
     before_texts, after_texts = _svg_texts(before), _svg_texts(after)
-    # an edge's text starts with its weight, to 2 decimals ("0.40 (grad 0.08)" when grads are shown)
-    before_weights = {t.split()[0] for t in before_texts if t}
-    after_weights = {t.split()[0] for t in after_texts if t}
-    assert "0.40" in before_weights and "0.36" not in before_weights  # w5 = 0.4 before, 0.3589 after
-    assert "0.36" in after_weights and "0.40" not in after_weights
-    assert {"0.41", "0.51", "0.56"} <= after_weights  # w6, w7, w8 after the update
-    assert any("grad " in t for t in before_texts)  # the gradients that drive the update
+    # each weight on its line under Mazur's name, to 2 decimals; each bias in its neuron
+    # to four decimals, so that the hidden weights' small updates show (w1: 0.15 -> 0.149780716)
+    assert {"w5 = 0.4000", "w6 = 0.4500", "w1 = 0.1500", "b_h1 = 0.3500", "b_o2 = 0.6000"} <= set(before_texts)
+    assert {"w5 = 0.3589", "w6 = 0.4087", "w7 = 0.5113", "w8 = 0.5614", "w1 = 0.1498", "b_h1 = 0.3500"} <= set(
+        after_texts)
+    assert not {"w5 = 0.4000", "w1 = 0.1500"} & set(after_texts)
+    assert {"i1", "i2"} <= set(before_texts) & set(after_texts)  # Mazur's names for the inputs
+    assert "grad 0.0822" in before_texts  # dE/dw5 = 0.0822, the gradient that drives the update
+    assert any(t.startswith("Before the full-batch update") for t in before_texts)
+    assert any(t.startswith("After one full-batch update") for t in after_texts)
     data = json.loads(explain(format="json", out_dir=tmp_path / "again"))
     assert data["pictures"] == {"before": "worked_example_before.svg", "after": "worked_example_after.svg"}
 

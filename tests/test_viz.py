@@ -35,7 +35,7 @@ from tinygrad_dk.viz import (
 )
 from tinygrad_dk.viz._figure import save_figure
 from tinygrad_dk.viz._style import FONT
-from tinygrad_dk.viz.graph import labelled_parameters, node_kind
+from tinygrad_dk.viz.graph import find_neurons, labelled_parameters, node_kind
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -191,7 +191,7 @@ def test_options_hide_grads_and_edge_labels() -> None:
     source = draw_dot(d, show_grad=False, edge_labels=False, rankdir="TB").source
     assert "grad " not in source and "∂" not in source
     assert "rankdir=TB" in source
-    assert 'label="a | data 2.0000"' in source  # fields run across the ranks: no braces in TB
+    assert 'label="{ a | data 2.0000 }"' in source  # TB stacks the fields: a narrow box keeps a deep graph narrow
 
 
 def test_dot_source_is_deterministic_and_drawing_keeps_grads() -> None:
@@ -229,6 +229,106 @@ def test_a_huge_graph_is_refused_quickly() -> None:
 def test_draw_dot_rejects_bad_options(kwargs: dict[str, object], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         draw_dot(Value(1.0), **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_nodes_first_operand_is_drawn_first() -> None:
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    c = (a * b) + (b * 2.0)
+    c.label = "c"
+    records = [line.split("{ ")[1].split()[0] for line in draw_dot(c).source.splitlines() if "data" in line]
+    # declared left operand first, so Graphviz draws a above b (LR) or left of it (TB), as in a * b
+    assert records == ["a", "b", "data", "data", "c"]
+
+
+def test_caption_lines_come_first_under_the_drawing(renderer: str, tmp_path: Path) -> None:
+    d = square_of_product()[3]
+    texts = svg_texts(render(draw_dot(d, caption=["first line", "second line"]), tmp_path / "g.svg")
+                      .read_text(encoding="utf-8"))
+    first, second = texts.index("first line"), texts.index("second line")
+    assert first + 1 == second and texts[second + 1].startswith("∂ on an edge")
+    assert "first line" in svg_texts(to_svg(draw_dot(d, caption="first line")))  # one line as a str
+
+
+# --- draw_dot(condensed=True): one box per neuron ---
+
+
+def hand_tanh_net() -> tuple[list[Value], Value]:
+    """MLP(2, [2, 1]) with tanh hidden neurons and hand-set weights on one sample, its squared error after backward."""
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    model.load_state_dict({"layers.0.neurons.0.w.0": 0.5, "layers.0.neurons.0.w.1": -1.0, "layers.0.neurons.0.b": 0.1,
+                           "layers.0.neurons.1.w.0": 0.25, "layers.0.neurons.1.w.1": 0.75, "layers.0.neurons.1.b": 0.0,
+                           "layers.1.neurons.0.w.0": 1.5, "layers.1.neurons.0.w.1": -2.0,
+                           "layers.1.neurons.0.b": 0.3})
+    x = [Value(0.4, "x1"), Value(-0.2, "x2")]
+    out = model(x)
+    assert isinstance(out, Value)
+    out.label = "out"
+    loss = (out - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    return x, loss
+
+
+def test_condensed_draws_one_box_per_neuron_with_the_engines_numbers(renderer: str, tmp_path: Path) -> None:
+    (x1, x2), loss = hand_tanh_net()
+    svg = render(draw_dot(loss, condensed=True), tmp_path / "g.svg").read_text(encoding="utf-8")
+    nodes = svg_groups(svg, "node")
+    boxes = {texts[0]: texts[1:] for texts in nodes.values() if texts and texts[0].startswith("L")}
+    # by hand: net = b + w1 x1 + w2 x2, out = tanh(net)
+    net1, net2 = 0.1 + 0.5 * 0.4 - 1.0 * -0.2, 0.25 * 0.4 + 0.75 * -0.2
+    h1, h2 = np.tanh(net1), np.tanh(net2)
+    score = 0.3 + 1.5 * h1 - 2.0 * h2
+    d_score = 2 * (score - 1.0)  # d loss / d out
+    assert boxes == {
+        "L1.n1": [f"net {net1:.4f}", f"tanh {h1:.4f}", f"grad {d_score * 1.5:.4f}"],
+        "L1.n2": [f"net {net2:.4f}", f"tanh {h2:.4f}", f"grad {d_score * -2.0:.4f}"],
+        "L2.n1": [f"out {score:.4f}", f"grad {d_score:.4f}"],  # linear: its net is its output, named "out"
+    }
+    # the weights and biases are folded in: 2 inputs, 3 boxes, the loss's 2 values and 2 ops (and the key)
+    assert len([t for t in nodes if not t.startswith("key")]) == 2 + 3 + 2 + 2
+    assert not any(texts and texts[0].startswith(("L1.n1.w", "L2.n1.b")) for texts in nodes.values())
+    # a line into a neuron carries d out / d input: tanh'(net) * w, through the fold
+    by_title = {title: texts[0] for title, texts in nodes.items() if texts}
+    into = {(by_title[title.split("->")[0]], by_title[title.split("->")[1]]): texts
+            for title, texts in svg_groups(svg, "edge").items() if "op" not in title}
+    assert into[("x1", "L1.n1")] == [f"∂={(1 - h1**2) * 0.5:.4f}"]
+    assert into[("x2", "L1.n2")] == [f"∂={(1 - h2**2) * 0.75:.4f}"]
+    assert into[("L1.n2", "L2.n1")] == ["∂=-2.0000"]  # a linear neuron: its weight
+    texts = svg_texts(svg)
+    assert any(t.startswith("condensed: each of the 3 rounded boxes is one neuron") for t in texts)
+    assert "neuron (w·x + b, activation)" in texts  # in the key
+    assert (x1.grad, x2.grad) != (0.0, 0.0)  # drawing left the engine's numbers alone
+
+
+def test_condensed_folds_only_sums_nothing_else_uses() -> None:
+    x, w, b = Value(1.0, "x"), Value(2.0, "w"), Value(0.5, "b")
+    product = w * x
+    net = b + product
+    out = net.tanh() + product  # the product is used twice: folding it would hide a use
+    assert find_neurons(topological_order(out), {w, b}) == {}
+    alone = (b + w * x).relu()
+    (fold,) = find_neurons(topological_order(alone), {w, b}).values()
+    assert fold.out is alone and fold.net is alone.children[0] and fold.inputs == ((x, 2.0),)
+    assert fold.inside == {alone.children[0], alone.children[0].children[1], w, b}
+
+
+def test_condensed_big_network_colours_its_lines_and_stays_small(renderer: str, tmp_path: Path) -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    score = model([Value(0.5, "x1"), Value(-0.3, "x2")])
+    assert isinstance(score, Value)
+    loss = (1.0 - score).relu()
+    loss.backward()
+    with pytest.raises(ValueError, match=r"more than max_nodes=500.*\(or condensed=True: one box per neuron\)"):
+        draw_dot(loss)
+    svg = render(draw_dot(loss, condensed=True), tmp_path / "g.svg").read_text(encoding="utf-8")
+    root = ET.fromstring(svg)
+    assert float(root.get("width", "").removesuffix("pt")) * 4 / 3 < 2000  # px at the SVG's natural size
+    nodes = svg_groups(svg, "node")
+    assert sum(title.startswith("v") and not title.endswith("op") for title in nodes) == 2 + 33 + 3
+    lines = [texts for title, texts in svg_groups(svg, "edge").items() if "op" not in title]  # none through an op
+    assert len(lines) == 2 * 16 + 16 * 16 + 16 and all(texts == [] for texts in lines)
+    assert "∂ not written on the 304 lines into neurons, too many to read (more than 40): blue = positive, " \
+           "orange = negative, thicker = larger |∂|" in svg_texts(svg)
 
 
 def test_draw_dot_needs_a_value() -> None:
@@ -329,13 +429,29 @@ def test_small_network_shows_every_weight_and_bias(renderer: str, tmp_path: Path
     # weights (the numbers on the lines), as set in two_two_two, each once
     for weight in ["0.25", "-0.50", "-1.25", "1.50", "0.35", "2.50", "0.90", "-0.15"]:
         assert texts.count(weight) == 1, weight
-    for bias in ["b=0.75", "b=-0.05", "b=-0.65", "b=0.45"]:
+    for bias in ["b = 0.75", "b = -0.05", "b = -0.65", "b = 0.45"]:
         assert bias in texts
     assert texts.count("tanh") == 2 and texts.count("linear") == 2
     assert "x1" in texts and "x2" in texts
     edges = svg_groups(svg, "edge")
     assert len(edges) == 8
     assert edges["x1->L1N1"] == ["0.25"] and edges["L1N2->L2N1"] == ["2.50"]
+
+
+def test_network_names_short_labelled_parameters_inputs_and_caption(renderer: str, tmp_path: Path) -> None:
+    model = two_two_two()
+    model.layers[1].neurons[0].w[1].label = "w6"  # a name of one's own, as the worked example gives
+    model.layers[1].neurons[0].b.label = "b_o1"
+    graph = draw_network(model, inputs=["i1", "i2"], caption="Before the update")
+    texts = svg_texts(render(graph, tmp_path / "net.svg").read_text(encoding="utf-8"))
+    assert "w6 = 2.50" in texts and "b_o1 = -0.65" in texts  # named; the MLP's own L1.n1.w1 is not
+    assert "0.25" in texts and "b = 0.75" in texts
+    assert "i1" in texts and "i2" in texts and "x1" not in texts
+    assert texts.index("Before the update") + 1 == texts.index(next(t for t in texts if t.startswith("2 inputs")))
+    assert "w6 = 2.5000" in svg_texts(to_svg(draw_network(model, digits=4)))
+    for bad in (["i1"], "i1", ["i1", 2]):
+        with pytest.raises(ValueError, match=r"draw_network: inputs must be 2 names, one per input, got"):
+            draw_network(model, inputs=bad)  # type: ignore[arg-type]
 
 
 def test_network_colours_by_sign_and_widths_by_size() -> None:
@@ -366,7 +482,7 @@ def test_big_network_renders_without_weight_labels(renderer: str, tmp_path: Path
     assert all(texts == [] for texts in edges.values())  # no number on any line
     texts = svg_texts(svg)
     assert "weight values not written: 304 is more than max_edge_labels=24" in texts
-    assert sum(t.startswith("b=") for t in texts) == 33
+    assert sum(t.startswith("b = ") for t in texts) == 33
 
 
 def test_network_options_and_diverged_weights() -> None:

@@ -1,8 +1,8 @@
 """The `tinygrad-dk` command: a thin layer over the library for the learner's path.
 
-    tinygrad-dk demo [--out DIR]          train the demo network and write its pictures
+    tinygrad-dk demo [--out DIR]          the example network step by step, the moons network, their pictures
     tinygrad-dk train [options]           train on a toy data set, optionally compare methods
-    tinygrad-dk graph [--model FILE]      draw the computation graph for one input
+    tinygrad-dk graph [--model FILE]      the worked example's computation graph, or a saved model's
     tinygrad-dk explain [--format ...]    the worked backpropagation example, step by step
     tinygrad-dk explore [options]         write the explorer page (one offline HTML file)
 
@@ -252,7 +252,7 @@ def _graph_input(args: argparse.Namespace, model: Module) -> list[float]:
 def cmd_graph(args: argparse.Namespace) -> int:
     """Render the computation graph of a saved model (or of the worked example) for one input."""
     from tinygrad_dk.engine import Value
-    from tinygrad_dk.viz import RenderError, draw_dot, render
+    from tinygrad_dk.viz import draw_dot
     from tinygrad_dk.viz.rendering import FORMATS
 
     if args.out.suffix.lower() not in FORMATS:
@@ -262,27 +262,35 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if args.model is None:
         if args.input is not None:
             raise UsageError("--input needs --model: the worked example has its own inputs (0.05, 0.10)")
-        from tinygrad_dk.explain import worked_example
+        from tinygrad_dk.explain import draw_worked_graph
 
-        example = worked_example()
-        root, params = example.loss, example.model.parameters()
-    else:
-        try:
-            model = load(args.model)
-        except (ModelFileError, FileNotFoundError) as error:
-            raise CommandError(str(error)) from error
-        x = [Value(v, f"x{i + 1}") for i, v in enumerate(_graph_input(args, model))]
-        out = model(x)
-        root = out if isinstance(out, Value) else sum(out[1:], out[0])
-        root.label = root.label or "out"
-        root.backward()
-        params = model.parameters()
+        # deep and narrow: top to bottom fits a screen; every node named as explain names it
+        return _render_graph(draw_worked_graph(rankdir=args.rankdir or "TB", condensed=args.condensed), args.out)
     try:
-        graph = draw_dot(root, rankdir=args.rankdir, params=params, max_nodes=args.max_nodes)
+        model = load(args.model)
+    except (ModelFileError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from error
+    x = [Value(v, f"x{i + 1}") for i, v in enumerate(_graph_input(args, model))]
+    out = model(x)
+    root = out if isinstance(out, Value) else sum(out[1:], out[0])
+    root.label = root.label or "out"
+    root.backward()
+    params = model.parameters()
+    try:
+        limit = {} if args.max_nodes is None else {"max_nodes": args.max_nodes}  # else draw_dot's own limit
+        graph = draw_dot(root, rankdir=args.rankdir or "LR", params=params, condensed=args.condensed, **limit)
     except ValueError as error:  # too large: say it in the command line's words
-        raise CommandError(str(error).replace("max_nodes=", "--max-nodes ")) from error
+        words = str(error).replace("max_nodes=", "--max-nodes ").replace("condensed=True", "--condensed")
+        raise CommandError(words) from error
+    return _render_graph(graph, args.out)
+
+
+def _render_graph(graph: Any, out: Path) -> int:
+    """Write ``graph`` to ``out`` and say so; a picture that cannot be made is a one-line error."""
+    from tinygrad_dk.viz import RenderError, render
+
     try:
-        _written([render(graph, args.out)])
+        _written([render(graph, out)])
     except RenderError as error:
         raise CommandError(str(error)) from error
     return 0
@@ -342,15 +350,17 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: train the demo network and write its pictures (see `tinygrad_dk.demo`)."""
-    from tinygrad_dk.demo import SETUP, demo
+    """The main job: the example network step by step and the moons network, with their pictures (see
+    `tinygrad_dk.demo`); one line per file on what it shows."""
+    from tinygrad_dk.demo import EXAMPLE, SETUP, demo
 
     _check_folder(args.out, "--out")
-    print(f"tinygrad-dk demo: {SETUP}")
+    print(f"tinygrad-dk demo: {EXAMPLE}; then {SETUP}")
     result = demo(args.out, progress=not args.quiet)
     print(f"final: loss {result.loss:.4f}, accuracy {result.accuracy:.1%}")
-    print(f"computation graph: sample #{result.sample} {result.x} (class {result.label}), "
-          f"loss {result.sample_loss:.4f}")
+    width = max(map(len, result.descriptions))
+    for name, text in result.descriptions.items():
+        print(f"{name:<{width}}  {text}")
     _written(result.files)
     return 0
 
@@ -386,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinygrad-dk", description="Neural networks from scalars you can see.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="train the demo network and write its pictures (the main job)")
+    demo = sub.add_parser("demo", help="the example network step by step and the moons network, with their "
+                          "pictures (the main job)")
     demo.add_argument("--out", type=Path, default=Path(DEMO_OUT), help=f"output folder (default ./{DEMO_OUT}/)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=cmd_demo, parser=demo)
@@ -399,14 +410,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"language of the plots' words (default: ${LANG_ENV}, else en)")
     train.set_defaults(run=cmd_train, parser=train)
 
-    graph = sub.add_parser("graph", help="draw the computation graph of a saved model for one input")
+    graph = sub.add_parser("graph", help="draw the computation graph of the worked example, or of a saved model "
+                           "for one input")
     graph.add_argument("--model", type=Path, default=None, help="a model saved with --save (default: the worked "
                        "example's network and loss)")
     graph.add_argument("--input", type=_numbers, default=None, help="the input, like 0.5,-0.2")
     graph.add_argument("--out", type=Path, default=Path("computation_graph.svg"),
                        help="the file to write: .svg, .png, .pdf or .dot (default computation_graph.svg)")
-    graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default LR)")
-    graph.add_argument("--max-nodes", type=_positive_int, default=2000, help="refuse larger graphs (default 2000)")
+    graph.add_argument("--rankdir", choices=("LR", "TB"), default=None,
+                       help="layout direction (default TB for the worked example, LR for --model)")
+    graph.add_argument("--condensed", action="store_true",
+                       help="one box per neuron, its weighted sum and activation folded in")
+    graph.add_argument("--max-nodes", type=_positive_int, default=None,
+                       help="refuse larger graphs (default: draw_dot's limit, 500); --condensed draws fewer nodes")
     graph.set_defaults(run=cmd_graph, parser=graph)
 
     from tinygrad_dk.explain import FORMATS as EXPLAIN_FORMATS

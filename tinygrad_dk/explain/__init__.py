@@ -37,15 +37,17 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from tinygrad_dk._checks import check_count, check_seed
 from tinygrad_dk._lang import LANG_ENV as LANG_ENV  # the language's names, for explain's users too
 from tinygrad_dk._lang import LANGUAGES as LANGUAGES
 from tinygrad_dk._lang import check_lang
 from tinygrad_dk.engine import Value, topological_order
-from tinygrad_dk.losses import half_sse
 from tinygrad_dk.nn import MLP
+
+if TYPE_CHECKING:  # the pictures are imported only when drawn
+    from tinygrad_dk.viz import Diagram
 
 FORMATS = ("text", "markdown", "json")
 MAX_SAMPLES = 100  # every number of every sample is printed: more is no longer an explanation
@@ -251,7 +253,8 @@ class BatchComparison:
     `passes` has every sample worked through at the starting weights (forward, error, chain
     rule); `sgd` has the SGD steps, step k being sample k at the weights step k - 1 left.
     `model` holds the starting weights with the mean gradients, `updated` the weights after
-    the one full-batch update.
+    the one full-batch update, and `cost` the graph backward() ran on: each sample's nodes
+    carry its number (net_h1[2], E_total[2]) and the root, E, is their mean.
     """
 
     samples: tuple[Sample, ...]
@@ -267,6 +270,7 @@ class BatchComparison:
     sgd_errors: tuple[float, ...]  # the cost after each SGD step
     model: MLP
     updated: MLP
+    cost: Value  # the root of the full-batch graph: E (E_total for one sample), its nodes named per sample
 
 
 # --- building and running the network ---------------------------------------------------
@@ -275,7 +279,8 @@ class _Pass(NamedTuple):
     inputs: list[Value]
     hidden: list[Value]
     outputs: list[Value]
-    loss: Value
+    errors: list[Value]  # E_o1, E_o2
+    loss: Value  # E_total
 
 
 def _as_list(out: Value | list[Value]) -> list[Value]:
@@ -296,11 +301,28 @@ def _build(weights: Mapping[str, float]) -> MLP:
     return model
 
 
-def _forward(model: MLP, sample: Sample) -> _Pass:
-    inputs = [Value(x, f"i{k}") for k, x in enumerate(sample.inputs, start=1)]
+def _forward(model: MLP, sample: Sample, tag: str = "") -> _Pass:
+    """``sample`` through ``model`` up to E_total, every node Mazur names labelled with his name.
+
+    ``tag`` follows each name: "" for one sample, "[k]" for sample k of a batch (net_h1[2]).
+    So the graph a picture draws speaks the text's words.
+    """
+    inputs = [Value(x, f"i{k}{tag}") for k, x in enumerate(sample.inputs, start=1)]
     hidden = _as_list(model.layers[0](inputs))
     outputs = _as_list(model.layers[1](hidden))
-    return _Pass(inputs, hidden, outputs, half_sse(outputs, list(sample.targets)))
+    for name, out in zip(_HIDDEN + _OUTPUTS, hidden + outputs, strict=True):
+        out.label = f"out_{name}{tag}"
+        _sigmoid_input(out, name).label = f"net_{name}{tag}"
+    errors = []
+    for name, out, target in zip(_OUTPUTS, outputs, sample.targets, strict=True):
+        # E_o = 1/2 * (target_o - out_o)^2, squared as out - target (the same number) so that the
+        # edge into the square carries out - target, the derivative the text shows
+        error = (out - Value(target, f"target_{name}{tag}")) ** 2 * 0.5
+        error.label = f"E_{name}{tag}"
+        errors.append(error)
+    loss = errors[0] + errors[1]
+    loss.label = f"E_total{tag}"
+    return _Pass(inputs, hidden, outputs, errors, loss)
 
 
 def _parameters(model: MLP) -> dict[str, Value]:
@@ -399,9 +421,9 @@ def _worked(sample: Sample, weights: Mapping[str, float]) -> WorkedExample:
             out=outs[name].data,
         ))
 
-    # 3. The error of each output on its own; E_total is the root of the graph.
-    errors = tuple(OutputError(name, target, outs[name].data, half_sse([outs[name]], [target]).data)
-                   for name, target in zip(_OUTPUTS, sample.targets, strict=True))
+    # 3. The error of each output (the graph's E_o1 and E_o2); E_total, their sum, is the root.
+    errors = tuple(OutputError(name, target, outs[name].data, error.data)
+                   for name, target, error in zip(_OUTPUTS, sample.targets, run.errors, strict=True))
 
     # 4. The chain rule, parameter by parameter, from the local derivatives on the graph's edges
     # (output layer first, the order backpropagation reaches them).
@@ -496,10 +518,15 @@ def _cost(weights: Mapping[str, float], samples: Sequence[Sample]) -> float:
 
 
 def _mean(losses: Sequence[Value]) -> Value:
+    """The cost E: the mean of the samples' E_total (of one sample, its E_total itself)."""
+    if len(losses) == 1:
+        return losses[0]
     total = losses[0]
     for loss in losses[1:]:
         total = total + loss
-    return total * (1.0 / len(losses))
+    cost = total * (1.0 / len(losses))
+    cost.label = "E"
+    return cost
 
 
 def compare_batch_sgd(samples: int | Sequence[Sample | Sequence[float]] | None = None, *,
@@ -523,7 +550,8 @@ def _compare(data: tuple[Sample, ...], drawn_by: int | None) -> BatchComparison:
     # 2. Full batch: one graph for the cost (the mean error), one backward pass, one update.
     model = _build(start)
     params = _parameters(model)
-    cost = _mean([_forward(model, sample).loss for sample in data])
+    tags = [""] if len(data) == 1 else [f"[{k}]" for k in range(1, len(data) + 1)]  # net_h1[2]: sample 2's
+    cost = _mean([_forward(model, sample, tag).loss for sample, tag in zip(data, tags, strict=True)])
     cost.backward()  # d mean / d w = the mean of the per-sample gradients
     full_batch = {wire.name: start[wire.name] - LEARNING_RATE * params[wire.param].grad for wire in _WIRES}
 
@@ -541,7 +569,7 @@ def _compare(data: tuple[Sample, ...], drawn_by: int | None) -> BatchComparison:
     rows = tuple(compared(w.name, w.param, full_batch[w.name], weights[w.name]) for w in _WIRES)
     bias_rows = tuple(compared(name, param, value, value) for name, param, value in _BIASES)
     return BatchComparison(data, drawn_by, LEARNING_RATE, rows, cost.data, _cost(full_batch, data), errors[-1],
-                           bias_rows, passes, tuple(steps), tuple(errors), model, _build(full_batch))
+                           bias_rows, passes, tuple(steps), tuple(errors), model, _build(full_batch), cost)
 
 
 def _engine_grad(example: WorkedExample, name: str) -> float:
@@ -570,6 +598,38 @@ def _through_updated_output_weights(example: WorkedExample) -> float:
 
 # --- pictures ---------------------------------------------------------------------------
 
+def draw_worked_graph(example: WorkedExample | BatchComparison | None = None, *, rankdir: str = "TB",
+                      condensed: bool = False) -> Diagram:
+    """The computation graph of the example's error, every node the text names under its name.
+
+    ``example`` defaults to Mazur's sample (`worked_example`); for a `BatchComparison` it is
+    the graph of the batch's cost E, each sample's nodes named with its number (net_h1[2]).
+    Leaves are i1, i2, the targets, w1..w8 and b_h1..b_o2; inner nodes net_h1 ... out_o2,
+    E_o1, E_o2 and E_total; every edge carries the local derivative backward() multiplied by.
+    Top to bottom by default, so that the 24 ranks of ops fit a screen's width; ``condensed``
+    draws each neuron as one box (see `tinygrad_dk.viz.draw_dot`).
+
+    >>> "net_h1" in draw_worked_graph().source
+    True
+    """
+    from tinygrad_dk.viz import draw_dot  # only when pictures are asked for
+
+    example = worked_example() if example is None else example
+    samples: tuple[Sample, ...] = (example.sample,) if isinstance(example, WorkedExample) else example.samples
+    root = example.loss if isinstance(example, WorkedExample) else example.cost
+    first = samples[0]
+    if len(samples) == 1:
+        what = (f"one sample, i1 = {first.inputs[0]:g}, i2 = {first.inputs[1]:g}, targets {first.targets[0]:g} and "
+                f"{first.targets[1]:g} (a full batch of size 1)")
+    else:
+        what = (f"a full batch of {len(samples)} samples: sample k's nodes end in [k], and E, the cost, is the "
+                "mean of their E_total")
+    caption = [f"Matt Mazur's 2-2-2 sigmoid network on {what}",
+               f"data: the forward pass; grad: d {root.label} / d node, from backward(); the names are those of "
+               "tinygrad-dk explain"]
+    return draw_dot(root, params=example.model.parameters(), rankdir=rankdir, caption=caption, condensed=condensed)
+
+
 def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str | Path) -> tuple[Path, Path]:
     """Write the network before (with its gradients) and after the update as SVG files in ``out_dir``.
 
@@ -578,9 +638,16 @@ def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str |
     from tinygrad_dk.viz import draw_network, render  # only when pictures are asked for
 
     directory = Path(out_dir)
-    before = render(draw_network(example.model, show_weights=True, show_grads=True),
+    n = len(example.samples) if isinstance(example, BatchComparison) else 1
+    gradient = "dE_total/dw, of the one sample" if n == 1 else f"dE/dw, the mean over the {n} samples"
+    # four decimals: the hidden weights move by 0.0002, which two would hide (w1 = 0.15 before and after)
+    before = render(draw_network(example.model, show_weights=True, show_grads=True, inputs=("i1", "i2"), digits=4,
+                                 caption=f"Before the full-batch update: each weight w and its gradient {gradient}"),
                     directory / "worked_example_before.svg")
-    after = render(draw_network(example.updated, show_weights=True), directory / "worked_example_after.svg")
+    after = render(draw_network(example.updated, show_weights=True, inputs=("i1", "i2"), digits=4,
+                                caption=f"After one full-batch update, w <- w - lr * dE/dw with lr = {example.lr:g} "
+                                        "(the biases stay, as in Mazur's post)"),
+                   directory / "worked_example_after.svg")
     return before, after
 
 

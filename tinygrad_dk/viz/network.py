@@ -21,13 +21,13 @@ from tinygrad_dk.viz.rendering import Diagram
 MAX_EDGE_LABELS = 24  # above this many weights (a 4 x 4 layer, say) the labels crowd each other out
 
 
-def number(x: float) -> str:
-    """A weight, bias or gradient, short: two decimals, or scientific when tiny.
+def number(x: float, digits: int = 2) -> str:
+    """A weight, bias or gradient, short: ``digits`` decimals, or scientific below 0.01.
 
-    >>> number(0.4213), number(-1.0), number(0.0), number(-0.00213)
-    ('0.42', '-1.00', '0.00', '-2.1e-03')
+    >>> number(0.4213), number(-1.0), number(0.0), number(-0.00213), number(0.149780716, 4)
+    ('0.42', '-1.00', '0.00', '-2.1e-03', '0.1498')
     """
-    return f"{x:.2f}" if x == 0 or abs(x) >= 0.01 else f"{x:.1e}"
+    return f"{x:.{digits}f}" if x == 0 or abs(x) >= 0.01 else f"{x:.1e}"
 
 
 def _layers(model: Any) -> list[list[Any]]:
@@ -63,39 +63,52 @@ def _keep_in_order(column: Any, names: list[str]) -> None:
         column.edge(upper, lower, style="invis")
 
 
+def _named(p: Value, fallback: str, digits: int) -> str:
+    """A weight's or bias's value, after its own name when it has a short one (w5 = 0.40, b_h1 = 0.35)."""
+    name = p.label if p.label and "." not in p.label else fallback  # not the long L1.n1.w1 of an MLP
+    return f"{name} = {number(p.data, digits)}" if name else number(p.data, digits)
+
+
 def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = False,
-                 max_edge_labels: int = MAX_EDGE_LABELS) -> Diagram:
+                 max_edge_labels: int = MAX_EDGE_LABELS, inputs: Sequence[str] | None = None,
+                 caption: str | Sequence[str] = (), digits: int = 2) -> Diagram:
     """The neuron-level picture of an MLP (or Layer, Neuron, Perceptron); `render` writes it to a file.
 
+    Each weight sits on its line and each bias in its neuron, after its name when the
+    parameter has a short label (``w5 = 0.40``; an MLP's own L1.n1.w1 is left out).
     Weights are labelled while there are at most ``max_edge_labels`` of them (the graph's
     caption says when they are left out); ``show_grads`` adds each weight's and bias's grad.
+    ``inputs`` names the input nodes (default x1, x2, ...); ``caption``'s lines open the caption;
+    ``digits`` is how many decimals each number gets (4 shows an update of 0.0002 that 2 hide).
     """
+    check_count(digits, "draw_network: digits", 0)
     check_count(max_edge_labels, "draw_network: max_edge_labels", 0)
     layers = _layers(model)
     nin = len(layers[0][0].w)
+    shown = _input_names(inputs, nin)
     weights = [w.data for layer in layers for neuron in layer for w in neuron.w]
     label_edges = show_weights and len(weights) <= max_edge_labels
     largest = max((abs(w) for w in weights if math.isfinite(w)), default=0.0) or 1.0
 
     graph = Diagram("network")
-    spread = label_edges and show_grads  # two labels per line need more room
-    graph.attr(rankdir="LR", bgcolor="white", fontname=FONT, fontsize="11",
-               ranksep="3.0" if spread else "2.2" if label_edges else "1.4",
-               nodesep="0.9" if spread else "0.25" if label_edges else "0.06", splines="line", ordering="out",
-               outputorder="edgesfirst")  # neurons drawn over the lines
+    spread = label_edges and show_grads  # two labels per line
+    graph.attr(rankdir="LR", bgcolor="white", fontname=FONT, fontsize="11",  # labels need room between lines
+               ranksep="3.0" if label_edges else "1.4", nodesep="1.4" if label_edges else "0.06", splines="line",
+               ordering="out", outputorder="edgesfirst")  # neurons drawn over the lines
     graph.attr("node", fontname=FONT, fontsize="10", shape="ellipse", style="filled", fixedsize="true",
                width="1.0", height="0.75" if show_grads else "0.6")
-    # A weight's number sits just above its line, near the neuron it feeds, where the lines into
-    # one neuron have spread apart; in the middle they would cross, and so would their labels.
+    # A weight's number sits beside its line, near the neuron it feeds, where the lines into one
+    # neuron have spread apart; in the middle they would cross, and so would their labels. At 30
+    # degrees off the line, "w6 = 0.45" clears both its own line and its neighbour's.
     graph.attr("edge", fontname=FONT, arrowsize="0.4", dir="none", labelfontname=FONT, labelfontsize="9",
-               labeldistance="4.5", labelangle="8")
+               labeldistance="4", labelangle="30")
 
     # 1. the inputs, then each layer's neurons, one column (rank) each
     previous = [f"x{i + 1}" for i in range(nin)]
     with graph.subgraph() as column:
         column.attr(rank="same")
-        for name in previous:
-            column.node(name, name, fillcolor=KIND_COLOURS["input"], width="0.5", height="0.5")
+        for name, text in zip(previous, shown, strict=True):
+            column.node(name, text, fillcolor=KIND_COLOURS["input"], width="0.5", height="0.5")
         _keep_in_order(column, previous)
     for depth, layer in enumerate(layers):
         last = depth == len(layers) - 1
@@ -103,9 +116,9 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
         with graph.subgraph() as column:
             column.attr(rank="same")
             for name, neuron in zip(names, layer, strict=True):
-                text = f"{getattr(neuron, 'activation', '')}\nb={number(neuron.b.data)}"
+                text = f"{getattr(neuron, 'activation', '')}\n{_named(neuron.b, 'b', digits)}"
                 if show_grads:
-                    text += f"\ngrad {number(neuron.b.grad)}"
+                    text += f"\ngrad {number(neuron.b.grad, digits)}"
                 column.node(name, text, fillcolor=KIND_COLOURS["output" if last else "inner"],
                             color=sign_colour(neuron.b.data), penwidth="1.5")
             _keep_in_order(column, names)
@@ -119,18 +132,29 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
                 alpha = "" if label_edges else f"{int(60 + 195 * size):02x}"  # faint small weights in a crowd
                 attrs = {"color": sign_colour(w.data) + alpha, "penwidth": f"{0.4 + 2.6 * size:.2f}"}
                 if label_edges:  # the weight near the neuron it feeds, its grad near where the line starts
-                    attrs.update(headlabel=number(w.data), labelfontcolor=sign_colour(w.data))
+                    attrs.update(headlabel=_named(w, "", digits), labelfontcolor=sign_colour(w.data))
                     if show_grads:
-                        attrs.update(taillabel=f"grad {number(w.grad)}")
+                        attrs.update(taillabel=f"grad {number(w.grad, digits)}")
                 graph.edge(source, name, **attrs)
         previous = names
 
     # 3. the caption: how to read it, and what was left out
-    caption = [f"{nin} inputs, layers of {', '.join(str(len(layer)) for layer in layers)} neurons, "
-               f"{len(weights)} weights; blue = positive, orange = negative, thicker = larger |w|; "
-               "b = bias (the border shows its sign)"
-               + ("; on a line: its weight near the neuron it feeds, its grad where it starts" if spread else "")]
+    lines = [caption] if isinstance(caption, str) else list(caption)
+    lines.append(f"{nin} inputs, layers of {', '.join(str(len(layer)) for layer in layers)} neurons, "
+                 f"{len(weights)} weights; blue = positive, orange = negative, thicker = larger |w|; "
+                 "b = bias (the border shows its sign)")
+    if spread:
+        lines.append("on a line: its weight near the neuron it feeds, its grad where it starts")
     if show_weights and not label_edges:
-        caption.append(f"weight values not written: {len(weights)} is more than max_edge_labels={max_edge_labels}")
-    graph.attr(label="\\l".join(caption) + "\\l", labelloc="b", labeljust="l", fontcolor=NEUTRAL)
+        lines.append(f"weight values not written: {len(weights)} is more than max_edge_labels={max_edge_labels}")
+    graph.attr(label="\\l".join(lines) + "\\l", labelloc="b", labeljust="l", fontcolor=NEUTRAL)
     return graph
+
+
+def _input_names(inputs: Sequence[str] | None, nin: int) -> list[str]:
+    """What the input nodes show: ``inputs``, checked, or x1, x2, ..."""
+    if inputs is None:
+        return [f"x{i + 1}" for i in range(nin)]
+    if isinstance(inputs, str) or len(inputs) != nin or not all(isinstance(name, str) for name in inputs):
+        raise ValueError(f"draw_network: inputs must be {nin} names, one per input, got {inputs!r}")
+    return list(inputs)
