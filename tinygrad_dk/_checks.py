@@ -239,9 +239,9 @@ def check_choice(value: object, choices: Sequence[str], what: str) -> str:
 
 
 def check_rng(rng: object, what: str) -> random.Random:
-    """``rng`` if it is a random.Random; None means ``random.Random(0)``."""
+    """``rng`` if it is a random.Random; None means Python's global generator, the one micrograd draws from."""
     if rng is None:
-        return random.Random(0)
+        return random._inst  # the generator behind random.uniform and random.seed
     if not isinstance(rng, random.Random):
         raise TypeError(f"{what} must be a random.Random or None, not {type(rng).__name__}: {rng!r}")
     return rng
@@ -529,3 +529,13 @@ def check_callbacks(callbacks: object, who: str) -> list[Any]:
         if not callable(cb):
             raise TypeError(f"{who}: every callback must be a function callback(epoch, model, history), got {cb!r}")
     return functions
+
+
+def check_model_seed(seed: object, who: str) -> int | None:
+    """A model's ``seed``: an int for a generator of its own, or None to draw from the global ``random``.
+
+    None is micrograd's way: after ``random.seed(1337)``, ``MLP(2, [16, 16, 1])`` gets the
+    weights micrograd's own ``MLP`` would.
+    """
+    return None if seed is None else check_seed(seed, who, none_means=0)  # none_means: "an int or None"
+
