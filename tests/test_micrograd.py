@@ -7,11 +7,16 @@ intro to neural networks and backpropagation" (nn-zero-to-hero), not copied from
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Iterator
 
 import pytest
+from support import need_module
 
 from tinygrad_dk import Value
 from tinygrad_dk.compile import compile_graph
+from tinygrad_dk.data import make_moons
+from tinygrad_dk.nn import MLP, Layer, Neuron
 from tinygrad_dk.viz import draw_dot
 
 
@@ -128,3 +133,79 @@ def test_users_own_attributes() -> None:
 def test_bad_children_are_named(children: object, message: str) -> None:
     with pytest.raises((TypeError, ValueError), match=message):
         Value(1.0, children, "op")
+
+
+# --- an unseeded model draws from the global random, as micrograd's does ---
+
+def micrograd_demo_losses(value: type, mlp: type, X: list[list[float]], y: list[int], steps: int) -> list[float]:
+    """micrograd's demo notebook, line for line: ``random.seed(1337)``, ``MLP(2, [16, 16, 1])``, the max-margin
+    loss with an L2 penalty of 1e-4, full batch, ``learning_rate = 1.0 - 0.9 * k / 100``; the loss of every step.
+
+    ``value`` and ``mlp`` are one engine's `Value` and `MLP`: the same code trains either.
+    """
+    random.seed(1337)
+    model = mlp(2, [16, 16, 1])
+    yb = [2 * label - 1 for label in y]  # -1 or +1
+    trace = []
+    for k in range(steps):
+        inputs = [list(map(value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(yb, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        trace.append(float(total_loss.data))
+    return trace
+
+
+@pytest.fixture
+def global_random() -> Iterator[None]:
+    """Put the global random state back after a test that seeds it, as a script of micrograd's would."""
+    saved = random.getstate()
+    yield
+    random.setstate(saved)
+
+
+@pytest.mark.usefixtures("global_random")
+def test_random_seed_then_mlp_gives_micrograds_weights() -> None:
+    mg = need_module("micrograd.nn")
+    random.seed(1337)
+    theirs = [p.data for p in mg.MLP(2, [16, 16, 1]).parameters()]
+    random.seed(1337)
+    ours = [p.data for p in MLP(2, [16, 16, 1]).parameters()]
+    assert len(ours) == 337
+    assert ours == theirs  # the same draws in the same order: bit for bit
+    assert ours[2] == 0.0 and ours[0] != ours[3]  # a bias is 0; the weights differ
+
+
+@pytest.mark.usefixtures("global_random")
+def test_micrograds_demo_gives_micrograds_losses() -> None:
+    mg_engine, mg_nn = need_module("micrograd.engine"), need_module("micrograd.nn")
+    X, y = make_moons(100, noise=0.1, seed=0)  # the same data for both engines
+    theirs = micrograd_demo_losses(mg_engine.Value, mg_nn.MLP, X, y, steps=20)
+    ours = micrograd_demo_losses(Value, MLP, X, y, steps=20)
+    for k, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        assert a == pytest.approx(b, rel=1e-9), f"step {k}"
+    assert theirs[-1] < 0.5 * theirs[0]  # it learned
+
+
+@pytest.mark.usefixtures("global_random")
+def test_without_a_seed_the_global_random_decides_and_a_seed_leaves_it_alone() -> None:
+    random.seed(7)
+    first = MLP(2, [3, 1]).state_dict()
+    random.seed(7)
+    assert MLP(2, [3, 1]).state_dict() == first  # random.seed reproduces an unseeded model
+    assert MLP(2, [3, 1]).state_dict() != first  # ... and the next one draws on
+    before = random.getstate()
+    seeded = MLP(2, [3, 1], seed=8).state_dict()
+    assert random.getstate() == before  # an explicit seed has its own generator
+    assert MLP(2, [3, 1], seed=8).state_dict() == seeded != first
+    random.seed(7)
+    assert Layer(2, 3).parameters()[0].data == first["layers.0.neurons.0.w.0"]  # Layer and Neuron too
+    random.seed(7)
+    assert Neuron(2).w[0].data == first["layers.0.neurons.0.w.0"]

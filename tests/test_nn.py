@@ -10,6 +10,7 @@ import re
 import statistics
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -292,10 +293,20 @@ def test_layer_and_neuron_check_their_inputs() -> None:
 # --- initialization ---
 
 
+@pytest.fixture
+def global_random() -> Iterator[None]:
+    """Put the global random state back after a test that seeds it."""
+    saved = random.getstate()
+    yield
+    random.setstate(saved)
+
+
+@pytest.mark.usefixtures("global_random")
 def test_same_seed_same_weights_other_seed_other_weights() -> None:
     assert MLP(3, [4, 2], seed=3).state_dict() == MLP(3, [4, 2], seed=3).state_dict()
     assert MLP(3, [4, 2], seed=3).state_dict() != MLP(3, [4, 2], seed=4).state_dict()
-    assert MLP(3, [4, 2]).state_dict() == MLP(3, [4, 2], seed=0).state_dict()  # None means 0
+    random.seed(0)  # None draws from the global random, as micrograd: random.seed(0) makes it seed 0's
+    assert MLP(3, [4, 2]).state_dict() == MLP(3, [4, 2], seed=0).state_dict()
     assert Perceptron(3, seed=1).state_dict() != Perceptron(3, seed=2).state_dict()
 
 
@@ -309,9 +320,12 @@ def test_uniform_init_is_micrographs_draw_order_from_the_models_own_generator() 
     assert all(p.data == 0.0 for name, p in model.named_parameters() if name.endswith(".b"))
 
 
-def test_standalone_neurons_and_layers_default_to_random_0() -> None:
+@pytest.mark.usefixtures("global_random")
+def test_standalone_neurons_and_layers_default_to_the_global_random() -> None:
+    random.seed(0)
     rng = random.Random(0)
     assert [w.data for w in Neuron(3).w] == [rng.uniform(-1.0, 1.0) for _ in range(3)]
+    random.seed(0)
     layer = Layer(2, 2)  # one generator for the layer: the two neurons start differently
     rng = random.Random(0)
     assert [[w.data for w in n.w] for n in layer.neurons] == [[rng.uniform(-1.0, 1.0) for _ in range(2)]
@@ -351,16 +365,20 @@ def test_he_init_is_normal_with_std_sqrt_2_over_fan_in() -> None:
     assert all(p.data == 0.0 for name, p in model.named_parameters() if name.endswith(".b"))
 
 
-def test_the_global_random_state_is_never_touched() -> None:
+@pytest.mark.usefixtures("global_random")
+def test_a_seed_or_an_rng_leaves_the_global_random_alone() -> None:
     before = random.getstate()
-    MLP(3, [4, 4, 1])
+    MLP(3, [4, 4, 1], seed=0)
     MLP(3, [4, 1], init="he", seed=5)
-    MLP(3, [4, 1], init="xavier")
-    Layer(3, 2)
-    Neuron(3)
+    MLP(3, [4, 1], init="xavier", seed=1)
+    Layer(3, 2, rng=random.Random(2))
+    Neuron(3, rng=random.Random(3))
     p = Perceptron(2, seed=3)
     p.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1])
+    Perceptron(2)  # a perceptron without a seed is seed 0's, as before
     assert random.getstate() == before
+    MLP(3, [4, 1], init="he")  # without one, a model draws from it, as micrograd's does
+    assert random.getstate() != before
 
 
 # --- callable activations ---

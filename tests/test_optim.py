@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any, cast
 
@@ -65,6 +66,11 @@ CASES = [  # (our class, torch's name, keyword arguments)
     (AdamW, "AdamW", {}),
     (AdamW, "AdamW", {"lr": 0.1, "weight_decay": 0.5}),
     (AdamW, "AdamW", {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-4, "weight_decay": 0.0}),
+    # AMSGrad: short memories (small betas), so v falls below its maximum and the option acts
+    (Adam, "Adam", {"lr": 0.05, "betas": (0.5, 0.8), "amsgrad": True}),
+    (Adam, "Adam", {"lr": 0.05, "betas": (0.9, 0.9), "eps": 1e-6, "weight_decay": 0.1, "amsgrad": True}),
+    (AdamW, "AdamW", {"lr": 0.1, "amsgrad": True}),
+    (AdamW, "AdamW", {"lr": 0.05, "betas": (0.5, 0.8), "eps": 1e-4, "weight_decay": 0.3, "amsgrad": True}),
 ]
 
 
@@ -90,6 +96,151 @@ def test_learning_rate_schedule_matches_torch(ours: type[Optimizer], theirs: str
     ref = run_torch(torch, lambda ps: getattr(torch.optim, theirs)(ps, lr=1.0, **kwargs), schedule=schedule)
     for a, b in zip(mine, ref, strict=True):
         assert a == pytest.approx(b, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize(("ours", "theirs", "kwargs"), CASES, ids=[f"{c[1]}-{c[2]}" for c in CASES])
+def test_state_matches_torchs_state(ours: type[Optimizer], theirs: str, kwargs: dict[str, Any]) -> None:
+    # after 7 steps, every buffer (momentum, moments, AMSGrad's maximum) equals torch's own, parameter by parameter
+    torch = need_module("torch")
+    params = [Value(v) for v in START]
+    opt = ours(params, **kwargs)
+    tensors = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in START]
+    reference = getattr(torch.optim, theirs)(tensors, **kwargs)
+    for _ in range(7):
+        for o, ps in ((opt, params), (reference, tensors)):
+            o.zero_grad()
+            objective(ps).backward()
+            o.step()
+    state = opt.state_dict()
+    assert state["steps"] == 7
+    for name, values in state["state"].items():
+        theirs_values = [reference.state[t][name].item() for t in tensors]
+        assert values == pytest.approx(theirs_values, rel=1e-12, abs=1e-15), name
+    torch_names = {name for name in reference.state[tensors[0]] if name != "step"}
+    assert set(state["state"]) == torch_names  # the same state, no more and no less
+
+
+def test_amsgrad_divides_by_the_largest_second_moment() -> None:
+    opt = Adam([Value(v) for v in START], lr=0.05, betas=(0.5, 0.8), amsgrad=True)
+    plain = run(lambda ps: Adam(ps, lr=0.05, betas=(0.5, 0.8)))
+    with_max = []
+    for _ in range(20):
+        opt.zero_grad()
+        objective(opt.params).backward()
+        opt.step()
+        assert all(m >= v for m, v in zip(opt.max_exp_avg_sq, opt.exp_avg_sq, strict=True))
+        with_max.append([p.data for p in opt.params])
+    assert any(m > v for m, v in zip(opt.max_exp_avg_sq, opt.exp_avg_sq, strict=True))  # v fell: the max acted
+    assert with_max == run(lambda ps: Adam(ps, lr=0.05, betas=(0.5, 0.8), amsgrad=True))
+    assert with_max != plain
+
+
+# --- saving and resuming ---
+
+RESUME = [(SGD, {"lr": 0.05}), (SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+          (Adam, {"lr": 0.05, "weight_decay": 0.1}), (Adam, {"lr": 0.05, "betas": (0.5, 0.8), "amsgrad": True}),
+          (AdamW, {"lr": 0.1, "weight_decay": 0.5, "amsgrad": True})]
+
+
+@pytest.mark.parametrize(("ours", "kwargs"), RESUME, ids=[f"{c[0].__name__}-{c[1]}" for c in RESUME])
+def test_a_saved_state_resumes_exactly_where_it_stopped(ours: type[Optimizer], kwargs: dict[str, Any]) -> None:
+    uninterrupted = run(lambda ps: ours(ps, **kwargs), steps=12)
+    # 5 steps, then the weights and the optimizer's state through JSON, as a file would keep them
+    params = [Value(v) for v in START]
+    first = ours(params, **kwargs)
+    trace = []
+    for _ in range(5):
+        first.zero_grad()
+        objective(params).backward()
+        first.step()
+        trace.append([p.data for p in params])
+    saved = json.loads(json.dumps({"weights": [p.data for p in params], "optimizer": first.state_dict()}))
+    # a new run: new Values, and an optimizer made with other hyperparameters, which the state puts right
+    params = [Value(v) for v in saved["weights"]]
+    second = ours(params, lr=0.5)
+    second.load_state_dict(saved["optimizer"])
+    assert second.state_dict() == first.state_dict()
+    for _ in range(7):
+        second.zero_grad()
+        objective(params).backward()
+        second.step()
+        trace.append([p.data for p in params])
+    assert trace == uninterrupted  # bit for bit
+
+
+def test_state_dict_is_plain_and_names_everything() -> None:
+    ws = [Value(1.0), Value(-2.0)]
+    opt = SGD(ws, lr=0.1, momentum=0.9)
+    assert opt.state_dict() == {"optimizer": "SGD", "steps": 0,
+                                "hyperparameters": {"lr": 0.1, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0},
+                                "state": {"momentum_buffer": [None, None]}}  # None until the first step, as torch
+    assert SGD(ws, lr=0.1).state_dict()["state"] == {}  # no momentum: nothing to keep but the step count
+    adam = AdamW(ws, betas=(0.8, 0.9), amsgrad=True)
+    (ws[0] * ws[1]).backward()
+    adam.step()
+    state = adam.state_dict()
+    assert state["hyperparameters"] == {"lr": 1e-3, "betas": [0.8, 0.9], "eps": 1e-8, "weight_decay": 1e-2,
+                                        "amsgrad": True}
+    assert sorted(state["state"]) == ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] and state["steps"] == 1
+    assert json.loads(json.dumps(state)) == state
+    state["state"]["exp_avg"][0] = 123.0  # a copy: changing it changes nothing in the optimizer
+    assert adam.exp_avg[0] != 123.0
+
+
+def good_state() -> dict[str, Any]:
+    opt = Adam([Value(1.0), Value(2.0)], lr=0.01)
+    opt.step()
+    return opt.state_dict()
+
+
+def changed(**changes: Any) -> dict[str, Any]:
+    """`good_state`, with ``changes`` applied: a key to a value, or ``state__exp_avg`` into a part."""
+    state = good_state()
+    for key, value in changes.items():
+        part, _, inner = key.partition("__")
+        if inner:
+            state[part][inner] = value
+        elif value is None:
+            del state[part]
+        else:
+            state[part] = value
+    return state
+
+
+@pytest.mark.parametrize(("state", "error", "match"), [
+    ([1.0], TypeError, r"Adam.load_state_dict takes the dict that state_dict\(\) made, not list"),
+    (changed(steps=None), ValueError, r"a state has the keys optimizer, steps, hyperparameters, state"),
+    (changed(optimizer="SGD"), ValueError, r"this is the state of 'SGD', not of Adam: load it into a SGD"),
+    (changed(steps=-1), ValueError, r"Adam.load_state_dict: steps must be >= 0, got -1"),
+    (changed(steps=1.5), TypeError, r"Adam.load_state_dict: steps must be an int"),
+    (changed(hyperparameters=[0.1]), TypeError, r"hyperparameters must be a dict, not list"),
+    (changed(hyperparameters__momentum=0.9), ValueError,
+     r"the hyperparameters must be lr, betas, eps, weight_decay, amsgrad, got .*momentum"),
+    (changed(hyperparameters__lr=-1.0), ValueError, r"Adam: lr must be > 0, got -1.0"),
+    (changed(hyperparameters__amsgrad=True), ValueError,
+     r"for these hyperparameters the state holds exp_avg, exp_avg_sq, max_exp_avg_sq, got exp_avg, exp_avg_sq"),
+    (changed(state__exp_avg=[0.5]), ValueError,
+     r"exp_avg must be a list of 2 numbers, one per parameter, got 1 values: load a state saved by an optimizer"),
+    (changed(state__exp_avg=[0.5, None]), TypeError, r"Adam.load_state_dict: exp_avg\[1\] must be a number"),
+    (changed(state__exp_avg_sq=[0.5, math.nan]), ValueError, r"exp_avg_sq\[1\] must be a finite number"),
+])
+def test_a_bad_state_is_refused_and_changes_nothing(state: Any, error: type[Exception], match: str) -> None:
+    opt = Adam([Value(1.0), Value(2.0)], lr=0.02)
+    before = opt.state_dict()
+    with pytest.raises(error, match=match):
+        opt.load_state_dict(state)
+    assert opt.state_dict() == before
+
+
+def test_sgd_momentum_buffers_may_be_none_but_adams_moments_may_not() -> None:
+    opt = SGD([Value(1.0), Value(2.0)], momentum=0.5)
+    state = opt.state_dict()
+    state["state"]["momentum_buffer"] = [None, 0.25]
+    opt.load_state_dict(state)
+    assert opt.momentum_buffer == [None, 0.25]
+    state["state"]["momentum_buffer"] = [None, "0.25"]
+    with pytest.raises(TypeError, match=r"SGD.load_state_dict: momentum_buffer\[1\] must be a number, not str"):
+        opt.load_state_dict(state)
 
 
 # --- the update rules by hand, without torch ---
@@ -197,6 +348,8 @@ def test_bad_hyperparameters(make: Any, match: str) -> None:
     (lambda: SGD([Value(1.0), cast(Any, 2.0)]), r"SGD: params\[1\] is a float, not a Value"),
     (lambda: SGD(W, momentum=0.9, nesterov=cast(Any, 1)), r"SGD: nesterov must be True or False"),
     (lambda: Adam(W, betas=cast(Any, 0.9)), r"Adam: betas must be a pair \(beta1, beta2\), got float: 0.9"),
+    (lambda: Adam(W, amsgrad=cast(Any, 1)), r"Adam: amsgrad must be True or False, got 1"),
+    (lambda: AdamW(W, amsgrad=cast(Any, "yes")), r"AdamW: amsgrad must be True or False, got 'yes'"),
 ])
 def test_an_argument_of_the_wrong_type_is_a_type_error(make: Any, match: str) -> None:
     with pytest.raises(TypeError, match=match):

@@ -239,9 +239,9 @@ def check_choice(value: object, choices: Sequence[str], what: str) -> str:
 
 
 def check_rng(rng: object, what: str) -> random.Random:
-    """``rng`` if it is a random.Random; None means ``random.Random(0)``."""
+    """``rng`` if it is a random.Random; None means Python's global generator, the one micrograd draws from."""
     if rng is None:
-        return random.Random(0)
+        return random._inst  # the generator behind random.uniform and random.seed
     if not isinstance(rng, random.Random):
         raise TypeError(f"{what} must be a random.Random or None, not {type(rng).__name__}: {rng!r}")
     return rng
@@ -529,3 +529,57 @@ def check_callbacks(callbacks: object, who: str) -> list[Any]:
         if not callable(cb):
             raise TypeError(f"{who}: every callback must be a function callback(epoch, model, history), got {cb!r}")
     return functions
+
+
+def check_model_seed(seed: object, who: str) -> int | None:
+    """A model's ``seed``: an int for a generator of its own, or None to draw from the global ``random``.
+
+    None is micrograd's way: after ``random.seed(1337)``, ``MLP(2, [16, 16, 1])`` gets the
+    weights micrograd's own ``MLP`` would.
+    """
+    return None if seed is None else check_seed(seed, who, none_means=0)  # none_means: "an int or None"
+
+
+# --- optimizer states (optim.py) ---
+
+def check_optimizer_state(state: object, who: str, hyperparameters: Sequence[str]
+                          ) -> tuple[int, dict[str, Any], Mapping[Any, Any]]:
+    """An optimizer's `state_dict` for a ``who``: its step count, its hyperparameters (all of them) and its buffers."""
+    what = f"{who}.load_state_dict"
+    if not isinstance(state, Mapping):
+        raise TypeError(f"{what} takes the dict that state_dict() made, not {type(state).__name__}")
+    keys = ("optimizer", "steps", "hyperparameters", "state")
+    if sorted(state) != sorted(keys):
+        raise ValueError(f"{what}: a state has the keys {', '.join(keys)} (as state_dict() makes them), "
+                         f"got {', '.join(map(str, state))}")
+    if state["optimizer"] != who:
+        raise ValueError(f"{what}: this is the state of {state['optimizer']!r}, not of {who}: load it into a "
+                         f"{state['optimizer']}")
+    steps = check_count(state["steps"], f"{what}: steps", minimum=0)
+    given, buffers = state["hyperparameters"], state["state"]
+    for name, part in (("hyperparameters", given), ("state", buffers)):
+        if not isinstance(part, Mapping):
+            raise TypeError(f"{what}: {name} must be a dict, not {type(part).__name__}")
+    if sorted(given) != sorted(hyperparameters):
+        raise ValueError(f"{what}: the hyperparameters must be {', '.join(hyperparameters)}, "
+                         f"got {', '.join(map(str, given))}")
+    return steps, dict(given), buffers
+
+
+def check_optimizer_buffers(buffers: Mapping[Any, Any], expected: Mapping[str, bool], n: int,
+                            who: str) -> dict[str, list[Any]]:
+    """The per-parameter lists of an optimizer's state: the names ``expected`` (each: may it hold None?), ``n`` each."""
+    what = f"{who}.load_state_dict"
+    if sorted(buffers) != sorted(expected):
+        raise ValueError(f"{what}: for these hyperparameters the state holds {', '.join(expected) or 'nothing'}, "
+                         f"got {', '.join(map(str, buffers)) or 'nothing'}")
+    checked = {}
+    for name, none_ok in expected.items():
+        values = buffers[name]
+        if not isinstance(values, list) or len(values) != n:
+            got = f"{len(values)} values" if isinstance(values, list) else type(values).__name__
+            raise ValueError(f"{what}: {name} must be a list of {n} numbers, one per parameter, got {got}: "
+                             "load a state saved by an optimizer of the same parameters")
+        checked[name] = [None if v is None and none_ok else check_real(v, f"{what}: {name}[{i}]")
+                         for i, v in enumerate(values)]
+    return checked

@@ -365,6 +365,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- export: a model file as a PyTorch module ---
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Save a model file's network as a ``torch.nn.Sequential`` (`tinygrad_dk.torch.to_torch`), atomically."""
+    import io
+
+    from tinygrad_dk._files import write_atomic
+    from tinygrad_dk.torch import to_torch
+
+    if args.to.suffix.lower() not in (".pt", ".pth"):
+        raise UsageError(f"--to {str(args.to)!r}: name the PyTorch file .pt or .pth")
+    _check_file_target(args.to, "--to")
+    try:
+        model = load(args.model)
+    except (ModelFileError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from error
+    try:
+        sequential = to_torch(model)  # an MLP; to_torch names what it refuses
+    except (ImportError, TypeError, ValueError) as error:
+        raise CommandError(str(error)) from error
+    import torch  # there: to_torch needed it
+
+    buffer = io.BytesIO()
+    torch.save(sequential, buffer)
+    write_atomic(args.to, buffer.getvalue())  # the old file survives a failed write
+    print(sequential)
+    print(f"load it with torch.load({str(args.to)!r}, weights_only=False)")
+    _written([args.to])
+    return 0
+
+
 # --- the parser ---
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
@@ -449,6 +480,11 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--lang", choices=LANGUAGES, default=None,
                          help=f"language of the page (default: ${LANG_ENV}, else en)")
     explore.set_defaults(run=cmd_explore, parser=explore)
+
+    export = sub.add_parser("export", help="save a model file as a PyTorch module (needs torch)")
+    export.add_argument("model", type=Path, metavar="MODEL.json", help="a model saved with train --save")
+    export.add_argument("--to", type=Path, required=True, metavar="FILE.pt", help="the PyTorch file to write")
+    export.set_defaults(run=cmd_export, parser=export)
     return parser
 
 

@@ -11,9 +11,12 @@ Shapes and names follow micrograd, so its training loop runs unchanged:
 >>> for p in model.parameters():
 ...     p.data -= 0.01 * p.grad
 
-Randomness: a model owns ``random.Random(seed)``, so the same seed gives the same
-weights and nothing touches the global ``random`` state. ``seed=None`` means seed 0:
-every model is reproducible unless you ask for another seed.
+Randomness: ``MLP(..., seed=1)`` owns ``random.Random(1)``, so the same seed gives the same
+weights and the global ``random`` state is left alone. Without a seed (``seed=None``, and
+``rng=None`` for `Layer` and `Neuron`) a model draws from Python's global ``random``, in
+micrograd's order, as micrograd does: after ``random.seed(1337)``, ``MLP(2, [16, 16, 1])``
+starts from micrograd's weights. Everything the package builds for itself (the CLI, `demo`,
+`explain`) passes a seed.
 
 Names count from 0, labels from 1. `Module.named_parameters` and `Module.state_dict` use
 Python's (and PyTorch's) 0-based indices: ``layers.0.neurons.3.w.1`` is the second
@@ -40,9 +43,9 @@ from tinygrad_dk._checks import (
     check_choice,
     check_count,
     check_inputs,
+    check_model_seed,
     check_named_activation,
     check_rng,
-    check_seed,
     check_sizes,
     check_state,
 )
@@ -255,7 +258,7 @@ class Layer(Module):
     """``nout`` neurons that read the same ``nin`` inputs.
 
     Called on a list it returns a list of Values, or one Value when ``nout == 1`` (as
-    micrograd). Without ``rng`` it draws from ``random.Random(0)``. Labels: ``n1.w1``, ...
+    micrograd). Without ``rng`` it draws from the global ``random``, as micrograd. Labels: ``n1.w1``, ...
     """
 
     _PARTS = ("neurons",)
@@ -299,8 +302,9 @@ class MLP(Module):
     """A multi-layer perceptron: layers of sizes ``nouts`` on ``nin`` inputs.
 
     Hidden layers use ``activation``, the last one ``output_activation``; ``init`` is one of
-    `INITS`; ``seed=None`` means seed 0. Returns one Value when the last layer has one
-    neuron, else a list. Labels: ``L1.n1.w1``, ..., ``L3.n1.b`` (1-based).
+    `INITS`. ``seed=None`` draws the weights from Python's global ``random`` in micrograd's
+    order (micrograd's way); an int seed gives the model a ``random.Random(seed)`` of its own.
+    Returns one Value when the last layer has one neuron, else a list. Labels: ``L1.n1.w1``, ..., ``L3.n1.b`` (1-based).
 
     >>> model = MLP(3, [4, 4, 1], activation="tanh", seed=1)
     >>> model
@@ -320,9 +324,10 @@ class MLP(Module):
         self.activation, hidden = check_activation(activation, True, ACTIVATIONS)
         self.output_activation, output = check_activation(output_activation, True, ACTIVATIONS)
         self.init = check_choice(init, INITS, "init")
-        self.seed = check_seed(seed, "MLP", none_means=0)
+        self.seed = check_model_seed(seed, "MLP")
         self._fns = (hidden, output)
-        rng = random.Random(self.seed)  # the model's own generator: the global one is never touched
+        # its own generator, or None: the global one, as micrograd (random.seed(1337) gives micrograd's weights)
+        rng = None if self.seed is None else random.Random(self.seed)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [Layer(sizes[i], sizes[i + 1], activation=output if i == last else hidden, rng=rng,
@@ -349,7 +354,7 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         extra = (f", init={self.init!r}" if self.init != "uniform" else "") + (
-            f", seed={self.seed}" if self.seed != 0 else "")
+            f", seed={self.seed}" if self.seed is not None else "")
         return (f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
                 f"output_activation={self.output_activation!r}{extra})")
 

@@ -289,7 +289,7 @@ def _as_list(out: Value | list[Value]) -> list[Value]:
 
 def _build(weights: Mapping[str, float]) -> MLP:
     """The 2-2-2 sigmoid MLP with ``weights`` (by Mazur's names w1 ... w8) and the biases loaded."""
-    model = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid")
+    model = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid", seed=0)
     state = {wire.param: weights[wire.name] for wire in _WIRES}
     state.update({param: value for _, param, value in _BIASES})
     model.load_state_dict(state)
