@@ -162,3 +162,13 @@ def test_bad_input_is_named_where_it_enters() -> None:
         loss_and_grads(model, [[1.0, 2.0]], [1], loss="nope")
     with pytest.raises(ValueError, match=r"loss='cross_entropy' needs a model with one output per class"):
         loss_and_grads(model, [[1.0, 2.0]], [1], loss="cross_entropy")
+
+
+@pytest.mark.parametrize(("samples", "engine"), [(100, "compiled"), (2_000, "matrix")])
+def test_the_cli_picks_the_engine_by_size_and_says_which(samples: int, engine: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from tinygrad_dk.cli import main
+
+    assert main(["train", "--samples", str(samples), "--epochs", "1", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"engine: {engine} (") and f"{samples:,} samples" in out
