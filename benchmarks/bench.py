@@ -49,6 +49,7 @@ except ImportError:
 from tinygrad_dk.compile import compile_batch, compile_graph, compile_loss
 from tinygrad_dk.data import make_moons
 from tinygrad_dk.engine import Value, topological_order
+from tinygrad_dk.matrix import MatrixForm
 from tinygrad_dk.nn import MLP
 
 MicroValue = micrograd.engine.Value
@@ -190,6 +191,56 @@ class BatchStep:
         return float(losses @ self.weights) + reg, grads
 
 
+class MatrixStep:
+    """The moons step as matrices (`tinygrad_dk.matrix`): hinge loss + 1e-4 * L2 over the batch, then SGD."""
+
+    def __init__(self, model: MLP, X: Any, y: Any) -> None:
+        self.params = model.parameters()
+        self.form = MatrixForm(model, "hinge")
+        self.X = np.asarray(X, dtype=float)
+        self.T = np.asarray(y, dtype=float).reshape(-1, 1)
+
+    def __call__(self, lr: float) -> tuple[float, list[float]]:
+        loss, grads = self.form.loss_and_grads(self.X, self.T, 1e-4)
+        for p, g in zip(self.params, grads, strict=True):
+            p.grad = g
+            p.data -= lr * g
+        return loss, grads
+
+
+class TorchStep:
+    """The same step in PyTorch, CPU, float64: the model's weights copied into tensors once."""
+
+    def __init__(self, model: MLP, X: Any, y: Any) -> None:
+        import torch
+
+        self.torch = torch
+        self.layers = [(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64,
+                                     requires_grad=True),
+                        torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True))
+                       for layer in model.layers]
+        self.X = torch.tensor(np.asarray(X, dtype=float))
+        self.T = torch.tensor(np.asarray(y, dtype=float)).reshape(-1, 1)
+
+    def __call__(self, lr: float) -> tuple[float, list[float]]:
+        torch = self.torch
+        A = self.X
+        for i, (W, b) in enumerate(self.layers):
+            Z = A @ W.T + b
+            A = Z if i == len(self.layers) - 1 else torch.relu(Z)
+        loss = torch.relu(1.0 - self.T * A).mean() + 1e-4 * sum((W * W).sum() + (b * b).sum() for W, b in self.layers)
+        loss.backward()
+        grads: list[float] = []
+        with torch.no_grad():
+            for W, b in self.layers:
+                dW, db = cast(Any, W.grad), cast(Any, b.grad)  # set by backward
+                grads += torch.cat([dW, db[:, None]], dim=1).flatten().tolist()
+                W -= lr * dW
+                b -= lr * db
+                W.grad, b.grad = None, None
+        return float(loss), grads
+
+
 def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
     print(f"\nmoons step: {n_samples} samples, MLP(2, [16, 16, 1]), hinge loss + L2, backward, SGD", flush=True)
     X, y = moons_data(n_samples)
@@ -205,7 +256,7 @@ def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
     nodes = len(topological_order(moons_loss(Value, ours, ours.parameters(), X, y)))
 
     # 2. compiled equals eager, step after step of training (each on its own copy of the model)
-    eager_model, compiled_model, batch_model = (MLP(2, [16, 16, 1], seed=1) for _ in range(3))
+    eager_model, compiled_model, batch_model, matrix_model = (MLP(2, [16, 16, 1], seed=1) for _ in range(4))
     start = time.perf_counter()
     step = compile_loss(lambda: moons_loss(Value, compiled_model, compiled_model.parameters(), X, y),
                         compiled_model.parameters())
@@ -213,6 +264,7 @@ def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
     start = time.perf_counter()
     batch_step = BatchStep(batch_model, X, y)
     batch_compile_seconds = time.perf_counter() - start
+    matrix_step = MatrixStep(matrix_model, X, y)
     for k in range(lockstep_steps):
         want = eager_step(Value, eager_model, eager_model.parameters(), X, y, lr)
         params = compiled_model.parameters()
@@ -227,7 +279,11 @@ def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
         batched = batch_step(lr)
         check(f"batched moons step {k}: loss", [batched[0]], [want[0]], 1e-9)
         check(f"batched moons step {k}: gradients", batched[1], want[1], 1e-9)
-    print(f"  checks: tinygrad_dk = micrograd (1e-9); compiled = eager (1e-12) and batched = eager (1e-9) on "
+        matrix = matrix_step(lr)
+        check(f"matrix moons step {k}: loss", [matrix[0]], [want[0]], 1e-12)
+        check(f"matrix moons step {k}: gradients", matrix[1], want[1], 1e-12)
+    print(f"  checks: tinygrad_dk = micrograd (1e-9); compiled = eager (1e-12), batched = eager (1e-9) and "
+          f"matrices = eager (1e-12) on "
           f"each of {lockstep_steps} SGD steps", flush=True)
 
     # 3. time them, interleaved
@@ -245,6 +301,7 @@ def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
         "eager": lambda: eager_step(Value, ours, ours.parameters(), X, y, lr),
         "compiled": compiled_step,
         "batched": lambda: batch_step(lr),
+        "matrix": lambda: matrix_step(lr),
     }, repeats)
     row(f"moons step, eager ({nodes:,} nodes)", seconds(t["micrograd"]), seconds(t["eager"]),
         ratio(t["micrograd"], t["eager"]))
@@ -252,6 +309,8 @@ def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
         ratio(t["micrograd"], t["compiled"]))
     row("moons step, compiled batch (numpy)", seconds(t["micrograd"]), seconds(t["batched"]),
         ratio(t["micrograd"], t["batched"]))
+    row("moons step, matrices (numpy)", seconds(t["micrograd"]), seconds(t["matrix"]),
+        ratio(t["micrograd"], t["matrix"]))
     row("  compile once: straight-line (record+generate)", "", seconds(compile_seconds),
         f"= {compile_seconds / t['eager']:.0f} steps")
     row("  compile once: batch (one sample's graph)", "", seconds(batch_compile_seconds), "")
@@ -270,6 +329,76 @@ def bench_full_batch(n_samples: int, repeats: int, eager_too: bool) -> None:
             ratio(te["eager"], t["batched"]))
     else:
         row(f"epoch of {n_samples:,}, compiled batch", "", seconds(t["batched"]), "")
+
+
+# --- matrices: against PyTorch, at a million samples, and how time grows ---
+
+def bench_matrix_torch(n_samples: int, repeats: int) -> None:
+    print(f"\nfull-batch epoch on {n_samples:,} moons samples: matrices against PyTorch CPU float64", flush=True)
+    try:
+        import torch
+    except ImportError:
+        print("  (PyTorch is not installed: skipped)", flush=True)
+        return
+    torch.set_num_threads(1)  # numpy's matrix products run on one core here too (a shared machine)
+    X, y = moons_data(n_samples)
+    ours, theirs = MatrixStep(MLP(2, [16, 16, 1], seed=1), X, y), TorchStep(MLP(2, [16, 16, 1], seed=1), X, y)
+    for k in range(2):
+        got, want = ours(0.05), theirs(0.05)
+        check(f"matrix epoch {k} against torch: loss", [got[0]], [want[0]], 1e-12)
+        check(f"matrix epoch {k} against torch: gradients", got[1], want[1], 1e-12)
+    t = interleaved({"torch": lambda: theirs(0.05), "matrix": lambda: ours(0.05)}, repeats)
+    row(f"epoch of {n_samples:,}, matrices (left: torch f64)", seconds(t["torch"]), seconds(t["matrix"]),
+        ratio(t["torch"], t["matrix"]))
+
+
+def bench_matrix_million(n_samples: int, repeats: int) -> None:
+    print(f"\nfull-batch epoch on {n_samples:,} moons samples with matrices: time and peak memory", flush=True)
+    X, y = moons_data(n_samples)
+    model = MLP(2, [16, 16, 1], seed=1)
+    step = MatrixStep(model, X, y)
+    del X, y  # the samples live on as one numpy array
+    t = interleaved({"matrix": lambda: step(0.05)}, repeats)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        step(0.05)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    row(f"epoch of {n_samples:,}, matrices", "", seconds(t["matrix"]), "")
+    row("  peak memory of that epoch (tracemalloc)", "", f"{peak / 1e6:.0f} MB", "")
+
+
+def bench_matrix_scaling(samples: Sequence[int], widths: Sequence[int], width_samples: int, repeats: int,
+                         plot: str | None) -> None:
+    print("\nmatrices: seconds per full-batch epoch as samples and width grow", flush=True)
+    by_samples, by_width = [], []
+    for n in samples:
+        step = MatrixStep(MLP(2, [16, 16, 1], seed=1), *moons_data(n))
+        by_samples.append(interleaved({"matrix": partial(step, 0.05)}, repeats)["matrix"])
+        row(f"epoch of {n:,}, MLP(2, [16, 16, 1])", "", seconds(by_samples[-1]), "")
+    for width in widths:
+        step = MatrixStep(MLP(2, [width, width, 1], seed=1), *moons_data(width_samples))
+        by_width.append(interleaved({"matrix": partial(step, 0.05)}, repeats)["matrix"])
+        row(f"epoch of {width_samples:,}, width {width}", "", seconds(by_width[-1]), "")
+    if plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+        left.loglog(samples, by_samples, "o-")
+        left.set(xlabel="samples", ylabel="seconds per epoch", title="MLP(2, [16, 16, 1]), full batch")
+        right.loglog(widths, by_width, "o-")
+        right.set(xlabel="width w", ylabel="seconds per epoch", title=f"MLP(2, [w, w, 1]), {width_samples:,} samples")
+        for ax in (left, right):
+            ax.grid(True, which="both", alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(plot, dpi=100)
+        plt.close(fig)
+        print(f"  wrote {plot}", flush=True)
 
 
 # --- a long chain and a wide sum ---
@@ -455,12 +584,17 @@ class Sizes(NamedTuple):
     sum_repeats: int
     memory_chain: int
     memory_moons: int  # 0: skip the moons graph's memory
+    matrix_epoch: int  # samples of the big full-batch epoch with matrices
+    scaling: tuple[int, ...]  # sample counts for how time grows
+    widths: tuple[int, ...]  # widths for how time grows (at 10,000 samples)
+    plot: str | None  # where the scaling plot goes (None: no plot)
 
 
 SIZES = {
-    "full": Sizes(7, 100, True, 1_000_000, 3, 100_000, 5, 100_000, 100),
-    "quick": Sizes(3, 3, False, 100_000, 3, 20_000, 3, 20_000, 0),
-    "tiny": Sizes(1, 2, False, 1_000, 1, 200, 1, 100, 0),  # the test suite's: every check, meaningless timings
+    "full": Sizes(7, 100, True, 1_000_000, 3, 100_000, 5, 100_000, 100, 1_000_000,
+                  (100, 1_000, 10_000, 100_000, 1_000_000), (16, 32, 64, 128, 256), "docs/images/matrix_scaling.png"),
+    "quick": Sizes(3, 3, False, 100_000, 3, 20_000, 3, 20_000, 0, 100_000, (100, 10_000, 100_000), (16, 64), None),
+    "tiny": Sizes(1, 2, False, 1_000, 1, 200, 1, 100, 0, 1_000, (100, 1_000), (4, 8), None),  # the test suite's
 }
 
 
@@ -471,6 +605,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", choices=list(SIZES), default=None,
                         help="full (the default), quick (as --quick) or tiny (the test suite's: every check, "
                              "meaningless timings)")
+    parser.add_argument("--plot", default=None, metavar="PNG",
+                        help="where to write the matrices' scaling plot (full: docs/images/matrix_scaling.png)")
     args = parser.parse_args(argv)
     sizes = args.sizes or ("quick" if args.quick else "full")
     size = SIZES[sizes]
@@ -484,6 +620,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         bench_moons(100, repeats=size.repeats, lockstep_steps=size.lockstep)
         bench_full_batch(10_000, repeats=size.repeats, eager_too=size.eager_epoch)
+        bench_matrix_torch(10_000 if sizes != "tiny" else 500, repeats=size.repeats)
+        bench_matrix_million(size.matrix_epoch, repeats=size.repeats)
+        bench_matrix_scaling(size.scaling, size.widths, 10_000 if sizes != "tiny" else 500, size.repeats,
+                             args.plot or size.plot)
         bench_chain(size.chain, repeats=size.chain_repeats)
         bench_sum(size.sum, repeats=size.sum_repeats)
         bench_memory(size.memory_chain, moons_samples=size.memory_moons)

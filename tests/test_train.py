@@ -424,3 +424,68 @@ def test_the_core_does_not_import_the_compiler() -> None:
     code = "import sys, tinygrad_dk.train; print('tinygrad_dk.compile' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"  # fit imports it when compile=True asks for it
+
+
+# --- engine="matrix": the same runs as the scalar engine, as matrices ---
+
+def test_the_moons_demo_run_with_matrices_is_the_scalar_run() -> None:
+    X, y = make_moons(100, noise=0.1, seed=0)
+    runs = {engine: fit(MLP(2, [16, 16, 1], seed=0), X, y, loss="hinge", optimizer="sgd", lr=0.5, l2=1e-4,
+                        epochs=100, progress=False, engine=engine) for engine in ("scalar", "matrix")}
+    scalar, matrix = runs["scalar"], runs["matrix"]
+    assert matrix.loss == pytest.approx(scalar.loss, rel=1e-9, abs=1e-9)  # every recorded loss
+    assert matrix.accuracy == scalar.accuracy and matrix.updates == scalar.updates == [1] * 100
+
+
+@pytest.mark.parametrize(("loss", "nouts", "batch_size", "optimizer"), [
+    ("hinge", [6, 1], None, "adam"), ("bce", [6, 1], 4, "sgd"), ("cross_entropy", [6, 3], 7, "adamw"),
+    ("mse", [6, 3], 1, "sgd"), ("mse", [6, 1], None, "adam")])
+def test_matrix_fit_follows_scalar_fit(loss: str, nouts: list[int], batch_size: int | None, optimizer: str) -> None:
+    X, y = make_blobs(24, 3, seed=2) if nouts[-1] == 3 else make_moons(24, noise=0.1, seed=2)
+    runs = []
+    for engine in ("scalar", "matrix"):
+        model = MLP(2, nouts, activation="tanh", seed=4)
+        history = fit(model, X, y, loss=loss, optimizer=optimizer, lr=0.05, epochs=4, batch_size=batch_size,
+                      l2=1e-3, progress=False, engine=engine)
+        runs.append((history, [p.data for p in model.parameters()]))
+    (scalar, scalar_params), (matrix, matrix_params) = runs
+    assert matrix.updates == scalar.updates
+    assert matrix.loss == pytest.approx(scalar.loss, rel=1e-12, abs=1e-15)
+    assert matrix_params == pytest.approx(scalar_params, rel=1e-12, abs=1e-15)
+    assert matrix.accuracy == scalar.accuracy
+
+
+def test_compile_true_is_engine_compiled_and_engine_wins() -> None:
+    X, y = make_moons(20, noise=0.1, seed=0)
+    old, new = (fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False, **kw)
+                for kw in ({"compile": True}, {"engine": "compiled"}))
+    assert old == new
+    both = fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False, compile=True, engine="matrix")
+    assert both.loss == pytest.approx(new.loss, rel=1e-12)
+    with pytest.raises(ValueError, match=r"fit: unknown engine 'gpu': use one of scalar, compiled, matrix"):
+        fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False, engine="gpu")
+
+
+def test_matrix_fit_falls_back_for_a_function_of_ones_own_and_names_it() -> None:
+    from tinygrad_dk.train import MatrixFallbackWarning
+
+    def wiggle(v: Value) -> Value:
+        return v.tanh() * 2.0
+
+    def my_loss(outputs: list[Value], labels: list[int]) -> Value:
+        return sum(((o - label) ** 2 for o, label in zip(outputs, labels, strict=True)), Value(0.0)) * 0.5
+
+    X, y = make_moons(20, noise=0.1, seed=0)
+    with pytest.warns(MatrixFallbackWarning, match=r"the activation 'wiggle' is a function of your own.*"
+                                                   r"this run uses engine='compiled'"):
+        fell = fit(MLP(2, [4, 1], activation=wiggle, seed=0), X, y, epochs=2, progress=False, engine="matrix")
+    assert fell == fit(MLP(2, [4, 1], activation=wiggle, seed=0), X, y, epochs=2, progress=False, compile=True)
+    with pytest.warns(MatrixFallbackWarning, match=r"the loss <function .*my_loss.*> .*this run uses engine='scalar'"):
+        fell = fit(MLP(2, [4, 1], seed=0), X, y, loss=my_loss, epochs=2, progress=False, engine="matrix")
+    assert fell == fit(MLP(2, [4, 1], seed=0), X, y, loss=my_loss, epochs=2, progress=False)
+
+
+def test_the_core_does_not_import_numpy_for_the_matrix_engine() -> None:
+    code = "import sys, tinygrad_dk.train; print('numpy' in sys.modules, 'tinygrad_dk.matrix' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False False"  # fit imports them when engine="matrix" asks for them

@@ -191,18 +191,31 @@ def _run_name(batch_size: int | None, lang: str = "en") -> str:
     return words["sgd"] if batch_size == 1 else words["mini"].format(k=batch_size)
 
 
+MATRIX_FROM = 2_000  # samples: from here on train and explore train with matrices, below compiled graphs
+
+
+def _engine_for(args: argparse.Namespace) -> str:
+    """The engine `fit` trains with, by size, said aloud: compiled graphs where a learner looks at nodes, matrices for
+    large data (the graph of a batch grows with every sample; a matrix product does not care)."""
+    engine = "matrix" if args.samples >= MATRIX_FROM else "compiled"
+    why = (f"matrices, {args.samples:,} samples >= {MATRIX_FROM:,}" if engine == "matrix"
+           else f"compiled graph of Values, {args.samples:,} samples < {MATRIX_FROM:,}")
+    print(f"engine: {engine} ({why})")
+    return engine
+
+
 def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int]]:
     """Train once per batch size asked for; also the data."""
     X, y = _dataset(args)
     classes, loss = len(set(y)), _loss_for(args, X, y)
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
-    runs = []
+    runs, engine = [], _engine_for(args)
     for batch_size in batch_sizes:
         model = _model_for(args, classes)  # same seed: every run starts from the same weights
         name = _run_name(batch_size)
         history = fit(model, X, y, loss=loss, optimizer=args.optimizer, lr=args.lr,
                       epochs=args.epochs, batch_size=batch_size, seed=args.seed, l2=args.l2,
-                      progress=not args.quiet, label=name, compile=True)
+                      progress=not args.quiet, label=name, engine=engine)
         print(f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
               f"after {history.epochs} epochs ({sum(history.updates)} updates)")
         runs.append((model, history))
@@ -344,7 +357,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
     path = explore(_model_for(args, classes), X, y, out=args.out, batch_sizes=batch_sizes,
                    loss=_loss_for(args, X, y), optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
-                   seed=args.seed, l2=args.l2, progress=not args.quiet, lang=lang)
+                   seed=args.seed, l2=args.l2, progress=not args.quiet, lang=lang, engine=_engine_for(args))
     _written([path])
     return 0
 

@@ -38,14 +38,19 @@ from tinygrad_dk._checks import (
 from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
-__all__ = ["LOSSES", "OPTIMIZERS", "History", "Model", "Task", "TrainingDiverged", "accuracy", "fit", "predict",
-           "scores", "task_for", "threshold_for"]
+__all__ = ["ENGINES", "LOSSES", "OPTIMIZERS", "History", "MatrixFallbackWarning", "Model", "Task", "TrainingDiverged",
+           "accuracy", "fit", "predict", "scores", "task_for", "threshold_for"]
 
 _LOSS_FUNCTIONS = ((losses.hinge, "hinge"), (losses.mse, "mse"), (losses.bce_with_logits, "bce"),
                    (losses.cross_entropy, "cross_entropy"))
 LOSSES = tuple(name for _, name in _LOSS_FUNCTIONS)  # the loss names `fit` understands
 OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {  # name -> (class, default lr in `fit`)
     "sgd": (SGD, 0.1), "adam": (Adam, 0.01), "adamw": (AdamW, 0.01)}
+ENGINES = ("scalar", "compiled", "matrix")  # how `fit` runs a step: Values, a compiled graph, or matrices
+
+
+class MatrixFallbackWarning(UserWarning):
+    """``fit(engine="matrix")`` met a model, activation or loss with no matrix form and ran another engine."""
 
 
 class Model(Protocol):
@@ -315,17 +320,66 @@ def _compiled(model: Model, params: list[Value], rows: list[list[float]], task: 
     return step, evaluate
 
 
+def _matrix(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float,
+            full_batch: bool) -> tuple[_Step, _Evaluate]:
+    """``engine="matrix"``: every layer as one matrix product over the batch (`tinygrad_dk.matrix`); evaluate so too.
+
+    The samples become one numpy array, once; a batch is a selection of its rows.
+    """
+    import numpy as np
+
+    from tinygrad_dk.matrix import MatrixForm, targets
+
+    name = next((n for f, n in _LOSS_FUNCTIONS if f is task.loss), task.loss)  # a loss of your own: no form
+    form = MatrixForm(model, name)  # NoMatrixForm for what it cannot write as matrices: _choose falls back
+    X = np.asarray(rows, dtype=float)
+    T = targets(form.loss_name, task.targets, len(task.targets[0]) if isinstance(task.targets[0], list) else 1)
+    classes = np.asarray(task.classes)
+
+    def step(batch: list[int]) -> float:
+        loss, grads = form.loss_and_grads(X, T, l2) if full_batch else form.loss_and_grads(X[batch], T[batch], l2)
+        for p, g in zip(params, grads, strict=True):
+            p.grad += g
+        return loss
+
+    def evaluate() -> float:
+        scores = form.scores(X)
+        predicted = scores.argmax(axis=1) if scores.shape[1] > 1 else (scores[:, 0] > task.threshold)
+        return int((predicted == classes).sum()) / len(rows)
+
+    return step, evaluate
+
+
+def _engine(engine: str | None, compile: bool) -> str:
+    """The engine's name: ``engine`` if given, else ``"compiled"`` for ``compile=True`` (its old spelling)."""
+    if engine is None:
+        return "compiled" if compile else "scalar"
+    if engine not in ENGINES:
+        raise ValueError(f"fit: unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    return engine
+
+
 def _choose(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float, full_batch: bool,
-            compile: bool) -> tuple[_Step, _Evaluate]:
-    """The eager or the compiled step and evaluation; a loss of the user's own runs eagerly, with a warning."""
-    if compile and all(task.loss is not f for f, _ in _LOSS_FUNCTIONS):
+            engine: str) -> tuple[_Step, _Evaluate]:
+    """The step and evaluation of ``engine``; what an engine cannot run falls back, with a warning naming it."""
+    own_loss = all(task.loss is not f for f, _ in _LOSS_FUNCTIONS)
+    if engine == "matrix":
+        from tinygrad_dk.matrix import NoMatrixForm
+
+        try:
+            return _matrix(model, params, rows, task, l2, full_batch)
+        except NoMatrixForm as error:  # a function of the user's own: the graph engines run anything
+            engine = "scalar" if own_loss else "compiled"
+            warnings.warn(f"fit(engine='matrix'): {error}; this run uses engine={engine!r}", MatrixFallbackWarning,
+                          stacklevel=3)
+    if engine == "compiled" and own_loss:
         from tinygrad_dk.compile import CompileFallbackWarning
 
         warnings.warn(f"fit(compile=True) compiles the built-in losses ({', '.join(LOSSES)}) only: a loss function "
                       "of your own may branch on .data, which a recorded graph would freeze, so this run is eager",
                       CompileFallbackWarning, stacklevel=3)
-        compile = False
-    return (_compiled if compile else _eager)(model, params, rows, task, l2, full_batch)
+        engine = "scalar"
+    return (_compiled if engine == "compiled" else _eager)(model, params, rows, task, l2, full_batch)
 
 
 def _batches(order: list[int], size: int, rng: random.Random | None) -> list[list[int]]:
@@ -380,7 +434,7 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
         optimizer: Optimizer | str | None = None, lr: float | None = None, epochs: int = 100,
         batch_size: int | None = None, shuffle: bool = True, seed: int = 0, l2: float = 0.0,
         progress: bool = True, callbacks: Iterable[Callable[[int, Any, History], object]] = (),
-        label: str = "", compile: bool = False) -> History:
+        label: str = "", engine: str | None = None, compile: bool = False) -> History:
     """Train ``model`` on ``X`` (samples) and ``y`` (class labels) by gradient descent; return the `History`.
 
     How many samples make one update is the difference between the three classic methods:
@@ -412,12 +466,24 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     (``epoch`` counts from 1, ``history`` holds that epoch already), for instance to record
     the weights per epoch with ``model.state_dict()``.
 
-    ``compile=True`` records the graph once and then runs it as straight-line Python
-    (`tinygrad_dk.compile`), after a second or two of compiling. Full batch: the same losses
-    and gradients to the last bit, about a hundred times faster per epoch. Mini-batches and
-    SGD: one program per sample's target, the batch's gradient their mean (equal to eager's
-    up to the order of the sums, about 1e-16). A loss function of your own runs eagerly, with
-    a `CompileFallbackWarning`: it may branch on ``.data``, which a recorded graph would freeze.
+    ``engine`` says how each step computes the loss and its gradients (one of `ENGINES`):
+
+    - ``"scalar"`` (the default): the graph of Values, built and backpropagated every step,
+      every node there to look at.
+    - ``"compiled"`` (or the older ``compile=True``): the graph recorded once and then run
+      as straight-line Python (`tinygrad_dk.compile`), after a second or two of compiling.
+      Full batch: the same losses and gradients to the last bit, about a hundred times
+      faster per epoch. Mini-batches and SGD: one program per sample's target, the batch's
+      gradient their mean (equal to eager's up to the order of the sums, about 1e-16). A
+      loss function of your own runs eagerly, with a `CompileFallbackWarning`: it may branch
+      on ``.data``, which a recorded graph would freeze.
+    - ``"matrix"``: every layer as one matrix product over the batch, in numpy
+      (`tinygrad_dk.matrix`): equal to the scalar engine up to the order of the sums (about
+      1e-16), with no graph at all, so a million samples train in about a second per epoch.
+      An `MLP` with named activations and a built-in loss only: anything else (a function of
+      your own) runs compiled, or scalar for a loss of your own, with a `MatrixFallbackWarning`.
+
+    ``engine``, when given, decides; otherwise ``compile=True`` means ``"compiled"``.
 
     A NaN or infinite loss or parameter raises `TrainingDiverged` (a ValueError) naming the
     epoch and batch; the parameters are restored to those before the failing update.
@@ -434,8 +500,8 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
     callbacks = check_callbacks(callbacks, "fit")
     task = task_for(loss, _outputs(model(rows[0]), "fit"), labels)  # the labels as the loss wants them
     size = len(rows) if batch_size is None else min(batch_size, len(rows))
-    # 2. what varies, chosen once: how a step runs (eager or compiled) and how to evaluate
-    step, evaluate = _choose(model, params, rows, task, l2, size == len(rows), compile)
+    # 2. what varies, chosen once: how a step runs (scalar, compiled or matrix) and how to evaluate
+    step, evaluate = _choose(model, params, rows, task, l2, size == len(rows), _engine(engine, compile))
 
     # 3. the epochs
     order, rng = list(range(len(rows))), random.Random(seed)  # the shuffling's own generator, not the global one
