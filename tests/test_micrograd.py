@@ -187,8 +187,8 @@ def test_random_seed_then_mlp_gives_micrograds_weights() -> None:
 def test_micrograds_demo_gives_micrograds_losses() -> None:
     mg_engine, mg_nn = need_module("micrograd.engine"), need_module("micrograd.nn")
     X, y = make_moons(100, noise=0.1, seed=0)  # the same data for both engines
-    theirs = micrograd_demo_losses(mg_engine.Value, mg_nn.MLP, X, y, steps=20)
-    ours = micrograd_demo_losses(Value, MLP, X, y, steps=20)
+    theirs = micrograd_demo_losses(mg_engine.Value, mg_nn.MLP, X, y, steps=8)
+    ours = micrograd_demo_losses(Value, MLP, X, y, steps=8)
     for k, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         assert a == pytest.approx(b, rel=1e-9), f"step {k}"
     assert theirs[-1] < 0.5 * theirs[0]  # it learned
