@@ -57,6 +57,7 @@ MicroValue = micrograd.engine.Value
 
 # --- the machine ---
 
+
 def machine() -> str:
     """CPU model, cores, Python and platform, for the top of the report."""
     cpu = platform.processor() or "unknown CPU"
@@ -65,11 +66,14 @@ def machine() -> str:
             cpu = next((line.split(":", 1)[1].strip() for line in file if line.startswith("model name")), cpu)
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()} "
-            f"({platform.python_implementation()}); {platform.platform()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()} "
+        f"({platform.python_implementation()}); {platform.platform()}"
+    )
 
 
 # --- timing: interleaved runs, medians, garbage collected inside each run ---
+
 
 def interleaved(cases: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
     """The median seconds of each case over ``repeats`` rounds of A, B, C, A, B, C, ...
@@ -100,8 +104,10 @@ def check(what: str, got: Sequence[float], want: Sequence[float], tol: float) ->
         sys.exit(f"check failed: {what}: {len(got)} numbers against {len(want)}")
     for i, (g, w) in enumerate(zip(got, want, strict=True)):
         if not abs(g - w) <= tol * max(1.0, abs(g), abs(w)):
-            sys.exit(f"check failed: {what}: number {i} is {g!r} against {w!r} (tolerance {tol:g}); "
-                     "the engines disagree, so their timings would not compare the same work")
+            sys.exit(
+                f"check failed: {what}: number {i} is {g!r} against {w!r} (tolerance {tol:g}); "
+                "the engines disagree, so their timings would not compare the same work"
+            )
 
 
 def seconds(t: float) -> str:
@@ -127,6 +133,7 @@ def ratio(slow: float, fast: float) -> str:
 
 # --- the moons step: micrograd's demo, for both engines ---
 
+
 def moons_data(n: int) -> tuple[list[list[float]], list[float]]:
     X, labels = make_moons(n, noise=0.1, seed=0)
     return X, [2.0 * c - 1.0 for c in labels]  # -1 / +1, as micrograd's demo
@@ -144,8 +151,9 @@ def micro_mlp_like(model: MLP) -> micrograd.nn.MLP:
     return micro
 
 
-def moons_loss(value: Callable[[float], Any], model: Callable[[Any], Any], params: list[Any],
-               X: list[list[float]], y: list[float]) -> Any:
+def moons_loss(
+    value: Callable[[float], Any], model: Callable[[Any], Any], params: list[Any], X: list[list[float]], y: list[float]
+) -> Any:
     """micrograd's demo loss, written once for both engines: hinge loss + 1e-4 * L2."""
     inputs = [[value(a) for a in row] for row in X]
     scores = [model(x) for x in inputs]
@@ -155,8 +163,9 @@ def moons_loss(value: Callable[[float], Any], model: Callable[[Any], Any], param
     return data_loss + reg_loss
 
 
-def eager_step(value: Callable[[float], Any], model: Any, params: list[Any], X: list[list[float]], y: list[float],
-               lr: float) -> tuple[float, list[float]]:
+def eager_step(
+    value: Callable[[float], Any], model: Any, params: list[Any], X: list[list[float]], y: list[float], lr: float
+) -> tuple[float, list[float]]:
     """One SGD step in eager mode: build the loss, backward, update. Returns the loss and gradients."""
     loss = moons_loss(value, model, params, X, y)
     for p in params:
@@ -174,8 +183,7 @@ class BatchStep:
     def __init__(self, model: MLP, X: list[list[float]], y: list[float]) -> None:
         self.params = model.parameters()
         # one sample's hinge loss; the label is an input too, so that one graph serves every sample
-        self.batch = compile_batch(lambda xs: (1 + -xs[2] * model(xs[:2])).relu(), self.params,
-                                   example=[*X[0], y[0]])
+        self.batch = compile_batch(lambda xs: (1 + -xs[2] * model(xs[:2])).relu(), self.params, example=[*X[0], y[0]])
         self.reg = compile_graph(cast(Value, 1e-4 * sum(p * p for p in self.params)), self.params)
         self.rows = np.array([[*x, yi] for x, yi in zip(X, y, strict=True)])
         self.weights = np.full(len(X), 1.0 / len(X))  # the mean over the batch
@@ -215,10 +223,13 @@ class TorchStep:
         import torch
 
         self.torch = torch
-        self.layers = [(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64,
-                                     requires_grad=True),
-                        torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True))
-                       for layer in model.layers]
+        self.layers = [
+            (
+                torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64, requires_grad=True),
+                torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True),
+            )
+            for layer in model.layers
+        ]
         self.X = torch.tensor(np.asarray(X, dtype=float))
         self.T = torch.tensor(np.asarray(y, dtype=float)).reshape(-1, 1)
 
@@ -258,8 +269,9 @@ def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
     # 2. compiled equals eager, step after step of training (each on its own copy of the model)
     eager_model, compiled_model, batch_model, matrix_model = (MLP(2, [16, 16, 1], seed=1) for _ in range(4))
     start = time.perf_counter()
-    step = compile_loss(lambda: moons_loss(Value, compiled_model, compiled_model.parameters(), X, y),
-                        compiled_model.parameters())
+    step = compile_loss(
+        lambda: moons_loss(Value, compiled_model, compiled_model.parameters(), X, y), compiled_model.parameters()
+    )
     compile_seconds = time.perf_counter() - start
     start = time.perf_counter()
     batch_step = BatchStep(batch_model, X, y)
@@ -282,9 +294,12 @@ def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
         matrix = matrix_step(lr)
         check(f"matrix moons step {k}: loss", [matrix[0]], [want[0]], 1e-12)
         check(f"matrix moons step {k}: gradients", matrix[1], want[1], 1e-12)
-    print(f"  checks: tinygrad_dk = micrograd (1e-9); compiled = eager (1e-12), batched = eager (1e-9) and "
-          f"matrices = eager (1e-12) on "
-          f"each of {lockstep_steps} SGD steps", flush=True)
+    print(
+        f"  checks: tinygrad_dk = micrograd (1e-9); compiled = eager (1e-12), batched = eager (1e-9) and "
+        f"matrices = eager (1e-12) on "
+        f"each of {lockstep_steps} SGD steps",
+        flush=True,
+    )
 
     # 3. time them, interleaved
     compiled_params = compiled_model.parameters()
@@ -296,23 +311,46 @@ def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
         for p in compiled_params:
             p.data -= lr * p.grad
 
-    t = interleaved({
-        "micrograd": lambda: eager_step(MicroValue, micro, micro.parameters(), X, y, lr),
-        "eager": lambda: eager_step(Value, ours, ours.parameters(), X, y, lr),
-        "compiled": compiled_step,
-        "batched": lambda: batch_step(lr),
-        "matrix": lambda: matrix_step(lr),
-    }, repeats)
-    row(f"moons step, eager ({nodes:,} nodes)", seconds(t["micrograd"]), seconds(t["eager"]),
-        ratio(t["micrograd"], t["eager"]))
-    row("moons step, compiled straight-line", seconds(t["micrograd"]), seconds(t["compiled"]),
-        ratio(t["micrograd"], t["compiled"]))
-    row("moons step, compiled batch (numpy)", seconds(t["micrograd"]), seconds(t["batched"]),
-        ratio(t["micrograd"], t["batched"]))
-    row("moons step, matrices (numpy)", seconds(t["micrograd"]), seconds(t["matrix"]),
-        ratio(t["micrograd"], t["matrix"]))
-    row("  compile once: straight-line (record+generate)", "", seconds(compile_seconds),
-        f"= {compile_seconds / t['eager']:.0f} steps")
+    t = interleaved(
+        {
+            "micrograd": lambda: eager_step(MicroValue, micro, micro.parameters(), X, y, lr),
+            "eager": lambda: eager_step(Value, ours, ours.parameters(), X, y, lr),
+            "compiled": compiled_step,
+            "batched": lambda: batch_step(lr),
+            "matrix": lambda: matrix_step(lr),
+        },
+        repeats,
+    )
+    row(
+        f"moons step, eager ({nodes:,} nodes)",
+        seconds(t["micrograd"]),
+        seconds(t["eager"]),
+        ratio(t["micrograd"], t["eager"]),
+    )
+    row(
+        "moons step, compiled straight-line",
+        seconds(t["micrograd"]),
+        seconds(t["compiled"]),
+        ratio(t["micrograd"], t["compiled"]),
+    )
+    row(
+        "moons step, compiled batch (numpy)",
+        seconds(t["micrograd"]),
+        seconds(t["batched"]),
+        ratio(t["micrograd"], t["batched"]),
+    )
+    row(
+        "moons step, matrices (numpy)",
+        seconds(t["micrograd"]),
+        seconds(t["matrix"]),
+        ratio(t["micrograd"], t["matrix"]),
+    )
+    row(
+        "  compile once: straight-line (record+generate)",
+        "",
+        seconds(compile_seconds),
+        f"= {compile_seconds / t['eager']:.0f} steps",
+    )
     row("  compile once: batch (one sample's graph)", "", seconds(batch_compile_seconds), "")
 
 
@@ -325,13 +363,18 @@ def bench_full_batch(n_samples: int, repeats: int, eager_too: bool) -> None:
     if eager_too:  # once: a graph of ~6.6 million nodes
         eager_model = MLP(2, [16, 16, 1], seed=1)
         te = interleaved({"eager": lambda: eager_step(Value, eager_model, eager_model.parameters(), X, y, 0.05)}, 1)
-        row(f"epoch of {n_samples:,} (left: tinygrad_dk eager)", seconds(te["eager"]), seconds(t["batched"]),
-            ratio(te["eager"], t["batched"]))
+        row(
+            f"epoch of {n_samples:,} (left: tinygrad_dk eager)",
+            seconds(te["eager"]),
+            seconds(t["batched"]),
+            ratio(te["eager"], t["batched"]),
+        )
     else:
         row(f"epoch of {n_samples:,}, compiled batch", "", seconds(t["batched"]), "")
 
 
 # --- matrices: against PyTorch, at a million samples, and how time grows ---
+
 
 def bench_matrix_torch(n_samples: int, repeats: int) -> None:
     print(f"\nfull-batch epoch on {n_samples:,} moons samples: matrices against PyTorch CPU float64", flush=True)
@@ -348,8 +391,12 @@ def bench_matrix_torch(n_samples: int, repeats: int) -> None:
         check(f"matrix epoch {k} against torch: loss", [got[0]], [want[0]], 1e-12)
         check(f"matrix epoch {k} against torch: gradients", got[1], want[1], 1e-12)
     t = interleaved({"torch": lambda: theirs(0.05), "matrix": lambda: ours(0.05)}, repeats)
-    row(f"epoch of {n_samples:,}, matrices (left: torch f64)", seconds(t["torch"]), seconds(t["matrix"]),
-        ratio(t["torch"], t["matrix"]))
+    row(
+        f"epoch of {n_samples:,}, matrices (left: torch f64)",
+        seconds(t["torch"]),
+        seconds(t["matrix"]),
+        ratio(t["torch"], t["matrix"]),
+    )
 
 
 def bench_matrix_million(n_samples: int, repeats: int) -> None:
@@ -370,8 +417,9 @@ def bench_matrix_million(n_samples: int, repeats: int) -> None:
     row("  peak memory of that epoch (tracemalloc)", "", f"{peak / 1e6:.0f} MB", "")
 
 
-def bench_matrix_scaling(samples: Sequence[int], widths: Sequence[int], width_samples: int, repeats: int,
-                         plot: str | None) -> None:
+def bench_matrix_scaling(
+    samples: Sequence[int], widths: Sequence[int], width_samples: int, repeats: int, plot: str | None
+) -> None:
     print("\nmatrices: seconds per full-batch epoch as samples and width grow", flush=True)
     by_samples, by_width = [], []
     for n in samples:
@@ -403,6 +451,7 @@ def bench_matrix_scaling(samples: Sequence[int], widths: Sequence[int], width_sa
 
 # --- a long chain and a wide sum ---
 
+
 class BareNode:
     """The least a node object can be and still run backward: no op table, no checks, no label.
 
@@ -415,8 +464,9 @@ class BareNode:
 
     __slots__ = ("data", "grad", "a", "da", "b", "db")
 
-    def __init__(self, data: float, a: BareNode | None = None, da: float = 0.0,
-                 b: BareNode | None = None, db: float = 0.0) -> None:
+    def __init__(
+        self, data: float, a: BareNode | None = None, da: float = 0.0, b: BareNode | None = None, db: float = 0.0
+    ) -> None:
         self.data, self.grad, self.a, self.da, self.b, self.db = data, 0.0, a, da, b, db
 
     def __mul__(self, other: BareNode) -> BareNode:
@@ -465,18 +515,27 @@ def bench_chain(n: int, repeats: int) -> None:
     check("chain value and gradients, tinygrad_dk against micrograd", results["ours"], results["micrograd"], 1e-9)
     check("chain value and gradients, bare node against micrograd", results["bare"], results["micrograd"], 1e-9)
     t = interleaved({name: partial(chain, engine, n) for name, engine in ENGINES.items()}, repeats)
-    row(f"chain of {n:,}, per link", seconds(t["micrograd"] / n), seconds(t["ours"] / n),
-        ratio(t["micrograd"], t["ours"]))
-    row("  yardstick: bare node, per link", seconds(t["micrograd"] / n), seconds(t["bare"] / n),
-        ratio(t["micrograd"], t["bare"]))
+    row(
+        f"chain of {n:,}, per link",
+        seconds(t["micrograd"] / n),
+        seconds(t["ours"] / n),
+        ratio(t["micrograd"], t["ours"]),
+    )
+    row(
+        "  yardstick: bare node, per link",
+        seconds(t["micrograd"] / n),
+        seconds(t["bare"] / n),
+        ratio(t["micrograd"], t["bare"]),
+    )
 
 
 def bench_sum(n: int, repeats: int) -> None:
     print(f"\nsum of {n:,} products a_i * b_i (leaves made beforehand), build and backward", flush=True)
     rng = random.Random(0)
     numbers = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
-    leaves = {name: ([engine(a) for a, _ in numbers], [engine(b) for _, b in numbers])
-              for name, engine in ENGINES.items()}
+    leaves = {
+        name: ([engine(a) for a, _ in numbers], [engine(b) for _, b in numbers]) for name, engine in ENGINES.items()
+    }
 
     def products(name: str) -> list[float]:
         A, B = leaves[name]
@@ -494,6 +553,7 @@ def bench_sum(n: int, repeats: int) -> None:
 
 
 # --- memory ---
+
 
 def count_nodes(root: Any) -> int:
     """Nodes below ``root`` in either engine, by an explicit stack over ``_prev``."""
@@ -538,13 +598,22 @@ def bench_memory(chain_links: int, moons_samples: int) -> None:
         micro_model = micro_mlp_like(model)
         micro, n_micro = bytes_per_node(lambda: moons_loss(MicroValue, micro_model, micro_model.parameters(), X, y))
         ours, n_ours = bytes_per_node(lambda: moons_loss(Value, model, model.parameters(), X, y))
-        row(f"moons graph: bytes per node ({n_micro:,} / {n_ours:,})", f"{micro:.0f} B", f"{ours:.0f} B",
-            ratio(micro, ours))
-        row("moons graph: megabytes", f"{micro * n_micro / 1e6:.1f} MB", f"{ours * n_ours / 1e6:.1f} MB",
-            ratio(micro * n_micro, ours * n_ours))
+        row(
+            f"moons graph: bytes per node ({n_micro:,} / {n_ours:,})",
+            f"{micro:.0f} B",
+            f"{ours:.0f} B",
+            ratio(micro, ours),
+        )
+        row(
+            "moons graph: megabytes",
+            f"{micro * n_micro / 1e6:.1f} MB",
+            f"{ours * n_ours / 1e6:.1f} MB",
+            ratio(micro * n_micro, ours * n_ours),
+        )
 
 
 # --- small MLPs, one input ---
+
 
 def forward_backward(model: Any, x: list[float], passes: int) -> list[float]:
     """``passes`` times: zero the gradients, forward one input, backward from the output."""
@@ -564,12 +633,25 @@ def bench_mlp(widths: Sequence[int], repeats: int) -> None:
         ours = MLP(2, [width, width, 1], seed=1)
         micro = micro_mlp_like(ours)
         passes = max(1, 20_000 // (width * width + 4 * width))  # about the same work per timed run
-        check(f"MLP width {width}, tinygrad_dk against micrograd", forward_backward(ours, x, 1),
-              forward_backward(micro, x, 1), 1e-9)
-        t = interleaved({"micrograd": partial(forward_backward, micro, x, passes),
-                         "ours": partial(forward_backward, ours, x, passes)}, repeats)
-        row(f"MLP width {width}, per forward+backward", seconds(t["micrograd"] / passes), seconds(t["ours"] / passes),
-            ratio(t["micrograd"], t["ours"]))
+        check(
+            f"MLP width {width}, tinygrad_dk against micrograd",
+            forward_backward(ours, x, 1),
+            forward_backward(micro, x, 1),
+            1e-9,
+        )
+        t = interleaved(
+            {
+                "micrograd": partial(forward_backward, micro, x, passes),
+                "ours": partial(forward_backward, ours, x, passes),
+            },
+            repeats,
+        )
+        row(
+            f"MLP width {width}, per forward+backward",
+            seconds(t["micrograd"] / passes),
+            seconds(t["ours"] / passes),
+            ratio(t["micrograd"], t["ours"]),
+        )
 
 
 class Sizes(NamedTuple):
@@ -591,8 +673,21 @@ class Sizes(NamedTuple):
 
 
 SIZES = {
-    "full": Sizes(7, 100, True, 1_000_000, 3, 100_000, 5, 100_000, 100, 1_000_000,
-                  (100, 1_000, 10_000, 100_000, 1_000_000), (16, 32, 64, 128, 256), "docs/images/matrix_scaling.png"),
+    "full": Sizes(
+        7,
+        100,
+        True,
+        1_000_000,
+        3,
+        100_000,
+        5,
+        100_000,
+        100,
+        1_000_000,
+        (100, 1_000, 10_000, 100_000, 1_000_000),
+        (16, 32, 64, 128, 256),
+        "docs/images/matrix_scaling.png",
+    ),
     "quick": Sizes(3, 3, False, 100_000, 3, 20_000, 3, 20_000, 0, 100_000, (100, 10_000, 100_000), (16, 64), None),
     "tiny": Sizes(1, 2, False, 1_000, 1, 200, 1, 100, 0, 1_000, (100, 1_000), (4, 8), None),  # the test suite's
 }
@@ -602,19 +697,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run every benchmark and print the results; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (under a minute)")
-    parser.add_argument("--sizes", choices=list(SIZES), default=None,
-                        help="full (the default), quick (as --quick) or tiny (the test suite's: every check, "
-                             "meaningless timings)")
-    parser.add_argument("--plot", default=None, metavar="PNG",
-                        help="where to write the matrices' scaling plot (full: docs/images/matrix_scaling.png)")
+    parser.add_argument(
+        "--sizes",
+        choices=list(SIZES),
+        default=None,
+        help="full (the default), quick (as --quick) or tiny (the test suite's: every check, meaningless timings)",
+    )
+    parser.add_argument(
+        "--plot",
+        default=None,
+        metavar="PNG",
+        help="where to write the matrices' scaling plot (full: docs/images/matrix_scaling.png)",
+    )
     args = parser.parse_args(argv)
     sizes = args.sizes or ("quick" if args.quick else "full")
     size = SIZES[sizes]
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 1_100_000))  # micrograd's topological sort recurses once per node
     print(f"machine: {machine()}")
-    print(f"tinygrad_dk vs micrograd {importlib.metadata.version('micrograd')}; "
-          f"sizes: {sizes}; medians of interleaved runs, gc.collect() inside each run")
+    print(
+        f"tinygrad_dk vs micrograd {importlib.metadata.version('micrograd')}; "
+        f"sizes: {sizes}; medians of interleaved runs, gc.collect() inside each run"
+    )
     print(f"  {'benchmark':<46} {'micrograd':>12} {'tinygrad_dk':>12} {'speed-up':>10}")
     started = time.perf_counter()
     try:
@@ -622,8 +726,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench_full_batch(10_000, repeats=size.repeats, eager_too=size.eager_epoch)
         bench_matrix_torch(10_000 if sizes != "tiny" else 500, repeats=size.repeats)
         bench_matrix_million(size.matrix_epoch, repeats=size.repeats)
-        bench_matrix_scaling(size.scaling, size.widths, 10_000 if sizes != "tiny" else 500, size.repeats,
-                             args.plot or size.plot)
+        bench_matrix_scaling(
+            size.scaling, size.widths, 10_000 if sizes != "tiny" else 500, size.repeats, args.plot or size.plot
+        )
         bench_chain(size.chain, repeats=size.chain_repeats)
         bench_sum(size.sum, repeats=size.sum_repeats)
         bench_memory(size.memory_chain, moons_samples=size.memory_moons)

@@ -75,18 +75,30 @@ def phases(build: Callable[[], Any], clock: GcClock, repeats: int, paused: bool 
         counts = list(clock.counts)
         gc.collect()
         t4 = time.process_time()
-        rows.append({"build": t1 - t0, "backward": t2 - t1, "drop": t3 - t2, "collect": t4 - t3,
-                     "total": t4 - t0, "gc inside": gc_inside, "gen0": counts[0], "gen1": counts[1],
-                     "gen2": counts[2]})
+        rows.append(
+            {
+                "build": t1 - t0,
+                "backward": t2 - t1,
+                "drop": t3 - t2,
+                "collect": t4 - t3,
+                "total": t4 - t0,
+                "gc inside": gc_inside,
+                "gen0": counts[0],
+                "gen1": counts[1],
+                "gen2": counts[2],
+            }
+        )
     return {key: statistics.median(row[key] for row in rows) for key in rows[0]}
 
 
 def report(name: str, result: dict[str, float]) -> None:
     ms = {key: f"{result[key] * 1e3:7.1f}" for key in ("build", "backward", "drop", "collect", "total", "gc inside")}
     share = result["gc inside"] / result["total"] if result["total"] else 0.0
-    print(f"  {name:<30} build {ms['build']}  backward {ms['backward']}  drop {ms['drop']}  "
-          f"collect {ms['collect']}  = {ms['total']} ms; collector inside {ms['gc inside']} ms ({share:4.0%}), "
-          f"collections {result['gen0']:.0f}/{result['gen1']:.0f}/{result['gen2']:.0f}")
+    print(
+        f"  {name:<30} build {ms['build']}  backward {ms['backward']}  drop {ms['drop']}  "
+        f"collect {ms['collect']}  = {ms['total']} ms; collector inside {ms['gc inside']} ms ({share:4.0%}), "
+        f"collections {result['gen0']:.0f}/{result['gen1']:.0f}/{result['gen2']:.0f}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,8 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return x
 
     workloads = {
-        "moons step": {"micrograd": lambda: moons_loss(MicroValue, micro, micro.parameters(), X, y),
-                       "tinygrad_dk": lambda: moons_loss(Value, ours, ours.parameters(), X, y)},
+        "moons step": {
+            "micrograd": lambda: moons_loss(MicroValue, micro, micro.parameters(), X, y),
+            "tinygrad_dk": lambda: moons_loss(Value, ours, ours.parameters(), X, y),
+        },
         f"chain of {links:,}": {"micrograd": lambda: chain(MicroValue), "tinygrad_dk": lambda: chain(Value)},
     }
     clock = GcClock()

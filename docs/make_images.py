@@ -78,11 +78,21 @@ def main(argv: list[str] | None = None) -> int:
     written.append(render(draw_network(MLP(2, [16, 16, 1], seed=0)), out / "network_16_16_1.svg"))
 
     # --- training on the two moons: full batch (one update per epoch) against SGD (one per sample)
-    full = fit(MLP(2, [8, 8, 1], seed=1), X, y, optimizer="sgd", lr=0.3, epochs=25, progress=False,
-               label="full batch, lr 0.3")
+    full = fit(
+        MLP(2, [8, 8, 1], seed=1), X, y, optimizer="sgd", lr=0.3, epochs=25, progress=False, label="full batch, lr 0.3"
+    )
     sgd_model = MLP(2, [8, 8, 1], seed=1)
-    sgd = fit(sgd_model, X, y, optimizer="sgd", lr=0.05, epochs=25, batch_size=1, progress=False,
-              label="SGD (batch 1), lr 0.05")
+    sgd = fit(
+        sgd_model,
+        X,
+        y,
+        optimizer="sgd",
+        lr=0.05,
+        epochs=25,
+        batch_size=1,
+        progress=False,
+        label="SGD (batch 1), lr 0.05",
+    )
     written.append(plot_history([full, sgd], out / "history_full_batch_vs_sgd.png"))
     written.append(plot_decision_boundary(sgd_model, X, y, out / "decision_boundary_moons.png"))
 
@@ -106,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
 
 # --- the tutorial's pictures ---------------------------------------------------------------
 
+
 def _perceptron_title(name: str, errors: list[int], wrong: int, n: int) -> str:
-    """"AND: learned after 4 epochs", or how many answers are still wrong when fit gave up."""
+    """ "AND: learned after 4 epochs", or how many answers are still wrong when fit gave up."""
     epochs = f"{len(errors)} epoch{'s' if len(errors) > 1 else ''}"
     return f"{name}: learned after {epochs}" if wrong == 0 else f"{name}: {wrong} of {n} wrong after {epochs}"
 
@@ -115,8 +126,10 @@ def _perceptron_title(name: str, errors: list[int], wrong: int, n: int) -> str:
 def _equation(w: Sequence[float], b: float) -> str:
     """The perceptron's boundary as text, ``0.39·x1 + 0.32·x2 - 0.50 = 0`` with a typographic minus."""
     minus = "\N{MINUS SIGN}"
-    terms = [f"{wi:.2f}·x{i + 1}" if i == 0 else f"{minus if wi < 0 else '+'} {abs(wi):.2f}·x{i + 1}"
-             for i, wi in enumerate(w)]
+    terms = [
+        f"{wi:.2f}·x{i + 1}" if i == 0 else f"{minus if wi < 0 else '+'} {abs(wi):.2f}·x{i + 1}"
+        for i, wi in enumerate(w)
+    ]
     return " ".join([*terms, f"{minus if b < 0 else '+'} {abs(b):.2f} = 0"])
 
 
@@ -138,8 +151,9 @@ def perceptron_lines(path: Path) -> Path:
         # 2. the four examples coloured by their target; a wrong answer gets a red ring
         for (x1, x2), target, answer in zip(X, y, p.predict_many(X), strict=True):
             ax.scatter([x1], [x2], s=160, color=BLUE if target else ORANGE, edgecolors="black", zorder=3)
-            ax.annotate(str(target), (x1, x2), ha="center", va="center", color="white", fontsize=10,
-                        fontweight="bold", zorder=4)
+            ax.annotate(
+                str(target), (x1, x2), ha="center", va="center", color="white", fontsize=10, fontweight="bold", zorder=4
+            )
             if answer != target:
                 ax.scatter([x1], [x2], s=420, facecolors="none", edgecolors="#e03131", linewidths=2, zorder=2)
         wrong = sum(answer != target for answer, target in zip(p.predict_many(X), y, strict=True))
@@ -158,8 +172,11 @@ def perceptron_lines(path: Path) -> Path:
 def perceptron_net(path: Path) -> Path:
     """The 3-input Perceptron on all 8 inputs: its sum w·x + b per input, against the threshold 0."""
     X = [list(x) for x in itertools.product([0, 1], repeat=3)]
-    functions = {"AND": [int(all(x)) for x in X], "OR": [int(any(x)) for x in X],
-                 "XOR": [sum(x) % 2 for x in X]}  # 1 for an odd number of 1s
+    functions = {
+        "AND": [int(all(x)) for x in X],
+        "OR": [int(any(x)) for x in X],
+        "XOR": [sum(x) % 2 for x in X],
+    }  # 1 for an odd number of 1s
     figure = new_figure(12, 3.9)
     axes = figure.subplots(1, 3, sharey=True)
     for ax, (name, y) in zip(axes, functions.items(), strict=True):
@@ -173,17 +190,27 @@ def perceptron_net(path: Path) -> Path:
             if answer != target:  # a wrong answer: red outline and a cross above the bar
                 bar.set_edgecolor("#e03131")
                 bar.set_linewidth(2.5)
-                ax.annotate("✗", (bar.get_x() + bar.get_width() / 2, max(bar.get_height(), 0) + 0.03),
-                            ha="center", color="#e03131", fontsize=12)
+                ax.annotate(
+                    "✗",
+                    (bar.get_x() + bar.get_width() / 2, max(bar.get_height(), 0) + 0.03),
+                    ha="center",
+                    color="#e03131",
+                    fontsize=12,
+                )
         ax.axhline(0, color="black", linewidth=1.2)
         ax.set_xticks(range(len(X)), ["".join(map(str, x)) for x in X], fontsize=9)
         ax.set_xlabel("input x1 x2 x3")
-        ax.set_title(_perceptron_title(name, errors, wrong, len(X)) + f"\n{_equation([w.data for w in p.w], p.b.data)}",
-                     fontsize=10)
+        ax.set_title(
+            _perceptron_title(name, errors, wrong, len(X)) + f"\n{_equation([w.data for w in p.w], p.b.data)}",
+            fontsize=10,
+        )
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("w·x + b")
-    figure.suptitle("Perceptron(3): the answer is 1 where the bar rises above the threshold 0 (black line); "
-                    "colour = the target (blue 1, orange 0); red = wrong answer", fontsize=11)
+    figure.suptitle(
+        "Perceptron(3): the answer is 1 where the bar rises above the threshold 0 (black line); "
+        "colour = the target (blue 1, orange 0); red = wrong answer",
+        fontsize=11,
+    )
     return save_figure(figure, path, "make_images")
 
 
@@ -222,8 +249,10 @@ def tutorial_pictures(out: Path) -> list[Path]:
     written.append(plot_decision_boundary(model, X, y, out / "decision_boundary_fit.png"))
 
     # --- full batch, mini-batch and SGD from the same starting weights and learning rate
-    runs = [fit(MLP(2, [8, 8, 1], seed=1), X, y, lr=0.1, epochs=20, batch_size=size, progress=False, label=name)
-            for size, name in [(None, "full batch"), (8, "mini-batch of 8"), (1, "SGD (batch 1)")]]
+    runs = [
+        fit(MLP(2, [8, 8, 1], seed=1), X, y, lr=0.1, epochs=20, batch_size=size, progress=False, label=name)
+        for size, name in [(None, "full batch"), (8, "mini-batch of 8"), (1, "SGD (batch 1)")]
+    ]
     written.append(plot_history(runs, out / "history_three_runs.png"))
 
     # --- the worked example's network before the update (with its gradients) and after it

@@ -46,8 +46,10 @@ def chain_rule_holds(root: Value) -> tuple[int, bool]:
         for child, local in zip(parent.children, parent.local_grads, strict=True):
             incoming[child] = incoming.get(child, 0.0) + local * parent.grad
             edges += 1
-    holds = all(math.isclose(node.grad, incoming.get(node, 1.0), rel_tol=1e-12, abs_tol=1e-12)
-                for node in topological_order(root))
+    holds = all(
+        math.isclose(node.grad, incoming.get(node, 1.0), rel_tol=1e-12, abs_tol=1e-12)
+        for node in topological_order(root)
+    )
     return edges, holds
 
 
@@ -87,8 +89,10 @@ w1 = neuron.w[0]
 print(f"\nneuron: o = tanh(b + w1*x1 + w2*x2) = {o.data:.4f}, loss = (o - {target})^2 = {loss.data:.4f}")
 print("    d loss/d w1 = d loss/d o * d o/d net * d net/d w1 = 2(o - target) * (1 - o^2) * x1")
 by_hand = 2 * (o.data - target) * (1 - o.data**2) * inputs[0].data
-print(f"                = {2 * (o.data - target):.4f} * {1 - o.data**2:.4f} * {inputs[0].data} = {by_hand:.4f}"
-      f"   (backward: {w1.grad:.4f})")
+print(
+    f"                = {2 * (o.data - target):.4f} * {1 - o.data**2:.4f} * {inputs[0].data} = {by_hand:.4f}"
+    f"   (backward: {w1.grad:.4f})"
+)
 edges, holds = chain_rule_holds(loss)
 print(f"    chain rule checked on all {edges} edges of the neuron's graph: {holds}")
 

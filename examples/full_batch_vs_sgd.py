@@ -47,8 +47,19 @@ methods: list[tuple[str, int | None]] = [("full batch", None), (f"mini-batch {MI
 histories: dict[str, History] = {}
 for name, batch_size in methods:
     model = MLP(2, [8, 8, 1], seed=SEED)
-    histories[name] = fit(model, X, y, loss="hinge", lr=LR, epochs=EPOCHS, batch_size=batch_size, seed=SEED,
-                          l2=1e-4, progress=False, label=name)
+    histories[name] = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        lr=LR,
+        epochs=EPOCHS,
+        batch_size=batch_size,
+        seed=SEED,
+        l2=1e-4,
+        progress=False,
+        label=name,
+    )
 
 # --- compare -----------------------------------------------------------------------------
 print(f"{SAMPLES} samples, {EPOCHS} epochs, lr {LR}, MLP(2, [8, 8, 1]), hinge loss")
@@ -56,8 +67,9 @@ print(f"{'method':<15}  {'batch':>5}  {'updates/epoch':>13}  {'updates':>7}  {'f
 for name, batch_size in methods:
     h = histories[name]
     size = SAMPLES if batch_size is None else batch_size  # fit makes ceil(SAMPLES / size) updates per epoch
-    print(f"{name:<15}  {size:>5}  {h.updates[0]:>13}  {sum(h.updates):>7}  {h.loss[-1]:>10.4f}  "
-          f"{h.accuracy[-1]:>8.1%}")
+    print(
+        f"{name:<15}  {size:>5}  {h.updates[0]:>13}  {sum(h.updates):>7}  {h.loss[-1]:>10.4f}  {h.accuracy[-1]:>8.1%}"
+    )
 print("Same data, same start, same learning rate: the smaller the batch, the more (noisier) steps per epoch.")
 
 # --- one picture, three runs -------------------------------------------------------------

@@ -87,12 +87,17 @@ if importlib.util.find_spec("micrograd") is not None:
     start = time.perf_counter()
     our_loss, _ = train_step(model, X, y, LR_START)
     our_seconds = time.perf_counter() - start
-    largest = max(abs(mine.grad - other.grad) for mine, other in zip(model.parameters(), theirs.parameters(),
-                                                                     strict=True))
-    print(f"micrograd, same weights, one step: same loss {their_loss == our_loss} ({their_loss:.6f}), "
-          f"largest gradient difference {largest:.1e}")
-    print(f"    one step took {their_seconds:.2f} s in micrograd and {our_seconds:.2f} s here "
-          f"({their_seconds / our_seconds:.1f} times faster)")
+    largest = max(
+        abs(mine.grad - other.grad) for mine, other in zip(model.parameters(), theirs.parameters(), strict=True)
+    )
+    print(
+        f"micrograd, same weights, one step: same loss {their_loss == our_loss} ({their_loss:.6f}), "
+        f"largest gradient difference {largest:.1e}"
+    )
+    print(
+        f"    one step took {their_seconds:.2f} s in micrograd and {our_seconds:.2f} s here "
+        f"({their_seconds / our_seconds:.1f} times faster)"
+    )
     first_step = 1  # our model has made its first step
 else:
     print("(micrograd is not installed: pip install micrograd to compare one step with it)")
@@ -106,11 +111,18 @@ for k in range(first_step, STEPS):
     if k % 5 == 0:
         print(f"step {k:3d}  lr {lr:.2f}  loss {loss:.4f}  accuracy {accuracy:.1%}")
 final_loss, final_accuracy = loss_and_accuracy(model, X, y)  # after the last update
-print(f"final: loss {final_loss.data:.4f}, accuracy {final_accuracy:.1%} "
-      f"({STEPS - first_step} steps in {time.perf_counter() - start:.1f} s)")
+print(
+    f"final: loss {final_loss.data:.4f}, accuracy {final_accuracy:.1%} "
+    f"({STEPS - first_step} steps in {time.perf_counter() - start:.1f} s)"
+)
 
 # --- the decision boundary: the model's score over the plane, the points on top ----------
 OUT_DIR.mkdir(parents=True, exist_ok=True)
-path = plot_decision_boundary(model, X, labels, OUT_DIR / "moons_decision_boundary.png",
-                              title=f"MLP(2, [16, 16, 1]) on two moons: accuracy {final_accuracy:.1%}")
+path = plot_decision_boundary(
+    model,
+    X,
+    labels,
+    OUT_DIR / "moons_decision_boundary.png",
+    title=f"MLP(2, [16, 16, 1]) on two moons: accuracy {final_accuracy:.1%}",
+)
 print(f"wrote {path}")

@@ -80,6 +80,11 @@ print(f"spiral training accuracy: {final:.1%} ({CLASSES} classes, chance is {1 /
 
 # --- the decision boundary: each region coloured by the class with the largest logit -----
 OUT_DIR.mkdir(parents=True, exist_ok=True)
-path = plot_decision_boundary(model, X, y, OUT_DIR / "spiral_decision_boundary.png",
-                              title=f"three-class spiral, softmax + cross-entropy: accuracy {final:.1%}")
+path = plot_decision_boundary(
+    model,
+    X,
+    y,
+    OUT_DIR / "spiral_decision_boundary.png",
+    title=f"three-class spiral, softmax + cross-entropy: accuracy {final:.1%}",
+)
 print(f"wrote {path}")

@@ -66,8 +66,9 @@ print(f"XOR accuracy: {final:.0%} ({'learned' if final == 1.0 else 'not learned'
 # something no single line (one neuron) can do. The diagram shows the weights the hidden layer found.
 OUT_DIR.mkdir(parents=True, exist_ok=True)
 written = [
-    plot_decision_boundary(model, X, y, OUT_DIR / "xor_decision_boundary.png",
-                           title=f"XOR with MLP(2, [4, 1]): accuracy {final:.0%}"),
+    plot_decision_boundary(
+        model, X, y, OUT_DIR / "xor_decision_boundary.png", title=f"XOR with MLP(2, [4, 1]): accuracy {final:.0%}"
+    ),
     render(draw_network(model), OUT_DIR / "xor_network.svg"),
 ]
 for path in written:

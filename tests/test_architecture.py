@@ -17,8 +17,20 @@ import pytest
 import tinygrad_dk
 
 PACKAGE = Path(tinygrad_dk.__file__).parent
-CORE = ("ops", "engine", "nn", "perceptron", "losses", "optim", "train", "data", "gradcheck", "_checks", "_floats",
-        "_files")
+CORE = (
+    "ops",
+    "engine",
+    "nn",
+    "perceptron",
+    "losses",
+    "optim",
+    "train",
+    "data",
+    "gradcheck",
+    "_checks",
+    "_floats",
+    "_files",
+)
 
 
 def module_level_imports(path: Path) -> list[str]:
@@ -50,8 +62,10 @@ def test_core_imports_only_the_core_and_the_standard_library(name: str) -> None:
                 wrong.append(module)
         elif top != "__future__" and top not in sys.stdlib_module_names:
             wrong.append(module)
-    assert not wrong, (f"tinygrad_dk/{name}.py is core but imports {wrong} at module level: import tools and "
-                       "third-party packages inside the function that needs them, or move the code to a tool")
+    assert not wrong, (
+        f"tinygrad_dk/{name}.py is core but imports {wrong} at module level: import tools and "
+        "third-party packages inside the function that needs them, or move the code to a tool"
+    )
 
 
 def test_the_engine_stands_alone() -> None:
@@ -62,8 +76,10 @@ def test_the_engine_stands_alone() -> None:
 
 def test_module_level_import_finder_sees_what_it_should(tmp_path: Path) -> None:
     # the checker itself: a function-level import is not module level, a TYPE_CHECKING one neither
-    source = ("import math\nfrom tinygrad_dk import losses\nfrom typing import TYPE_CHECKING\n"
-              "if TYPE_CHECKING:\n    import numpy\ndef f():\n    import tqdm\n")
+    source = (
+        "import math\nfrom tinygrad_dk import losses\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import numpy\ndef f():\n    import tqdm\n"
+    )
     path = tmp_path / "probe.py"
     path.write_text(source, "utf-8")
     assert module_level_imports(path) == ["math", "tinygrad_dk.losses", "typing"]

@@ -63,15 +63,30 @@ def test_the_yardstick_builds_as_many_nodes_as_the_engines(bench: ModuleType) ->
         assert (nodes(x), nodes(total)) == (102, 201), engine
 
 
-def test_every_benchmark_runs_its_checks_and_reports_its_rows(bench: ModuleType,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_benchmark_runs_its_checks_and_reports_its_rows(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
     bench.main(["--sizes", "tiny"])  # a failed correctness check exits: the test fails with SystemExit
     names = [name for name, *_ in bench.ROWS]
-    for expected in ("moons step, eager", "moons step, compiled straight-line", "moons step, compiled batch",
-                     "epoch of", "chain of", "yardstick: bare node, per link", "sum of", "yardstick: bare node",
-                     "bytes per node", "MLP width 4", "MLP width 16", "MLP width 64", "moons step, matrices",
-                     "peak memory of that epoch", "MLP(2, [16, 16, 1])", "width 8",
-                     *(["matrices (left: torch f64)"] if importlib.util.find_spec("torch") else [])):
+    for expected in (
+        "moons step, eager",
+        "moons step, compiled straight-line",
+        "moons step, compiled batch",
+        "epoch of",
+        "chain of",
+        "yardstick: bare node, per link",
+        "sum of",
+        "yardstick: bare node",
+        "bytes per node",
+        "MLP width 4",
+        "MLP width 16",
+        "MLP width 64",
+        "moons step, matrices",
+        "peak memory of that epoch",
+        "MLP(2, [16, 16, 1])",
+        "width 8",
+        *(["matrices (left: torch f64)"] if importlib.util.find_spec("torch") else []),
+    ):
         assert any(expected in name for name in names), (expected, names)
     out = capsys.readouterr().out
     assert "checks: tinygrad_dk = micrograd" in out and "summary (" in out

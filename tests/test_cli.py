@@ -38,9 +38,17 @@ from tinygrad_dk.train import History, accuracy
 from tinygrad_dk.viz import rendering
 
 SMALL = ["--samples", "40", "--epochs", "5", "--layers", "4", "--quiet"]  # a run of a second or two
-DEMO_FILES = {"worked_example_graph.svg", "worked_example_before.svg", "worked_example_after.svg",
-              "moons_sample_graph.svg", "moons_network.svg", "moons_decision_boundary.png", "moons_training.png",
-              "moons_explorer.html", "moons_model.json"}
+DEMO_FILES = {
+    "worked_example_graph.svg",
+    "worked_example_before.svg",
+    "worked_example_after.svg",
+    "moons_sample_graph.svg",
+    "moons_network.svg",
+    "moons_decision_boundary.png",
+    "moons_training.png",
+    "moons_explorer.html",
+    "moons_model.json",
+}
 DEMO_PICTURE_NODES = 300  # no picture of the demo draws more nodes than this ...
 DEMO_PICTURE_PIXELS = 2000  # ... or is wider than this many pixels at its natural size
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -83,7 +91,7 @@ def written(out: str) -> list[Path]:
     """The paths listed after ``wrote:``."""
     lines = out.splitlines()
     assert "wrote:" in lines, f"no 'wrote:' in:\n{out}"
-    return [Path(line.strip()) for line in lines[lines.index("wrote:") + 1:] if line.startswith("  ")]
+    return [Path(line.strip()) for line in lines[lines.index("wrote:") + 1 :] if line.startswith("  ")]
 
 
 def check_svg(path: Path) -> ET.Element:
@@ -121,8 +129,12 @@ def score(model: MLP, x: Sequence[float | Value]) -> Value:
 
 def train_line(name: str, out: str) -> re.Match[str]:
     """The summary line ``NAME: loss L, accuracy A% after E epochs (U updates)`` of one run."""
-    match = re.search(rf"^{re.escape(name)}: loss (\d+\.\d{{4}}), accuracy (\d+\.\d)% after (\d+) epochs "
-                      rf"\((\d+) updates\)$", out, re.MULTILINE)
+    match = re.search(
+        rf"^{re.escape(name)}: loss (\d+\.\d{{4}}), accuracy (\d+\.\d)% after (\d+) epochs "
+        rf"\((\d+) updates\)$",
+        out,
+        re.MULTILINE,
+    )
     assert match, f"no summary line for {name!r} in:\n{out}"
     return match
 
@@ -138,14 +150,16 @@ def _words_in_english_unless_asked() -> Iterator[None]:
 
 def explorer_data(page: Path) -> dict[str, Any]:
     """The JSON an explorer page carries."""
-    found = re.findall(r'<script type="application/json" id="explorer-data">(.*?)</script>',
-                       page.read_text(encoding="utf-8"), re.S)
+    found = re.findall(
+        r'<script type="application/json" id="explorer-data">(.*?)</script>', page.read_text(encoding="utf-8"), re.S
+    )
     assert len(found) == 1
     data: dict[str, Any] = json.loads(found[0])
     return data
 
 
 # --- demo: the main job ---------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
@@ -156,8 +170,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
 def test_demo_trains_to_97_percent_and_says_so(demo: tuple[Result, Path]) -> None:
     result, _ = demo
     assert result.code == 0, result.err
-    assert result.out.startswith("tinygrad-dk demo: Matt Mazur's 2-2-2 example network on his sample, one full-batch "
-                                 "update; then MLP(2, [16, 16, 1]) on make_moons(100)")
+    assert result.out.startswith(
+        "tinygrad-dk demo: Matt Mazur's 2-2-2 example network on his sample, one full-batch "
+        "update; then MLP(2, [16, 16, 1]) on make_moons(100)"
+    )
     match = re.search(r"^final: loss (\d+\.\d+), accuracy (\d+\.\d)%$", result.out, re.MULTILINE)
     assert match, result.out
     assert float(match.group(1)) < 0.2
@@ -168,7 +184,7 @@ def test_demo_trains_to_97_percent_and_says_so(demo: tuple[Result, Path]) -> Non
 def described(out: str) -> dict[str, str]:
     """The demo's lines ``NAME  what it shows``, one per file, before ``wrote:``."""
     lines = out.splitlines()
-    return {line.split()[0]: line.split(maxsplit=1)[1] for line in lines[2:lines.index("wrote:")]}
+    return {line.split()[0]: line.split(maxsplit=1)[1] for line in lines[2 : lines.index("wrote:")]}
 
 
 def test_demo_writes_every_picture_and_says_what_each_shows(demo: tuple[Result, Path]) -> None:
@@ -214,8 +230,20 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_demo_main_picture_is_the_worked_example_under_the_texts_names(demo: tuple[Result, Path]) -> None:
     result, out_dir = demo
     texts = [t.text for t in check_svg(out_dir / "worked_example_graph.svg").iter(f"{SVG_NS}text")]
-    for name in ("i1", "i2", "target_o1", "w1", "w8", "b_h1", "net_h1", "out_h1", "net_o2", "out_o2", "E_o1",
-                 "E_total"):
+    for name in (
+        "i1",
+        "i2",
+        "target_o1",
+        "w1",
+        "w8",
+        "b_h1",
+        "net_h1",
+        "out_h1",
+        "net_o2",
+        "out_o2",
+        "E_o1",
+        "E_total",
+    ):
         assert name in texts, name
     example = tinygrad_dk.explain.worked_example()
     assert f"data {example.total_error:.4f}" in texts and f"grad {example.weight('w5').engine_grad:.4f}" in texts
@@ -228,8 +256,12 @@ def test_demo_main_picture_is_the_worked_example_under_the_texts_names(demo: tup
 
 def test_demo_sample_graph_is_the_worst_sample_condensed_with_its_grads_alone(demo: tuple[Result, Path]) -> None:
     result, out_dir = demo
-    match = re.search(r"^moons_sample_graph\.svg +moons sample #(\d+) .*\(([\d,]+) nodes in full\): the largest "
-                      r"loss, (\d+\.\d+)", result.out, re.MULTILINE)
+    match = re.search(
+        r"^moons_sample_graph\.svg +moons sample #(\d+) .*\(([\d,]+) nodes in full\): the largest "
+        r"loss, (\d+\.\d+)",
+        result.out,
+        re.MULTILINE,
+    )
     assert match, result.out
     index = int(match.group(1))
     model = load(out_dir / "moons_model.json")
@@ -245,7 +277,7 @@ def test_demo_sample_graph_is_the_worst_sample_condensed_with_its_grads_alone(de
     assert int(match.group(2).replace(",", "")) == nodes
     texts = [t.text for t in check_svg(out_dir / "moons_sample_graph.svg").iter(f"{SVG_NS}text")]
     box = texts.index("L3.n1")
-    assert texts[box + 1: box + 3] == [f"score {sample.data:.4f}", f"grad {(-(2 * y[index] - 1)):.4f}"]
+    assert texts[box + 1 : box + 3] == [f"score {sample.data:.4f}", f"grad {(-(2 * y[index] - 1)):.4f}"]
     assert any(t and t.startswith(f"moons sample #{index} through the trained MLP(2, [16, 16, 1])") for t in texts)
     assert any(t and t.startswith("condensed: each of the 33 rounded boxes is one neuron") for t in texts)
 
@@ -268,6 +300,7 @@ def test_demo_files_get_the_usual_permissions(demo: tuple[Result, Path]) -> None
 
 # --- train ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path, Path]:
     """One small run with --save and --plot, shared by the train and graph tests."""
@@ -282,8 +315,11 @@ def test_train_saves_and_plots(trained: tuple[Result, Path, Path]) -> None:
     assert result.code == 0, result.err
     line = train_line("full batch", result.out)
     assert line.group(3) == "5" and line.group(4) == "5"  # full batch: one update per epoch
-    assert set(written(result.out)) == {model_path, plot_dir / "training.png",
-                                        plot_dir / "decision_boundary_full_batch.png"}
+    assert set(written(result.out)) == {
+        model_path,
+        plot_dir / "training.png",
+        plot_dir / "decision_boundary_full_batch.png",
+    }
     check_png(plot_dir / "training.png")
     check_png(plot_dir / "decision_boundary_full_batch.png")
     assert leftovers(plot_dir) == []
@@ -294,11 +330,14 @@ def test_train_saves_and_plots(trained: tuple[Result, Path, Path]) -> None:
     assert f"{accuracy(model, X, y):.1%}" == f"{line.group(2)}%"
 
 
-@pytest.mark.parametrize(("batch_size", "name", "updates"), [
-    ("full", "full batch", 5),  # 1 update per epoch
-    ("1", "SGD", 200),  # 40 per epoch
-    ("16", "mini-batch 16", 15),  # ceil(40 / 16) = 3 per epoch
-])
+@pytest.mark.parametrize(
+    ("batch_size", "name", "updates"),
+    [
+        ("full", "full batch", 5),  # 1 update per epoch
+        ("1", "SGD", 200),  # 40 per epoch
+        ("16", "mini-batch 16", 15),  # ceil(40 / 16) = 3 per epoch
+    ],
+)
 def test_train_batch_sizes(batch_size: str, name: str, updates: int, capsys: pytest.CaptureFixture[str]) -> None:
     result = run(["train", *SMALL, "--batch-size", batch_size], capsys)
     assert result.code == 0, result.err
@@ -307,8 +346,9 @@ def test_train_batch_sizes(batch_size: str, name: str, updates: int, capsys: pyt
     assert "wrote:" not in result.out  # neither --save nor --plot
 
 
-def test_train_compare_plots_three_runs_in_one_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_compare_plots_three_runs_in_one_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls: list[Any] = []
     real = tinygrad_dk.viz.plot_history
 
@@ -328,8 +368,11 @@ def test_train_compare_plots_three_runs_in_one_figure(tmp_path: Path, monkeypatc
     assert list(histories) == list(expected)  # ... with the three runs
     assert all(isinstance(h, History) and sum(h.updates) == expected[name] for name, h in histories.items())
     assert sorted(p.name for p in plot_dir.iterdir()) == [
-        "decision_boundary_SGD.png", "decision_boundary_full_batch.png", "decision_boundary_mini-batch_16.png",
-        "training.png"]
+        "decision_boundary_SGD.png",
+        "decision_boundary_full_batch.png",
+        "decision_boundary_mini-batch_16.png",
+        "training.png",
+    ]
     check_png(plot_dir / "training.png")
 
 
@@ -352,8 +395,9 @@ def record_plots(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, dict[s
     return calls
 
 
-def test_train_plots_in_danish_with_lang_da(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_plots_in_danish_with_lang_da(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls = record_plots(monkeypatch)
     plot_dir = tmp_path / "plots"
     result = run(["train", *SMALL, "--compare", "--plot", str(plot_dir), "--lang", "da"], capsys)
@@ -366,19 +410,24 @@ def test_train_plots_in_danish_with_lang_da(tmp_path: Path, monkeypatch: pytest.
     assert [(name, kw["lang"], kw["title"]) for _, name, kw in boundaries] == [
         ("decision_boundary_full_batch.png", "da", f"fuld batch: nøjagtighed {accuracy['full batch']}%"),
         ("decision_boundary_mini-batch_16.png", "da", f"mini-batch på 16: nøjagtighed {accuracy['mini-batch 16']}%"),
-        ("decision_boundary_SGD.png", "da", f"SGD: nøjagtighed {accuracy['SGD']}%")]  # the same files as in English
-    assert sorted(p.name for p in plot_dir.iterdir()) == sorted(
-        ["training.png", *(name for _, name, _ in boundaries)])
+        ("decision_boundary_SGD.png", "da", f"SGD: nøjagtighed {accuracy['SGD']}%"),
+    ]  # the same files as in English
+    assert sorted(p.name for p in plot_dir.iterdir()) == sorted(["training.png", *(name for _, name, _ in boundaries)])
 
 
-def test_train_plots_take_the_language_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_plots_take_the_language_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls = record_plots(monkeypatch)
     monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
     assert run(["train", *SMALL, "--plot", str(tmp_path / "a")], capsys).code == 0
     assert run(["train", *SMALL, "--plot", str(tmp_path / "b"), "--lang", "en"], capsys).code == 0  # --lang wins
-    assert [(kind, kw["lang"]) for kind, _, kw in calls] == [("history", "da"), ("boundary", "da"),
-                                                              ("history", "en"), ("boundary", "en")]
+    assert [(kind, kw["lang"]) for kind, _, kw in calls] == [
+        ("history", "da"),
+        ("boundary", "da"),
+        ("history", "en"),
+        ("boundary", "en"),
+    ]
     assert calls[1][2]["title"].startswith("fuld batch: nøjagtighed ") and list(calls[2][1]) == ["full batch"]
     monkeypatch.setenv("TINYGRAD_DK_LANG", "fr")
     err = usage_error(["train", *SMALL, "--plot", str(tmp_path / "c")], capsys)
@@ -396,20 +445,44 @@ def test_train_shows_progress_on_stderr_without_quiet(capsys: pytest.CaptureFixt
 
 def test_train_diverging_run_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model_path, plot_dir = tmp_path / "model.json", tmp_path / "plots"
-    result = run(["train", "--samples", "20", "--epochs", "20", "--layers", "4", "--loss", "mse", "--lr", "1e10",
-                  "--quiet", "--save", str(model_path), "--plot", str(plot_dir)], capsys)
+    result = run(
+        [
+            "train",
+            "--samples",
+            "20",
+            "--epochs",
+            "20",
+            "--layers",
+            "4",
+            "--loss",
+            "mse",
+            "--lr",
+            "1e10",
+            "--quiet",
+            "--save",
+            str(model_path),
+            "--plot",
+            str(plot_dir),
+        ],
+        capsys,
+    )
     assert result.code == 1
-    assert re.fullmatch(r"tinygrad-dk train: training diverged at epoch \d+: the loss is inf; .* "
-                        r"Try a smaller learning rate than lr=1e\+10\n", result.err)
+    assert re.fullmatch(
+        r"tinygrad-dk train: training diverged at epoch \d+: the loss is inf; .* "
+        r"Try a smaller learning rate than lr=1e\+10\n",
+        result.err,
+    )
     assert not model_path.exists()  # nothing saved from a run that failed
     assert not plot_dir.exists()  # the folder made for the plots is gone again
 
 
 # --- graph ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("suffix", [".svg", ".dot"])
-def test_graph_of_a_saved_model(suffix: str, trained: tuple[Result, Path, Path], tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_graph_of_a_saved_model(
+    suffix: str, trained: tuple[Result, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, model_path, _ = trained
     target = tmp_path / f"graph{suffix}"
     result = run(["graph", "--model", str(model_path), "--input", "0.5,-0.2", "--out", str(target)], capsys)
@@ -446,8 +519,9 @@ def test_graph_of_the_worked_example(suffix: str, tmp_path: Path, capsys: pytest
         assert re.search(r"net_h1 \| data 0\.3775 \| grad 0\.0088", text)
 
 
-def test_graph_condensed_draws_one_box_per_neuron(trained: tuple[Result, Path, Path], tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_graph_condensed_draws_one_box_per_neuron(
+    trained: tuple[Result, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, model_path, _ = trained
     target = tmp_path / "g.dot"
     result = run(["graph", "--model", str(model_path), "--condensed", "--out", str(target)], capsys)
@@ -458,8 +532,9 @@ def test_graph_condensed_draws_one_box_per_neuron(trained: tuple[Result, Path, P
     assert "out_h1 | net_h1 0.3775 | sigmoid 0.5933" in (tmp_path / "w.dot").read_text(encoding="utf-8")
 
 
-def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_graph_svg_without_system_graphviz(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     need_wasm_graphviz()
     monkeypatch.setattr(rendering, "shutil", types.SimpleNamespace(which=lambda name: None))
     target = tmp_path / "graph.svg"
@@ -468,8 +543,9 @@ def test_graph_svg_without_system_graphviz(tmp_path: Path, monkeypatch: pytest.M
     check_svg(target)
 
 
-def test_graph_png_without_system_graphviz_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_graph_png_without_system_graphviz_says_how_to_get_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(rendering, "shutil", types.SimpleNamespace(which=lambda name: None))
     target = tmp_path / "graph.png"
     result = run(["graph", "--out", str(target)], capsys)
@@ -487,13 +563,24 @@ def test_graph_png_with_system_graphviz(tmp_path: Path, capsys: pytest.CaptureFi
     check_png(target)
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    (["--input", "1,2,3"], r"--input has 3 numbers but the model takes 2; give 2 like 0\.5,0\.5"),
-    (["--max-nodes", "5"], r"the graph has \d+ nodes, more than --max-nodes 5.*\(or --condensed: one box per "
-                           r"neuron\), or pass --max-nodes \d+"),
-])
-def test_graph_bad_requests_exit_1(extra: list[str], message: str, trained: tuple[Result, Path, Path],
-                                   tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--input", "1,2,3"], r"--input has 3 numbers but the model takes 2; give 2 like 0\.5,0\.5"),
+        (
+            ["--max-nodes", "5"],
+            r"the graph has \d+ nodes, more than --max-nodes 5.*\(or --condensed: one box per "
+            r"neuron\), or pass --max-nodes \d+",
+        ),
+    ],
+)
+def test_graph_bad_requests_exit_1(
+    extra: list[str],
+    message: str,
+    trained: tuple[Result, Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     _, model_path, _ = trained
     result = run(["graph", "--model", str(model_path), *extra, "--out", str(tmp_path / "g.svg")], capsys)
     assert result.code == 1
@@ -518,6 +605,7 @@ def test_graph_of_a_file_that_is_not_a_model_exits_1(tmp_path: Path, capsys: pyt
 
 
 # --- explain ----------------------------------------------------------------------------
+
 
 def test_explain_text_has_the_published_numbers(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(["explain"], capsys)
@@ -561,8 +649,9 @@ def test_explain_out_writes_the_pictures(tmp_path: Path, capsys: pytest.CaptureF
     assert ">w5 = 0.4000<" in before and ">grad 0.0822<" in before
 
 
-def test_explain_failure_halfway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_explain_failure_halfway_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def first_picture_then_disk_full(example: Any, out_dir: Any) -> tuple[Path, Path]:
         before = Path(out_dir) / "worked_example_before.svg"
         before.write_text("<svg/>")
@@ -574,17 +663,20 @@ def test_explain_failure_halfway_leaves_nothing(tmp_path: Path, monkeypatch: pyt
     (out_dir / "notes.txt").write_text("mine")  # the user's own file stays
     result = run(["explain", "--out", str(out_dir)], capsys)
     assert result.code == 1
-    assert re.fullmatch(r"tinygrad-dk explain: could not write .*worked_example_after\.svg: No space left on device\n",
-                        result.err)
+    assert re.fullmatch(
+        r"tinygrad-dk explain: could not write .*worked_example_after\.svg: No space left on device\n", result.err
+    )
     assert sorted(p.name for p in out_dir.iterdir()) == ["notes.txt"]  # no half set of pictures, no staging folder
 
 
 # --- explore ----------------------------------------------------------------------------
 
+
 def test_explore_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     page = tmp_path / "page.html"
-    result = run(["explore", "--samples", "20", "--epochs", "2", "--layers", "3", "--quiet", "--out", str(page)],
-                 capsys)
+    result = run(
+        ["explore", "--samples", "20", "--epochs", "2", "--layers", "3", "--quiet", "--out", str(page)], capsys
+    )
     assert result.code == 0, result.err
     assert written(result.out) == [page]
     text = page.read_text(encoding="utf-8")
@@ -605,33 +697,45 @@ def test_explore_writes_the_page_in_danish_with_lang_da(tmp_path: Path, capsys: 
     assert [r["history"] for r in da["runs"]] == [r["history"] for r in en["runs"]]
 
 
-def test_explore_refuses_a_language_it_does_not_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_explore_refuses_a_language_it_does_not_know(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = tmp_path / "page.html"
-    assert "argument --lang: invalid choice: 'de'" in usage_error(["explore", "--lang", "de", "--out", str(page)],
-                                                                  capsys)
+    assert "argument --lang: invalid choice: 'de'" in usage_error(
+        ["explore", "--lang", "de", "--out", str(page)], capsys
+    )
     monkeypatch.setenv("TINYGRAD_DK_LANG", "de")
     err = usage_error(["explore", *SMALL, "--out", str(page)], capsys)
     assert "TINYGRAD_DK_LANG='de' is not a language explore knows" in err
     assert not page.exists()
     monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
-    assert run(["explore", "--samples", "20", "--epochs", "1", "--layers", "2", "--quiet", "--out", str(page)],
-               capsys).code == 0
+    assert (
+        run(
+            ["explore", "--samples", "20", "--epochs", "1", "--layers", "2", "--quiet", "--out", str(page)], capsys
+        ).code
+        == 0
+    )
     assert explorer_data(page)["lang"] == "da"
 
 
 # --- the output cannot be written: status 1, a clear message, nothing half-written -----------
 
-@pytest.mark.parametrize(("argv", "flag"), [
-    (["demo", "--quiet", "--out", "{blocked}/pictures"], "--out"),
-    (["train", *SMALL, "--plot", "{blocked}/plots"], "--plot"),
-    (["train", *SMALL, "--save", "{blocked}/model.json"], "--save"),
-    (["graph", "--out", "{blocked}/graph.svg"], "--out"),
-    (["explain", "--out", "{blocked}/pictures"], "--out"),
-    (["explore", *SMALL, "--out", "{blocked}/page.html"], "--out"),
-], ids=["demo", "train-plot", "train-save", "graph", "explain", "explore"])
-def test_output_under_a_regular_file_exits_1(argv: list[str], flag: str, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["demo", "--quiet", "--out", "{blocked}/pictures"], "--out"),
+        (["train", *SMALL, "--plot", "{blocked}/plots"], "--plot"),
+        (["train", *SMALL, "--save", "{blocked}/model.json"], "--save"),
+        (["graph", "--out", "{blocked}/graph.svg"], "--out"),
+        (["explain", "--out", "{blocked}/pictures"], "--out"),
+        (["explore", *SMALL, "--out", "{blocked}/page.html"], "--out"),
+    ],
+    ids=["demo", "train-plot", "train-save", "graph", "explain", "explore"],
+)
+def test_output_under_a_regular_file_exits_1(
+    argv: list[str], flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # A path whose parent is a regular file cannot be created, even by root (unlike chmod-based
     # read-only folders, which root ignores).
     blocked = tmp_path / "a_file"
@@ -648,8 +752,9 @@ def test_output_under_a_regular_file_exits_1(argv: list[str], flag: str, tmp_pat
     assert blocked.read_text() == "in the way"
 
 
-def test_train_save_into_a_file_path_says_it_is_not_a_folder(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_save_into_a_file_path_says_it_is_not_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocked = tmp_path / "a_file"
     blocked.write_text("in the way")
     result = run(["train", *SMALL, "--save", str(blocked / "model.json")], capsys)
@@ -657,13 +762,18 @@ def test_train_save_into_a_file_path_says_it_is_not_a_folder(tmp_path: Path,
     assert f"'{blocked}' is not a folder" in result.err
 
 
-@pytest.mark.parametrize(("argv", "flag", "trained"), [
-    (["demo", "--quiet", "--out", "{link}/pictures"], "--out", "final:"),
-    (["train", *SMALL, "--plot", "{link}/plots"], "--plot", "full batch:"),
-    (["train", *SMALL, "--save", "{link}/model.json"], "--save", "full batch:"),
-], ids=["demo", "train-plot", "train-save"])
-def test_output_through_a_broken_link_fails_before_training(argv: list[str], flag: str, trained: str, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "flag", "trained"),
+    [
+        (["demo", "--quiet", "--out", "{link}/pictures"], "--out", "final:"),
+        (["train", *SMALL, "--plot", "{link}/plots"], "--plot", "full batch:"),
+        (["train", *SMALL, "--save", "{link}/model.json"], "--save", "full batch:"),
+    ],
+    ids=["demo", "train-plot", "train-save"],
+)
+def test_output_through_a_broken_link_fails_before_training(
+    argv: list[str], flag: str, trained: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     link = tmp_path / "gone"
     link.symlink_to(tmp_path / "nowhere")
     result = run([arg.replace("{link}", str(link)) for arg in argv], capsys)
@@ -674,9 +784,9 @@ def test_output_through_a_broken_link_fails_before_training(argv: list[str], fla
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "existing-folder"])
-def test_demo_failure_halfway_leaves_the_folder_as_it_was(existing: bool, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_failure_halfway_leaves_the_folder_as_it_was(
+    existing: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def three_epochs(*args: Any, **kwargs: Any) -> Any:  # how well it learns does not matter here: be quick
         return tinygrad_dk.explore.record_run(*args, **{**kwargs, "epochs": 3, "compile": False})
 
@@ -693,8 +803,9 @@ def test_demo_failure_halfway_leaves_the_folder_as_it_was(existing: bool, tmp_pa
         (out_dir / "notes.txt").write_text("mine")
     result = run(["demo", "--quiet", "--out", str(out_dir)], capsys)
     assert result.code == 1
-    assert re.fullmatch(r"tinygrad-dk demo: could not write .*worked_example_graph\.svg: No space left on device\n",
-                        result.err)
+    assert re.fullmatch(
+        r"tinygrad-dk demo: could not write .*worked_example_graph\.svg: No space left on device\n", result.err
+    )
     assert "wrote:" not in result.out
     if existing:
         assert sorted(p.name for p in out_dir.iterdir()) == ["notes.txt", "worked_example_graph.svg"]
@@ -703,8 +814,9 @@ def test_demo_failure_halfway_leaves_the_folder_as_it_was(existing: bool, tmp_pa
         assert list(tmp_path.iterdir()) == []
 
 
-def test_demo_the_function_names_a_file_in_the_way_before_training(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_the_function_names_a_file_in_the_way_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_training(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("demo trained before it checked its output folder")
 
@@ -717,11 +829,17 @@ def test_demo_the_function_names_a_file_in_the_way_before_training(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == ["a_file"] and blocked.read_text() == "in the way"
 
 
-@pytest.mark.parametrize(("loss", "threshold", "compare"), [("hinge", 0.0, []), ("mse", 0.5, []),
-                                                            ("mse", 0.5, ["--compare"])])
-def test_train_plots_the_boundary_where_the_loss_puts_it(loss: str, threshold: float, compare: list[str],
-                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("loss", "threshold", "compare"), [("hinge", 0.0, []), ("mse", 0.5, []), ("mse", 0.5, ["--compare"])]
+)
+def test_train_plots_the_boundary_where_the_loss_puts_it(
+    loss: str,
+    threshold: float,
+    compare: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     drawn: list[dict[str, Any]] = []
 
     def record(model: Any, X: Any, y: Any, path: Path, **kwargs: Any) -> Path:
@@ -737,8 +855,9 @@ def test_train_plots_the_boundary_where_the_loss_puts_it(loss: str, threshold: f
     assert drawn[0]["title"] == f"full batch: accuracy {printed.group(2)}%"  # the accuracy fit reported
 
 
-def test_train_plot_failure_saves_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_plot_failure_saves_no_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def disk_full(*args: Any, **kwargs: Any) -> Path:
         raise OSError(errno.ENOSPC, "No space left on device", "decision_boundary_full_batch.png")
 
@@ -788,15 +907,20 @@ def test_bad_flags_and_values_exit_2(argv: list[str], message: str, capsys: pyte
     assert re.search(message, err), err
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["train", "--samples", "1", "--quiet"], r"n_samples must be >= 2"),  # two moons need a point each
-    (["explore", "--dataset", "blobs", "--samples", "2", "--quiet"], r"n_samples must be >= 3"),
-    (["train", "--loss", "cross_entropy", "--quiet"], r"cross_entropy.*one output per class"),  # moons: 2 classes
-    (["train", "--dataset", "spiral", "--loss", "hinge", "--quiet"], r"loss='hinge' needs a model with one output"),
-    (["graph", "--out", "graph.txt"], r"--out 'graph.txt': name the file .svg, .png, .pdf or .dot"),
-], ids=["moons-1", "blobs-2", "cross-entropy-2-classes", "hinge-3-classes", "graph-suffix"])
-def test_values_the_library_refuses_exit_2(argv: list[str], message: str, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--samples", "1", "--quiet"], r"n_samples must be >= 2"),  # two moons need a point each
+        (["explore", "--dataset", "blobs", "--samples", "2", "--quiet"], r"n_samples must be >= 3"),
+        (["train", "--loss", "cross_entropy", "--quiet"], r"cross_entropy.*one output per class"),  # moons: 2 classes
+        (["train", "--dataset", "spiral", "--loss", "hinge", "--quiet"], r"loss='hinge' needs a model with one output"),
+        (["graph", "--out", "graph.txt"], r"--out 'graph.txt': name the file .svg, .png, .pdf or .dot"),
+    ],
+    ids=["moons-1", "blobs-2", "cross-entropy-2-classes", "hinge-3-classes", "graph-suffix"],
+)
+def test_values_the_library_refuses_exit_2(
+    argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)  # graph.txt would land here
     err = usage_error(argv, capsys)
     assert re.search(message, err), err
@@ -815,6 +939,7 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
 
 # --- the entry points, in real processes ------------------------------------------------
 
+
 def console_script() -> Path:
     """The installed `tinygrad-dk` script, next to this Python (a venv) or on PATH."""
     beside = Path(sys.executable).with_name("tinygrad-dk")
@@ -828,16 +953,22 @@ def console_script() -> Path:
 
 
 def test_console_script_runs_explain(tmp_path: Path) -> None:
-    result = subprocess.run([str(console_script()), "explain"], capture_output=True, text=True, timeout=120,
-                            cwd=tmp_path)
+    result = subprocess.run(
+        [str(console_script()), "explain"], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "E_total = E_o1 + E_o2 = 0.298371109" in result.stdout
     assert "0.35891648" in result.stdout
 
 
 def test_python_dash_m_runs_graph(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "tinygrad_dk", "graph", "--out", "worked.dot"],
-                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "tinygrad_dk", "graph", "--out", "worked.dot"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "wrote:\n  worked.dot\n"
     text = (tmp_path / "worked.dot").read_text(encoding="utf-8")

@@ -32,8 +32,14 @@ BUILDERS: dict[str, list[Callable[[Value, Value], Value]]] = {
     "pow": [lambda a, b: a**b],
     "addk": [lambda a, b: a + 1.5],
     "mulk": [lambda a, b: a * -2.5],
-    "powk": [lambda a, b: a**2, lambda a, b: a**3, lambda a, b: a**-1, lambda a, b: a**0.5, lambda a, b: a**-1.5,
-             lambda a, b: a**0],
+    "powk": [
+        lambda a, b: a**2,
+        lambda a, b: a**3,
+        lambda a, b: a**-1,
+        lambda a, b: a**0.5,
+        lambda a, b: a**-1.5,
+        lambda a, b: a**0,
+    ],
     "exp": [lambda a, b: a.exp()],
     "log": [lambda a, b: a.log()],
     "sqrt": [lambda a, b: a.sqrt()],
@@ -66,8 +72,9 @@ def close(x: float, y: float, tol: float = 1e-12) -> bool:
     return abs(x - y) <= tol * max(1.0, abs(x), abs(y))
 
 
-def eager(build: Callable[[list[Value]], Value], values: list[float], seed: float = 1.0
-          ) -> tuple[float, list[float]] | BaseException:
+def eager(
+    build: Callable[[list[Value]], Value], values: list[float], seed: float = 1.0
+) -> tuple[float, list[float]] | BaseException:
     """The eager root value and leaf gradients, or the error building or differentiating it raised."""
     leaves = [Value(v) for v in values]
     try:
@@ -85,8 +92,11 @@ def compiled(run: Callable[[], tuple[float, list[float]]]) -> tuple[float, list[
         return error
 
 
-def assert_match(got: tuple[float, list[float]] | BaseException, want: tuple[float, list[float]] | BaseException,
-                 agree: Callable[[float, float], bool] = same) -> None:
+def assert_match(
+    got: tuple[float, list[float]] | BaseException,
+    want: tuple[float, list[float]] | BaseException,
+    agree: Callable[[float, float], bool] = same,
+) -> None:
     """The same value and gradients, or the same error type and message."""
     if isinstance(want, BaseException) or isinstance(got, BaseException):
         assert type(got) is type(want) and str(got) == str(want), f"compiled {got!r}, eager {want!r}"
@@ -123,6 +133,7 @@ def test_each_op_compiled_equals_eager(op: str, k: int, data: st.DataObject) -> 
     values = [data.draw(numbers), data.draw(numbers)]
     want = eager(lambda leaves: build_op(*leaves), values)
     assert_match(compiled(lambda: program.run(values)), want)
+
     # numpy's functions may differ from math's by an ulp: close, not equal
     def one_sample() -> tuple[float, list[float]]:
         out, grads = batch.run([-0.0, -0.0], [values])
@@ -145,8 +156,11 @@ def test_random_graphs_compiled_equal_eager(expr: Expr, data: st.DataObject) -> 
         assert same(program.forward(values[:n_params], values[n_params:]), want[0])
 
 
-@given(exprs(max_inputs=4, max_steps=12), st.lists(st.lists(well_scaled(), min_size=4, max_size=4),
-                                                   min_size=1, max_size=5), st.data())
+@given(
+    exprs(max_inputs=4, max_steps=12),
+    st.lists(st.lists(well_scaled(), min_size=4, max_size=4), min_size=1, max_size=5),
+    st.data(),
+)
 def test_random_graphs_batched_close_to_eager(expr: Expr, samples: list[list[float]], data: st.DataObject) -> None:
     params = [Value(x) for x in expr.inputs]
     n_params = max(1, len(params) // 2)
@@ -166,6 +180,7 @@ def test_random_graphs_batched_close_to_eager(expr: Expr, samples: list[list[flo
 
 
 # --- a moons training run: 100 SGD steps, compiled and eager in lockstep ---
+
 
 def test_moons_100_sgd_steps_compiled_equal_eager() -> None:
     X, labels = make_moons(16, noise=0.1, seed=0)
@@ -211,6 +226,7 @@ def test_compiled_loss_accumulates_like_backward() -> None:
 
 
 # --- edges: big graphs, constants, fallbacks, errors ---
+
 
 def test_long_sums_and_deep_chains_compile() -> None:
     w, c = Value(0.5), Value(0.25)  # c is a constant leaf: neither parameter nor input

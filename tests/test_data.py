@@ -112,8 +112,12 @@ def test_xor_labels_follow_the_quadrants() -> None:
     X, y = make_xor(200, noise=0.1)
     assert all(label == int((x0 > 0) != (x1 > 0)) for (x0, x1), label in zip(X, y, strict=True))
     X4, y4 = make_xor(4, noise=0.0)
-    assert sorted(zip(map(tuple, X4), y4, strict=True)) == [((-1.0, -1.0), 0), ((-1.0, 1.0), 1), ((1.0, -1.0), 1),
-                                                            ((1.0, 1.0), 0)]
+    assert sorted(zip(map(tuple, X4), y4, strict=True)) == [
+        ((-1.0, -1.0), 0),
+        ((-1.0, 1.0), 1),
+        ((1.0, -1.0), 1),
+        ((1.0, 1.0), 0),
+    ]
 
 
 def test_spiral_radius_and_arms() -> None:
@@ -126,6 +130,7 @@ def test_spiral_radius_and_arms() -> None:
 
 
 # --- train_test_split ---
+
 
 def test_train_test_split_partitions_the_data() -> None:
     X, y = make_moons(40)
@@ -140,34 +145,56 @@ def test_train_test_split_partitions_the_data() -> None:
 
 # --- bad arguments ---
 
-@pytest.mark.parametrize(("call", "error", "match"), [
-    (lambda: make_moons(1), ValueError, r"make_moons: n_samples must be >= 2 \(one per moon\), got 1"),
-    (lambda: make_moons(0), ValueError, r"make_moons: n_samples must be >= 2"),
-    (lambda: make_moons(10.0), TypeError, r"make_moons: n_samples must be an int, not float"),  # type: ignore[arg-type]
-    (lambda: make_moons(True), TypeError, r"make_moons: n_samples must be an int, not bool"),
-    (lambda: make_moons(10, noise=-0.1), ValueError, r"make_moons: noise must be >= 0, got -0.1"),
-    (lambda: make_moons(10, noise=math.nan), ValueError, r"make_moons: noise must be a finite number >= 0, got nan"),
-    (lambda: make_moons(10, noise="a"), TypeError, r"make_moons: noise must be a number, not str"),  # type: ignore[arg-type]
-    (lambda: make_circles(1), ValueError, r"make_circles: n_samples must be >= 2 \(one per circle\)"),
-    (lambda: make_circles(10, noise=-1), ValueError, r"make_circles: noise must be >= 0, got -1"),
-    (lambda: make_blobs(2, 3), ValueError, r"make_blobs: n_samples must be >= 3 \(at least one per centre"),
-    (lambda: make_blobs(10, 0), ValueError, r"make_blobs: centers must be >= 1, got 0"),
-    (lambda: make_blobs(10, std=-1.0), ValueError, r"make_blobs: std must be >= 0, got -1.0"),
-    (lambda: make_xor(3), ValueError, r"make_xor: n_samples must be >= 4 \(one per corner\), got 3"),
-    (lambda: make_xor(10, noise=-0.2), ValueError, r"make_xor: noise must be >= 0, got -0.2"),
-    (lambda: make_spiral(2, 3), ValueError, r"make_spiral: n_samples must be >= 3 \(at least one per class"),
-    (lambda: make_spiral(10, 1), ValueError, r"make_spiral: classes must be >= 2, got 1"),
-    (lambda: make_spiral(10, noise=-0.01), ValueError, r"make_spiral: noise must be >= 0, got -0.01"),
-    (lambda: make_circles(10, factor=cast(Any, "0.5")), TypeError,
-     r"make_circles: factor \(inner radius / outer radius\) must be a number, not str: '0.5'"),
-    (lambda: train_test_split([[0.0]] * 3, [0, 1]), ValueError, r"X has 3 samples but y has 2 labels"),
-    (lambda: train_test_split([[0.0]] * 2, [0]), ValueError, r"X has 2 samples but y has 1 label: give one label per"),
-    (lambda: train_test_split([[0.0]] * 4, [0] * 4, cast(Any, "0.5")), TypeError,
-     r"train_test_split: test_fraction must be a number, not str"),
-    (lambda: train_test_split([[0.0]] * 4, [0] * 4, 0.0), ValueError, r"test_fraction must be in \(0, 1\), got 0.0"),
-    (lambda: train_test_split([[0.0]] * 4, [0] * 4, 1), ValueError, r"test_fraction must be in \(0, 1\), got 1"),
-    (lambda: train_test_split([[0.0]], [0], 0.5), ValueError, r"1 samples with test_fraction=0.5 leave none"),
-])
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: make_moons(1), ValueError, r"make_moons: n_samples must be >= 2 \(one per moon\), got 1"),
+        (lambda: make_moons(0), ValueError, r"make_moons: n_samples must be >= 2"),
+        (lambda: make_moons(10.0), TypeError, r"make_moons: n_samples must be an int, not float"),  # type: ignore[arg-type]
+        (lambda: make_moons(True), TypeError, r"make_moons: n_samples must be an int, not bool"),
+        (lambda: make_moons(10, noise=-0.1), ValueError, r"make_moons: noise must be >= 0, got -0.1"),
+        (
+            lambda: make_moons(10, noise=math.nan),
+            ValueError,
+            r"make_moons: noise must be a finite number >= 0, got nan",
+        ),
+        (lambda: make_moons(10, noise="a"), TypeError, r"make_moons: noise must be a number, not str"),  # type: ignore[arg-type]
+        (lambda: make_circles(1), ValueError, r"make_circles: n_samples must be >= 2 \(one per circle\)"),
+        (lambda: make_circles(10, noise=-1), ValueError, r"make_circles: noise must be >= 0, got -1"),
+        (lambda: make_blobs(2, 3), ValueError, r"make_blobs: n_samples must be >= 3 \(at least one per centre"),
+        (lambda: make_blobs(10, 0), ValueError, r"make_blobs: centers must be >= 1, got 0"),
+        (lambda: make_blobs(10, std=-1.0), ValueError, r"make_blobs: std must be >= 0, got -1.0"),
+        (lambda: make_xor(3), ValueError, r"make_xor: n_samples must be >= 4 \(one per corner\), got 3"),
+        (lambda: make_xor(10, noise=-0.2), ValueError, r"make_xor: noise must be >= 0, got -0.2"),
+        (lambda: make_spiral(2, 3), ValueError, r"make_spiral: n_samples must be >= 3 \(at least one per class"),
+        (lambda: make_spiral(10, 1), ValueError, r"make_spiral: classes must be >= 2, got 1"),
+        (lambda: make_spiral(10, noise=-0.01), ValueError, r"make_spiral: noise must be >= 0, got -0.01"),
+        (
+            lambda: make_circles(10, factor=cast(Any, "0.5")),
+            TypeError,
+            r"make_circles: factor \(inner radius / outer radius\) must be a number, not str: '0.5'",
+        ),
+        (lambda: train_test_split([[0.0]] * 3, [0, 1]), ValueError, r"X has 3 samples but y has 2 labels"),
+        (
+            lambda: train_test_split([[0.0]] * 2, [0]),
+            ValueError,
+            r"X has 2 samples but y has 1 label: give one label per",
+        ),
+        (
+            lambda: train_test_split([[0.0]] * 4, [0] * 4, cast(Any, "0.5")),
+            TypeError,
+            r"train_test_split: test_fraction must be a number, not str",
+        ),
+        (
+            lambda: train_test_split([[0.0]] * 4, [0] * 4, 0.0),
+            ValueError,
+            r"test_fraction must be in \(0, 1\), got 0.0",
+        ),
+        (lambda: train_test_split([[0.0]] * 4, [0] * 4, 1), ValueError, r"test_fraction must be in \(0, 1\), got 1"),
+        (lambda: train_test_split([[0.0]], [0], 0.5), ValueError, r"1 samples with test_fraction=0.5 leave none"),
+    ],
+)
 def test_bad_arguments(call: Any, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         call()

@@ -57,6 +57,7 @@ def name_of(path: Path) -> str:
 
 # --- reading markdown ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Block:
     """One fenced code block: its language, its text, and where it is."""
@@ -85,9 +86,15 @@ def code_blocks(text: str) -> list[Block]:
         end = start
         while end < len(lines) and not re.match(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}\s*$", lines[end]):
             end += 1
-        adjacent = blocks and all(not line.strip() for line in lines[previous_end + 1:i])
-        blocks.append(Block(info.split()[0].lower() if info else "", "\n".join(lines[start:end]) + "\n", start + 1,
-                            blocks[-1] if adjacent else None))
+        adjacent = blocks and all(not line.strip() for line in lines[previous_end + 1 : i])
+        blocks.append(
+            Block(
+                info.split()[0].lower() if info else "",
+                "\n".join(lines[start:end]) + "\n",
+                start + 1,
+                blocks[-1] if adjacent else None,
+            )
+        )
         previous_end = end
         i = end + 1
     return blocks
@@ -150,10 +157,12 @@ def images(text: str) -> list[str]:
     """The image targets, in order."""
     body = prose(text)
     return [m["target"] for m in re.finditer(r"!\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]+)", body)] + [
-        m["target"] for m in IMAGE_TAG.finditer(body)]
+        m["target"] for m in IMAGE_TAG.finditer(body)
+    ]
 
 
 # --- the checks of the markdown reader itself ------------------------------------------------
+
 
 def test_code_blocks_reads_languages_lines_and_adjacency() -> None:
     text = "# T\n\n```python\nprint(1)\n```\n\n```text\n1\n```\n\nSay.\n\n```bash\nls\n```\n"
@@ -172,6 +181,7 @@ def test_links_skip_code_and_slugs_follow_github() -> None:
 
 
 # --- every python block runs, and shows its real output ---------------------------------------
+
 
 def python_documents() -> list[Path]:
     return [p for p in markdown_files() if any(b.lang == "python" for b in code_blocks(p.read_text("utf-8")))]
@@ -199,13 +209,15 @@ def test_python_blocks_run_in_order(path: Path, tmp_path: Path, monkeypatch: pyt
             for shown in (b for b in blocks if b.after is block and b.lang == "text"):
                 assert printed.getvalue().rstrip() == shown.code.rstrip(), (
                     f"{name_of(path)}:{shown.line}: the text block shows other output than the python block above "
-                    f"prints:\n{printed.getvalue()}")
+                    f"prints:\n{printed.getvalue()}"
+                )
 
 
 def run_doctest(block: Block, path: Path, namespace: dict[str, object]) -> None:
     """Run a block written as an interactive session (``>>>`` prompts, expected output below each)."""
-    test = doctest.DocTestParser().get_doctest(block.code, namespace, f"{name_of(path)}:{block.line}", str(path),
-                                               block.line - 1)
+    test = doctest.DocTestParser().get_doctest(
+        block.code, namespace, f"{name_of(path)}:{block.line}", str(path), block.line - 1
+    )
     report = io.StringIO()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     runner.run(test, out=report.write, clear_globs=False)
@@ -224,17 +236,24 @@ def test_doctest_blocks_share_the_namespace_and_check_their_output() -> None:
 
 
 def shown_commands() -> list[tuple[Path, Block, Block]]:
-    return [(path, block.after, block) for path in markdown_files() for block in code_blocks(path.read_text("utf-8"))
-            if block.lang == "text" and block.after is not None and block.after.lang == "bash"]
+    return [
+        (path, block.after, block)
+        for path in markdown_files()
+        for block in code_blocks(path.read_text("utf-8"))
+        if block.lang == "text" and block.after is not None and block.after.lang == "bash"
+    ]
 
 
-@pytest.mark.parametrize(("path", "command", "shown"), shown_commands(),
-                         ids=[f"{name_of(p)}:{c.line}" for p, c, _ in shown_commands()])
-def test_shown_command_output_is_real(path: Path, command: Block, shown: Block, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("path", "command", "shown"), shown_commands(), ids=[f"{name_of(p)}:{c.line}" for p, c, _ in shown_commands()]
+)
+def test_shown_command_output_is_real(
+    path: Path, command: Block, shown: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     words = shlex.split(command.code)
     assert words[:1] == ["tinygrad-dk"] and command.code.strip().count("\n") == 0, (
-        f"{name_of(path)}:{command.line}: output is shown only for one `tinygrad-dk ...` command")
+        f"{name_of(path)}:{command.line}: output is shown only for one `tinygrad-dk ...` command"
+    )
     monkeypatch.chdir(tmp_path)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -244,10 +263,12 @@ def test_shown_command_output_is_real(path: Path, command: Block, shown: Block, 
         if expected and expected != "...":
             assert any(line == expected for line in lines), (
                 f"{name_of(path)}:{shown.line}: {expected!r} is not in the output of `{command.code.strip()}` "
-                "(or not in this order)")
+                "(or not in this order)"
+            )
 
 
 # --- links and pictures ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", markdown_files(), ids=name_of)
 def test_relative_links_and_images_exist(path: Path) -> None:
@@ -267,20 +288,26 @@ def test_relative_links_and_images_exist(path: Path) -> None:
 
 # --- api.md lists the whole public API -----------------------------------------------------------
 
+
 def public_modules() -> list[ModuleType]:
     """tinygrad_dk and every module below it whose name does not start with an underscore."""
     names = ["tinygrad_dk", *(m.name for m in pkgutil.walk_packages(tinygrad_dk.__path__, "tinygrad_dk."))]
-    return [importlib.import_module(name) for name in names
-            if not any(part.startswith("_") for part in name.split("."))]
+    return [
+        importlib.import_module(name) for name in names if not any(part.startswith("_") for part in name.split("."))
+    ]
 
 
 def public_names(module: ModuleType) -> list[str]:
     """``__all__``, or else the functions and classes the module defines whose names do not start with _."""
     if hasattr(module, "__all__"):
         return list(module.__all__)
-    return [name for name, obj in vars(module).items()
-            if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
-            and obj.__module__ == module.__name__]
+    return [
+        name
+        for name, obj in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == module.__name__
+    ]
 
 
 def api_sections() -> dict[str, str]:
@@ -310,11 +337,15 @@ def test_api_md_names_every_public_name(module: ModuleType) -> None:
     # a name counts in its module's section, or in the section of a package that re-exports it
     # (tinygrad_dk.viz for draw_dot, say; a module whose names are all re-exported needs no section)
     places = [name for name in sections if name == module.__name__ or module.__name__.startswith(name + ".")]
-    missing = [name for name in public_names(module)
-               if not any(mentions(sections[place], name) for place in places
-                          if hasattr(importlib.import_module(place), name))]  # lazy re-exports count too
-    assert not missing, (f"docs/api.md does not list {missing}: add them to the section "
-                         f"`## \\`{module.__name__}\\``, with signature and one line each")
+    missing = [
+        name
+        for name in public_names(module)
+        if not any(mentions(sections[place], name) for place in places if hasattr(importlib.import_module(place), name))
+    ]  # lazy re-exports count too
+    assert not missing, (
+        f"docs/api.md does not list {missing}: add them to the section "
+        f"`## \\`{module.__name__}\\``, with signature and one line each"
+    )
 
 
 def test_api_md_entries_exist() -> None:
@@ -340,6 +371,7 @@ def test_public_names_finds_functions_classes_and_all() -> None:
 
 
 # --- the Danish translation follows the tutorial -------------------------------------------------
+
 
 def without_comments(code: str) -> str:
     """Python code with its comments removed and trailing spaces stripped (comments may be translated)."""

@@ -57,23 +57,35 @@ INTEGER_POW = st.tuples(X, st.integers(-3, 3).map(float)).filter(lambda ak: ak[0
 SPECS: dict[str, Spec] = {
     "add": Spec(st.tuples(X, X), lambda x, y: x + y, lambda a, b: a + b),
     "mul": Spec(st.tuples(X, X), lambda x, y: x * y, lambda a, b: a * b),
-    "pow": Spec(st.tuples(positive(4.0), well_scaled(-3.0, 3.0)), lambda x, y: x**y,
-                lambda a, b: float(np.power(a, b)), singular=(0.0,)),
+    "pow": Spec(
+        st.tuples(positive(4.0), well_scaled(-3.0, 3.0)),
+        lambda x, y: x**y,
+        lambda a, b: float(np.power(a, b)),
+        singular=(0.0,),
+    ),
     "addk": Spec(st.tuples(X, X), lambda x, k: x + k, lambda a, k: a + k),
     "mulk": Spec(st.tuples(X, X), lambda x, k: x * k, lambda a, k: a * k),
-    "powk": Spec(st.one_of(st.tuples(positive(4.0), well_scaled(-3.0, 3.0)), INTEGER_POW), lambda x, k: x**k,
-                 lambda a, k: float(np.power(a, k)), singular=(0.0,)),
+    "powk": Spec(
+        st.one_of(st.tuples(positive(4.0), well_scaled(-3.0, 3.0)), INTEGER_POW),
+        lambda x, k: x**k,
+        lambda a, k: float(np.power(a, k)),
+        singular=(0.0,),
+    ),
     "exp": Spec(alone(well_scaled(-10.0, 10.0)), lambda x, _: x.exp(), lambda a, _: float(np.exp(a))),
     "log": Spec(alone(positive(10.0)), lambda x, _: x.log(), lambda a, _: float(np.log(a)), singular=(0.0,)),
-    "sqrt": Spec(alone(well_scaled(0.0, 10.0)), lambda x, _: x.sqrt(), lambda a, _: float(np.sqrt(a)),
-                 singular=(0.0,)),
+    "sqrt": Spec(alone(well_scaled(0.0, 10.0)), lambda x, _: x.sqrt(), lambda a, _: float(np.sqrt(a)), singular=(0.0,)),
     "abs": Spec(alone(X), lambda x, _: abs(x), lambda a, _: float(np.abs(a)), singular=(0.0,)),
-    "tanh": Spec(alone(well_scaled(-6.0, 6.0)), lambda x, _: x.tanh(),
-                 lambda a, _: (math.exp(2 * a) - 1) / (math.exp(2 * a) + 1)),
+    "tanh": Spec(
+        alone(well_scaled(-6.0, 6.0)), lambda x, _: x.tanh(), lambda a, _: (math.exp(2 * a) - 1) / (math.exp(2 * a) + 1)
+    ),
     "sigmoid": Spec(alone(well_scaled(-6.0, 6.0)), lambda x, _: x.sigmoid(), lambda a, _: 1 / (1 + math.exp(-a))),
     "relu": Spec(alone(X), lambda x, _: x.relu(), lambda a, _: max(a, 0.0), singular=(0.0,)),
-    "leaky_relu": Spec(st.tuples(X, well_scaled(-1.0, 1.0)), lambda x, s: x.leaky_relu(s),
-                       lambda a, s: a if a >= 0 else s * a, singular=(0.0,)),
+    "leaky_relu": Spec(
+        st.tuples(X, well_scaled(-1.0, 1.0)),
+        lambda x, s: x.leaky_relu(s),
+        lambda a, s: a if a >= 0 else s * a,
+        singular=(0.0,),
+    ),
     "softplus": Spec(alone(well_scaled(-6.0, 6.0)), lambda x, _: x.softplus(), lambda a, _: math.log(1 + math.exp(a))),
     "sin": Spec(alone(well_scaled(-10.0, 10.0)), lambda x, _: x.sin(), lambda a, _: float(np.sin(a))),
     "cos": Spec(alone(well_scaled(-10.0, 10.0)), lambda x, _: x.cos(), lambda a, _: float(np.cos(a))),
@@ -84,8 +96,10 @@ SPECS: dict[str, Spec] = {
 def spec_for(name: str) -> Spec:
     """The test spec of row ``name``; a row nobody wrote a spec for fails, it is never skipped."""
     if name not in SPECS:
-        pytest.fail(f"OPS row {name!r} has no entry in SPECS (tests/test_engine.py): add its domain, "
-                    "method and reference formula so that it is tested")
+        pytest.fail(
+            f"OPS row {name!r} has no entry in SPECS (tests/test_engine.py): add its domain, "
+            "method and reference formula so that it is tested"
+        )
     return SPECS[name]
 
 
@@ -146,30 +160,51 @@ def test_method_makes_the_row_and_backward_applies_it(name: str, data: st.DataOb
 
 # --- building Values ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("data", "stored"), [
-    (3, 3.0), (-2.5, -2.5), (True, 1.0), (False, 0.0), (np.float32(0.5), 0.5), (np.float64(-1.25), -1.25),
-    (np.int64(7), 7.0), (np.bool_(True), 1.0), (Fraction(1, 4), 0.25),
-], ids=["int", "float", "True", "False", "np.float32", "np.float64", "np.int64", "np.bool_", "Fraction"])
+
+@pytest.mark.parametrize(
+    ("data", "stored"),
+    [
+        (3, 3.0),
+        (-2.5, -2.5),
+        (True, 1.0),
+        (False, 0.0),
+        (np.float32(0.5), 0.5),
+        (np.float64(-1.25), -1.25),
+        (np.int64(7), 7.0),
+        (np.bool_(True), 1.0),
+        (Fraction(1, 4), 0.25),
+    ],
+    ids=["int", "float", "True", "False", "np.float32", "np.float64", "np.int64", "np.bool_", "Fraction"],
+)
 def test_value_stores_numbers_as_float(data: Any, stored: float) -> None:
     v = Value(data)
     assert type(v.data) is float
     assert v.data == stored
 
 
-@pytest.mark.parametrize("number", [3, np.float64(0.5), np.int64(2), Fraction(1, 2)],
-                         ids=["int", "np.float64", "np.int64", "Fraction"])
+@pytest.mark.parametrize(
+    "number", [3, np.float64(0.5), np.int64(2), Fraction(1, 2)], ids=["int", "np.float64", "np.int64", "Fraction"]
+)
 def test_an_op_stores_a_float_even_from_a_leaf_set_to_another_number(number: Any) -> None:
     w = Value(1.0)
     w.data = number  # as a user might, after building the leaf
-    for node in (w * w, w + 1, (w * 2.0).relu(), w ** 2):
+    for node in (w * w, w + 1, (w * 2.0).relu(), w**2):
         assert type(node.data) is float and node.data == float(node.data)
 
 
-@pytest.mark.parametrize(("data", "type_name"), [
-    ("a", "str"), (None, "NoneType"), ([1.0], "list"), (1 + 2j, "complex"), (Value(1.0), "Value"),
-    (np.complex128(1 + 2j), "complex128"),  # float() of it would silently drop the imaginary part
-    (np.str_("1.5"), "str_"),  # a string, even if numpy's
-], ids=["str", "None", "list", "complex", "Value", "np.complex128", "np.str_"])
+@pytest.mark.parametrize(
+    ("data", "type_name"),
+    [
+        ("a", "str"),
+        (None, "NoneType"),
+        ([1.0], "list"),
+        (1 + 2j, "complex"),
+        (Value(1.0), "Value"),
+        (np.complex128(1 + 2j), "complex128"),  # float() of it would silently drop the imaginary part
+        (np.str_("1.5"), "str_"),  # a string, even if numpy's
+    ],
+    ids=["str", "None", "list", "complex", "Value", "np.complex128", "np.str_"],
+)
 def test_value_rejects_non_numbers_naming_the_type(data: Any, type_name: str) -> None:
     with pytest.raises(TypeError, match=rf"Value data must be an int, float, bool or numpy scalar, not {type_name}\b"):
         Value(data)
@@ -191,11 +226,20 @@ def test_a_node_stores_its_op_children_and_local_derivatives() -> None:
     assert z._prev == {x, y} and z._op == "*"  # micrograd's names: a set, and its symbol
 
 
-@pytest.mark.parametrize(("build", "op", "arg"), [
-    (lambda x: x * 2.0, "mulk", 2.0), (lambda x: 2.0 * x, "mulk", 2.0), (lambda x: x + 1, "addk", 1.0),
-    (lambda x: 1 + x, "addk", 1.0), (lambda x: x**2, "powk", 2.0), (lambda x: -x, "mulk", -1.0),
-    (lambda x: x / 4, "mulk", 0.25), (lambda x: np.float64(3.0) * x, "mulk", 3.0),
-], ids=["x * 2.0", "2.0 * x", "x + 1", "1 + x", "x ** 2", "-x", "x / 4", "np.float64 * x"])
+@pytest.mark.parametrize(
+    ("build", "op", "arg"),
+    [
+        (lambda x: x * 2.0, "mulk", 2.0),
+        (lambda x: 2.0 * x, "mulk", 2.0),
+        (lambda x: x + 1, "addk", 1.0),
+        (lambda x: 1 + x, "addk", 1.0),
+        (lambda x: x**2, "powk", 2.0),
+        (lambda x: -x, "mulk", -1.0),
+        (lambda x: x / 4, "mulk", 0.25),
+        (lambda x: np.float64(3.0) * x, "mulk", 3.0),
+    ],
+    ids=["x * 2.0", "2.0 * x", "x + 1", "1 + x", "x ** 2", "-x", "x / 4", "np.float64 * x"],
+)
 def test_a_plain_number_is_the_ops_constant_not_a_leaf(build: Callable[[Value], Value], op: str, arg: float) -> None:
     x = Value(1.5)
     out = build(x)
@@ -214,20 +258,24 @@ def test_subtraction_and_division_are_compositions() -> None:
     assert (d.data, q.data) == (4.0, 3.0)
 
 
-@pytest.mark.parametrize(("build", "a", "expected"), [
-    (lambda x: x.exp(), 1.0, (math.e,)),
-    (lambda x: x.log(), 4.0, (0.25,)),
-    (lambda x: x.sqrt(), 9.0, (1 / 6,)),
-    (lambda x: x**3, 2.0, (12.0,)),
-    (lambda x: x.tanh(), 0.5, (4 / (math.exp(0.5) + math.exp(-0.5)) ** 2,)),  # sech^2
-    (lambda x: x.sigmoid(), 0.0, (0.25,)),
-    (lambda x: x.softplus(), 0.0, (0.5,)),
-    (lambda x: x.sin(), math.pi / 3, (0.5,)),
-    (lambda x: x.cos(), math.pi / 6, (-0.5,)),
-    (lambda x: abs(x), -3.0, (-1.0,)),
-    (lambda x: x.leaky_relu(0.1), -2.0, (0.1,)),
-    (lambda x: x * 2.5, 7.0, (2.5,)),
-], ids=["exp", "log", "sqrt", "x**3", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "leaky_relu", "x*2.5"])
+@pytest.mark.parametrize(
+    ("build", "a", "expected"),
+    [
+        (lambda x: x.exp(), 1.0, (math.e,)),
+        (lambda x: x.log(), 4.0, (0.25,)),
+        (lambda x: x.sqrt(), 9.0, (1 / 6,)),
+        (lambda x: x**3, 2.0, (12.0,)),
+        (lambda x: x.tanh(), 0.5, (4 / (math.exp(0.5) + math.exp(-0.5)) ** 2,)),  # sech^2
+        (lambda x: x.sigmoid(), 0.0, (0.25,)),
+        (lambda x: x.softplus(), 0.0, (0.5,)),
+        (lambda x: x.sin(), math.pi / 3, (0.5,)),
+        (lambda x: x.cos(), math.pi / 6, (-0.5,)),
+        (lambda x: abs(x), -3.0, (-1.0,)),
+        (lambda x: x.leaky_relu(0.1), -2.0, (0.1,)),
+        (lambda x: x * 2.5, 7.0, (2.5,)),
+    ],
+    ids=["exp", "log", "sqrt", "x**3", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "leaky_relu", "x*2.5"],
+)
 def test_local_grads_by_hand(build: Callable[[Value], Value], a: float, expected: tuple[float, ...]) -> None:
     assert build(Value(a)).local_grads == pytest.approx(expected, rel=1e-15, abs=1e-15)
 
@@ -287,8 +335,9 @@ OPERATORS: list[tuple[str, Callable[[Value, Value], Any], float, float, float]] 
 
 
 @pytest.mark.parametrize(("build", "value", "dx", "dy"), [r[1:] for r in OPERATORS], ids=[r[0] for r in OPERATORS])
-def test_operator_value_and_gradient_by_hand(build: Callable[[Value, Value], Value], value: float,
-                                             dx: float, dy: float) -> None:
+def test_operator_value_and_gradient_by_hand(
+    build: Callable[[Value, Value], Value], value: float, dx: float, dy: float
+) -> None:
     x, y = Value(X0), Value(Y0)
     out = build(x, y)
     out.backward()
@@ -297,16 +346,25 @@ def test_operator_value_and_gradient_by_hand(build: Callable[[Value, Value], Val
     assert y.grad == pytest.approx(dy, rel=1e-14, abs=1e-15)
 
 
-@pytest.mark.parametrize(("build", "bad"), [
-    (lambda x: x + "a", "+"), (lambda x: "a" + x, "+"), (lambda x: x * None, "*"), (lambda x: x ** [2], "**"),
-    (lambda x: x / "a", "/"), (lambda x: x.leaky_relu("a"), "slope"),
-], ids=["x + str", "str + x", "x * None", "x ** list", "x / str", "leaky_relu(str)"])
+@pytest.mark.parametrize(
+    ("build", "bad"),
+    [
+        (lambda x: x + "a", "+"),
+        (lambda x: "a" + x, "+"),
+        (lambda x: x * None, "*"),
+        (lambda x: x ** [2], "**"),
+        (lambda x: x / "a", "/"),
+        (lambda x: x.leaky_relu("a"), "slope"),
+    ],
+    ids=["x + str", "str + x", "x * None", "x ** list", "x / str", "leaky_relu(str)"],
+)
 def test_operators_reject_non_numbers(build: Callable[[Value], Value], bad: str) -> None:
     with pytest.raises(TypeError, match=rf"{re.escape(bad)} must be an int, float, bool or numpy scalar, not \w+"):
         build(Value(1.0))
 
 
 # --- graph shapes: every path counts ------------------------------------------------------
+
 
 def test_reuse_sums_both_edges() -> None:
     a = Value(3.0)
@@ -422,6 +480,7 @@ def test_topological_order_changes_no_gradient() -> None:
 
 # --- accumulation: PyTorch semantics ------------------------------------------------------
 
+
 def test_backward_accumulates_on_leaves_and_inner_nodes_hold_the_latest_pass() -> None:
     # dyadic numbers, so every sum below is exact: y = (x w)^2 + x at x = 0.5, w = 2
     x, w = Value(0.5), Value(2.0)
@@ -465,21 +524,38 @@ def test_bad_grad_argument_is_rejected_before_anything_changes() -> None:
 
 # --- subgradient conventions (PyTorch's) --------------------------------------------------
 
-@pytest.mark.parametrize(("build", "a", "expected"), [
-    (lambda x: x.relu(), 0.0, 0.0),  # relu'(0) = 0
-    (lambda x: abs(x), 0.0, 0.0),  # abs'(0) = sign(0) = 0
-    (lambda x: x.step(), 0.0, 0.0),  # step' = 0 everywhere, also at the jump
-    (lambda x: x.step(), -1.0, 0.0),
-    (lambda x: x.step(), 1.0, 0.0),
-    (lambda x: x.leaky_relu(0.2), 0.0, 0.2),  # leaky_relu'(0) = slope: PyTorch takes the x <= 0 branch
-    (lambda x: x.leaky_relu(), 0.0, 0.01),
-    (lambda x: x.sqrt(), 0.0, math.inf),  # sqrt'(0) = 1 / (2 sqrt 0) = inf
-    (lambda x: x**0.5, 0.0, math.inf),
-    (lambda x: x**2, 0.0, 0.0),
-    (lambda x: x**1, 0.0, 1.0),
-    (lambda x: x**0, 0.0, 0.0),
-], ids=["relu(0)", "abs(0)", "step(0)", "step(-1)", "step(1)", "leaky_relu(0, 0.2)", "leaky_relu(0)", "sqrt(0)",
-        "0**0.5", "0**2", "0**1", "0**0"])
+
+@pytest.mark.parametrize(
+    ("build", "a", "expected"),
+    [
+        (lambda x: x.relu(), 0.0, 0.0),  # relu'(0) = 0
+        (lambda x: abs(x), 0.0, 0.0),  # abs'(0) = sign(0) = 0
+        (lambda x: x.step(), 0.0, 0.0),  # step' = 0 everywhere, also at the jump
+        (lambda x: x.step(), -1.0, 0.0),
+        (lambda x: x.step(), 1.0, 0.0),
+        (lambda x: x.leaky_relu(0.2), 0.0, 0.2),  # leaky_relu'(0) = slope: PyTorch takes the x <= 0 branch
+        (lambda x: x.leaky_relu(), 0.0, 0.01),
+        (lambda x: x.sqrt(), 0.0, math.inf),  # sqrt'(0) = 1 / (2 sqrt 0) = inf
+        (lambda x: x**0.5, 0.0, math.inf),
+        (lambda x: x**2, 0.0, 0.0),
+        (lambda x: x**1, 0.0, 1.0),
+        (lambda x: x**0, 0.0, 0.0),
+    ],
+    ids=[
+        "relu(0)",
+        "abs(0)",
+        "step(0)",
+        "step(-1)",
+        "step(1)",
+        "leaky_relu(0, 0.2)",
+        "leaky_relu(0)",
+        "sqrt(0)",
+        "0**0.5",
+        "0**2",
+        "0**1",
+        "0**0",
+    ],
+)
 def test_subgradient_conventions(build: Callable[[Value], Value], a: float, expected: float) -> None:
     x = Value(a)
     build(x).backward()
@@ -508,6 +584,7 @@ def test_value_exponent_at_base_zero() -> None:
 
 
 # --- numerical limits ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("a", [1e4, 1e3, 800.0, 40.0])
 def test_sigmoid_and_softplus_limits(a: float) -> None:
@@ -556,30 +633,57 @@ def test_sin_and_cos_of_inf_are_nan_as_in_ieee_and_pytorch() -> None:
 
 # --- error messages -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("build", "error", "message"), [
-    (lambda: Value(0.0).log(), ValueError, r"log is undefined at 0\.0: its input must be > 0"),
-    (lambda: Value(-1.0).log(), ValueError, r"log is undefined at -1\.0: its input must be > 0"),
-    (lambda: Value(-1.0).sqrt(), ValueError, r"sqrt is undefined at -1\.0: its input must be >= 0"),
-    (lambda: Value(0) ** -1, ZeroDivisionError, r"pow: 0\.0 \*\* -1\.0 divides by zero: keep the base away from 0"),
-    (lambda: Value(0) ** Value(-1), ZeroDivisionError, r"pow: 0\.0 \*\* -1\.0 divides by zero"),
-    (lambda: Value(-2) ** 0.5, ValueError,
-     r"pow: -2\.0 \*\* 0\.5 is undefined: a negative base needs an integer exponent"),
-    (lambda: (-2) ** Value(2.0), ValueError,
-     r"pow: -2\.0 \*\* Value is undefined: with a Value exponent the base must be >= 0"),
-    (lambda: Value(3.0) / 0, ZeroDivisionError, r"division by zero: 3\.0 / 0\.0: the divisor must not be 0"),
-    (lambda: Value(3.0) / Value(0), ZeroDivisionError, r"division by zero: 3\.0 / 0\.0: the divisor must not be 0"),
-    (lambda: 1 / Value(0), ZeroDivisionError, r"division by zero: 1 / 0\.0: the divisor must not be 0"),
-    (lambda: Value("a"), TypeError, r"Value data must be an int, float, bool or numpy scalar, not str: 'a'"),
-    (lambda: Value(1.0).backward(grad="a"), TypeError,  # type: ignore[arg-type]
-     r"grad must be an int, float, bool or numpy scalar, not str: 'a'"),
-], ids=["log(0)", "log(-1)", "sqrt(-1)", "0**-1", "0**Value(-1)", "(-2)**0.5", "(-2)**Value", "x/0",
-        "x/Value(0)", "1/Value(0)", "Value('a')", "backward(grad='a')"])
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: Value(0.0).log(), ValueError, r"log is undefined at 0\.0: its input must be > 0"),
+        (lambda: Value(-1.0).log(), ValueError, r"log is undefined at -1\.0: its input must be > 0"),
+        (lambda: Value(-1.0).sqrt(), ValueError, r"sqrt is undefined at -1\.0: its input must be >= 0"),
+        (lambda: Value(0) ** -1, ZeroDivisionError, r"pow: 0\.0 \*\* -1\.0 divides by zero: keep the base away from 0"),
+        (lambda: Value(0) ** Value(-1), ZeroDivisionError, r"pow: 0\.0 \*\* -1\.0 divides by zero"),
+        (
+            lambda: Value(-2) ** 0.5,
+            ValueError,
+            r"pow: -2\.0 \*\* 0\.5 is undefined: a negative base needs an integer exponent",
+        ),
+        (
+            lambda: (-2) ** Value(2.0),
+            ValueError,
+            r"pow: -2\.0 \*\* Value is undefined: with a Value exponent the base must be >= 0",
+        ),
+        (lambda: Value(3.0) / 0, ZeroDivisionError, r"division by zero: 3\.0 / 0\.0: the divisor must not be 0"),
+        (lambda: Value(3.0) / Value(0), ZeroDivisionError, r"division by zero: 3\.0 / 0\.0: the divisor must not be 0"),
+        (lambda: 1 / Value(0), ZeroDivisionError, r"division by zero: 1 / 0\.0: the divisor must not be 0"),
+        (lambda: Value("a"), TypeError, r"Value data must be an int, float, bool or numpy scalar, not str: 'a'"),
+        (
+            lambda: Value(1.0).backward(grad="a"),  # type: ignore[arg-type]
+            TypeError,
+            r"grad must be an int, float, bool or numpy scalar, not str: 'a'",
+        ),
+    ],
+    ids=[
+        "log(0)",
+        "log(-1)",
+        "sqrt(-1)",
+        "0**-1",
+        "0**Value(-1)",
+        "(-2)**0.5",
+        "(-2)**Value",
+        "x/0",
+        "x/Value(0)",
+        "1/Value(0)",
+        "Value('a')",
+        "backward(grad='a')",
+    ],
+)
 def test_error_messages(build: Callable[[], Any], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         build()
 
 
 # --- plain-number behaviour ---------------------------------------------------------------
+
 
 def test_the_engine_keeps_its_fields_in_slots_and_a_users_in_a_dict() -> None:
     v = Value(1.0)
@@ -645,6 +749,7 @@ def test_micrograd_training_idiom() -> None:
 
 # --- memory -------------------------------------------------------------------------------
 
+
 class WeakLeaf(Value):
     """A leaf that can be weakly referenced (Value itself has no __weakref__ slot)."""
 
@@ -673,6 +778,9 @@ def test_a_dropped_graph_is_freed_by_reference_counting() -> None:
 def test_a_label_must_be_a_string() -> None:
     with pytest.raises(TypeError, match=r"Value label must be a str, not int: 5"):
         Value(1.0, label=5)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"Value's second argument is a label \(a str\) or, as in micrograd, its "
-                                        r"_children \(a tuple of Values\), not int: 5"):
+    with pytest.raises(
+        TypeError,
+        match=r"Value's second argument is a label \(a str\) or, as in micrograd, its "
+        r"_children \(a tuple of Values\), not int: 5",
+    ):
         Value(1.0, 5)

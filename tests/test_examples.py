@@ -42,11 +42,13 @@ def _number(pattern: str, text: str) -> float:
 
 # --- what each script must print ----------------------------------------------------------
 
+
 def check_perceptron(out: str) -> None:
     assert re.search(r"^AND: learned in \d+ epochs", out, re.MULTILINE)
     assert re.search(r"^OR: learned in \d+ epochs", out, re.MULTILINE)
-    assert re.search(r"^XOR: not learned: [1-9]\d* errors during epoch 20, [1-9]\d* wrong with the final weights", out,
-                     re.MULTILINE)
+    assert re.search(
+        r"^XOR: not learned: [1-9]\d* errors during epoch 20, [1-9]\d* wrong with the final weights", out, re.MULTILINE
+    )
     assert "not linearly separable" in out
     # the tables after training: AND and OR all right, XOR wrong somewhere
     assert "<- wrong" not in _section(out, "AND:", "OR:")
@@ -56,8 +58,11 @@ def check_perceptron(out: str) -> None:
 
 def check_activations(out: str) -> None:
     assert _number(r"largest difference between backward\(\) and the formulas: (\S+)", out) < 1e-12
-    rows = {line.split()[0]: re.findall(r"[+-]\d\.\d{3}, [+-]\d\.\d{3}", line) for line in out.splitlines()
-            if re.match(r"(step|sigmoid|tanh|relu|leaky_relu|softplus) ", line)}
+    rows = {
+        line.split()[0]: re.findall(r"[+-]\d\.\d{3}, [+-]\d\.\d{3}", line)
+        for line in out.splitlines()
+        if re.match(r"(step|sigmoid|tanh|relu|leaky_relu|softplus) ", line)
+    }
     assert len(rows) == 6
     # columns are x = -2, -1, 0, 1, 2; values from the definitions, not from the engine
     assert rows["relu"][2] == "+0.000, +0.000"  # relu(0) = 0 and relu'(0) = 0, as in PyTorch
@@ -70,8 +75,16 @@ def check_activations(out: str) -> None:
 
 
 # Published results of the textbook example (Mazur, "A Step by Step Backpropagation Example").
-PUBLISHED_UPDATES = {"w1": "0.14978072", "w2": "0.19956143", "w3": "0.24975114", "w4": "0.29950229",
-                     "w5": "0.35891648", "w6": "0.40866619", "w7": "0.51130127", "w8": "0.56137012"}
+PUBLISHED_UPDATES = {
+    "w1": "0.14978072",
+    "w2": "0.19956143",
+    "w3": "0.24975114",
+    "w4": "0.29950229",
+    "w5": "0.35891648",
+    "w6": "0.40866619",
+    "w7": "0.51130127",
+    "w8": "0.56137012",
+}
 
 
 def check_step_by_step(out: str) -> None:
@@ -106,8 +119,7 @@ def check_xor(out: str) -> None:
 def check_full_batch_vs_sgd(out: str) -> None:
     # 40 samples, 20 epochs: ceil(40 / batch) updates per epoch
     rows = {}
-    for name, batch, per_epoch, total in (("full batch", 40, 1, 20), ("mini-batch 10", 10, 4, 80),
-                                          ("SGD", 1, 40, 800)):
+    for name, batch, per_epoch, total in (("full batch", 40, 1, 20), ("mini-batch 10", 10, 4, 80), ("SGD", 1, 40, 800)):
         match = re.search(rf"^{name}\s+{batch}\s+{per_epoch}\s+{total}\s+([\d.]+)\s+([\d.]+)%$", out, re.MULTILINE)
         assert match, f"no row for {name} with {per_epoch} updates per epoch in:\n{out}"
         rows[name] = float(match.group(1)), float(match.group(2))
@@ -155,6 +167,7 @@ FILES: dict[str, set[str]] = {
 
 # --- the files ------------------------------------------------------------------------------
 
+
 def check_file(path: Path) -> None:
     """A file an example says it wrote: there, and a real picture of its kind."""
     assert path.is_file(), f"{path} was announced but does not exist"
@@ -175,13 +188,15 @@ def check_file(path: Path) -> None:
 
 
 def run(script: Path, *args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=TIMEOUT,
-                            cwd=cwd, env=env)
+    result = subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=TIMEOUT, cwd=cwd, env=env
+    )
     assert result.returncode == 0, f"{script.name} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
 
 # --- the tests --------------------------------------------------------------------------
+
 
 def test_every_example_is_listed() -> None:
     names = {script.name for script in SCRIPTS}

@@ -43,8 +43,16 @@ LR = 0.5
 MAZUR = Sample((0.05, 0.10), (0.01, 0.99))
 # Mazur's published results (to the digits he publishes).
 PUBLISHED_TOTAL_ERROR = "0.298371109"
-PUBLISHED_UPDATES = {"w5": "0.35891648", "w6": "0.408666186", "w7": "0.511301270", "w8": "0.561370121",
-                     "w1": "0.149780716", "w2": "0.19956143", "w3": "0.24975114", "w4": "0.29950229"}
+PUBLISHED_UPDATES = {
+    "w5": "0.35891648",
+    "w6": "0.408666186",
+    "w7": "0.511301270",
+    "w8": "0.561370121",
+    "w1": "0.149780716",
+    "w2": "0.19956143",
+    "w3": "0.24975114",
+    "w4": "0.29950229",
+}
 PUBLISHED_ERROR_AFTER = "0.291027924"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]\d+)?")
 VALUE = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]\d+)?")  # a number on its own, not the 5 of w5
@@ -60,8 +68,9 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def hand(w: dict[str, float], x: tuple[float, float], t: tuple[float, float],
-         b_hidden: float = 0.35, b_output: float = 0.60) -> dict[str, float]:
+def hand(
+    w: dict[str, float], x: tuple[float, float], t: tuple[float, float], b_hidden: float = 0.35, b_output: float = 0.60
+) -> dict[str, float]:
     """Every number of the example, by hand: Mazur's chain rule in plain floats."""
     i1, i2 = x
     t1, t2 = t
@@ -169,6 +178,7 @@ def expected() -> dict[str, float]:
 
 # --- the numbers, against the hand calculation ---
 
+
 def test_forward_pass_matches_hand(example: WorkedExample, expected: dict[str, float]) -> None:
     assert [n.name for n in example.neurons] == ["h1", "h2", "o1", "o2"]
     for n in example.neurons:
@@ -224,8 +234,20 @@ def test_factor_names_follow_mazur(example: WorkedExample) -> None:
     assert [t.name for t in b_h1.through] == ["dE_o1/dout_h1", "dE_o2/dout_h1"]
     with pytest.raises(KeyError, match="no weight named 'w9'"):
         example.weight("w9")
-    assert [s.name for s in example.steps()] == ["w5", "w6", "w7", "w8", "w1", "w2", "w3", "w4",
-                                                 "b_h1", "b_h2", "b_o1", "b_o2"]
+    assert [s.name for s in example.steps()] == [
+        "w5",
+        "w6",
+        "w7",
+        "w8",
+        "w1",
+        "w2",
+        "w3",
+        "w4",
+        "b_h1",
+        "b_h2",
+        "b_o1",
+        "b_o2",
+    ]
 
 
 def test_each_gradient_is_the_parameters_grad_after_backward(example: WorkedExample) -> None:
@@ -244,8 +266,9 @@ def test_factors_are_products_of_the_graphs_local_derivatives(example: WorkedExa
     for step in example.steps():
         for factor in (*step.factors, *(f for term in step.through for f in term.factors)):
             assert factor.paths, factor.name
-            assert factor.value == pytest.approx(sum(math.prod(e.local for e in path) for path in factor.paths),
-                                                 abs=TOL)
+            assert factor.value == pytest.approx(
+                sum(math.prod(e.local for e in path) for path in factor.paths), abs=TOL
+            )
         d_error, d_out, d_net = step.factors
         assert [e.op for e in d_out.paths[0]] == ["sigmoid"]
         if step.name.startswith("w"):
@@ -266,8 +289,7 @@ def test_factors_are_products_of_the_graphs_local_derivatives(example: WorkedExa
     assert out_o1.grad == pytest.approx(example.weight("w5").factors[0].value, abs=TOL) != 0.0
 
 
-def test_updated_model_holds_the_new_weights_and_old_biases(example: WorkedExample, expected: dict[str, float]
-                                                           ) -> None:
+def test_updated_model_holds_the_new_weights_and_old_biases(example: WorkedExample, expected: dict[str, float]) -> None:
     state = example.updated.state_dict()
     for step in example.weights:
         assert state[step.param] == step.after
@@ -300,6 +322,7 @@ def test_a_sample_is_given_as_four_numbers_or_a_sample() -> None:
 
 
 # --- the published numbers in the output ---
+
 
 def _appears(published: str, text: str) -> bool:
     """Some number in ``text`` equals ``published`` when rounded to the digits published."""
@@ -351,7 +374,7 @@ def _tables(lines: list[str]) -> int:
             tables += 1
             width = lines[k - 1].count(" | ")
             assert lines[k - 1].startswith("| ") and line.count("---") == width + 1
-            rows = [row for row in lines[k + 1:] if row.startswith("|")][:1]
+            rows = [row for row in lines[k + 1 :] if row.startswith("|")][:1]
             assert rows and rows[0].count(" | ") == width
     return tables
 
@@ -360,11 +383,19 @@ def test_markdown_format_has_headings_tables_and_code_blocks() -> None:
     markdown = explain(format="markdown")
     lines = markdown.splitlines()
     assert lines[0] == "# Backpropagation, worked step by step"
-    for heading in ("## 1. Forward pass", "## 2. Error", "## 3. Backward pass: the chain rule along the graph's edges",
-                    "## 4. Averaging over the batch", "## 5. The full-batch update",
-                    "## 6. SGD: the same samples, one at a time", "### Output layer", "### Hidden layer",
-                    "#### w5: h1 -> o1 (parameter layers.1.neurons.0.w.0) = 0.4",
-                    "#### b_o1: bias of o1 (parameter layers.1.neurons.0.b) = 0.6", "### Step 1: sample 1"):
+    for heading in (
+        "## 1. Forward pass",
+        "## 2. Error",
+        "## 3. Backward pass: the chain rule along the graph's edges",
+        "## 4. Averaging over the batch",
+        "## 5. The full-batch update",
+        "## 6. SGD: the same samples, one at a time",
+        "### Output layer",
+        "### Hidden layer",
+        "#### w5: h1 -> o1 (parameter layers.1.neurons.0.w.0) = 0.4",
+        "#### b_o1: bias of o1 (parameter layers.1.neurons.0.b) = 0.6",
+        "### Step 1: sample 1",
+    ):
         assert heading in lines, heading
     assert not any(line.startswith("## 7.") for line in lines)  # one sample: SGD made the full batch's update
     # code blocks: forward, error, 12 chains, averaging, update, costs, the SGD step
@@ -377,24 +408,27 @@ def test_markdown_format_has_headings_tables_and_code_blocks() -> None:
 def test_the_renderers_only_format_the_computed_result() -> None:
     # a result with one number changed: both renderers show the change, and compute nothing of their own
     comparison = compare_batch_sgd()
-    changed = dataclasses.replace(comparison, passes=(dataclasses.replace(comparison.passes[0],
-                                                                          total_error=0.123456789),))
+    changed = dataclasses.replace(
+        comparison, passes=(dataclasses.replace(comparison.passes[0], total_error=0.123456789),)
+    )
     blocks = document(changed)
     for text in (to_text(blocks), to_markdown(blocks)):
         assert "E_total = E_o1 + E_o2 = 0.123456789" in text and "E_total = E_o1 + E_o2 = 0.298371109" not in text
     assert to_text(document(comparison)) == explain(format="text").replace(_mazur_note(), "")
     assert to_markdown(document(comparison, "da")) == explain(format="markdown", lang="da").replace(
-        _mazur_note("da"), "")
+        _mazur_note("da"), ""
+    )
 
 
 def _mazur_note(lang: str = "en") -> str:
     """The paragraph on the number Mazur's post prints, as explain() writes it after a blank line."""
     text = explain(format="markdown" if lang == "da" else "text", lang=lang)
     start = text.index("\n\nMazur")
-    return text[start:text.index("\n\n", start + 2)]
+    return text[start : text.index("\n\n", start + 2)]
 
 
 # --- the chain rule, the average and the update, line by line against the hand calculation ---
+
 
 @pytest.mark.parametrize("samples", [(MAZUR,), make_samples(3, seed=2)], ids=["one", "three"])
 def test_every_printed_gradient_average_and_update_is_the_hand_calculation(samples: tuple[Sample, ...]) -> None:
@@ -403,14 +437,20 @@ def test_every_printed_gradient_average_and_update_is_the_hand_calculation(sampl
     for s in samples:  # each sample's chain for w5 and for the hidden bias b_h1, in one line
         r = hand(START, s.inputs, s.targets)
         chain = [r["dE_total/dout_o1"], r["dout_o1/dnet_o1"], r["dnet_o1/dw5"]]
-        assert (f"    dE_total/dw5 = dE_total/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5 = "
-                f"{' * '.join(map(term, chain))} = {g9(r['dE_total/dw5'])}") in text
+        assert (
+            f"    dE_total/dw5 = dE_total/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5 = "
+            f"{' * '.join(map(term, chain))} = {g9(r['dE_total/dw5'])}"
+        ) in text
         shares = [r["dE_o1/dout_h1"], r["dE_o2/dout_h1"]]
-        assert (f"    dE_total/dout_h1 = dE_o1/dout_h1 + dE_o2/dout_h1 = {' + '.join(map(term, shares))} = "
-                f"{g9(r['dE_total/dout_h1'])}") in text
-        assert (f"    dE_total/db_h1 = dE_total/dout_h1 * dout_h1/dnet_h1 * dnet_h1/db_h1 = "
-                f"{term(r['dE_total/dout_h1'])} * {term(r['dout_h1/dnet_h1'])} * 1 = "
-                f"{g9(r['dE_total/db_h1'])}") in text
+        assert (
+            f"    dE_total/dout_h1 = dE_o1/dout_h1 + dE_o2/dout_h1 = {' + '.join(map(term, shares))} = "
+            f"{g9(r['dE_total/dout_h1'])}"
+        ) in text
+        assert (
+            f"    dE_total/db_h1 = dE_total/dout_h1 * dout_h1/dnet_h1 * dnet_h1/db_h1 = "
+            f"{term(r['dE_total/dout_h1'])} * {term(r['dout_h1/dnet_h1'])} * 1 = "
+            f"{g9(r['dE_total/db_h1'])}"
+        ) in text
     per_sample = [grads(START, s) for s in samples]
     mean, after = full_batch(samples)
     for name in (*START, *BIASES):  # the average, parameter by parameter
@@ -418,15 +458,18 @@ def test_every_printed_gradient_average_and_update_is_the_hand_calculation(sampl
         added = added if n == 1 else f"({added})"
         assert f"    d{cost_name}/d{name} = {added} / {n} = {g9(mean[name])}\n" in text, name
     for name in START:  # the one full-batch update, against the gradient
-        assert (f"    {name} - lr * d{cost_name}/d{name} = {term(START[name])} - 0.5 * {term(mean[name])} = "
-                f"{g9(after[name])}\n") in text, name
+        assert (
+            f"    {name} - lr * d{cost_name}/d{name} = {term(START[name])} - 0.5 * {term(mean[name])} = "
+            f"{g9(after[name])}\n"
+        ) in text, name
     assert f"{cost_name} before the update = {g9(cost(START, samples))}\n" in text
     assert f"{cost_name} after the update  = {g9(cost(after, samples))}\n" in text
     for k, (g, w) in enumerate(sgd(samples), start=1):  # SGD, one sample at a time
         step = text.split(f"Step {k}: sample {k}\n")[1].split("\n\n\n")[0]
         for name in START:
-            assert re.search(rf"^    {name} +\S+ +{re.escape(g9(g[name]))} +{re.escape(g9(w[name]))}$", step,
-                             re.MULTILINE), (k, name)
+            assert re.search(
+                rf"^    {name} +\S+ +{re.escape(g9(g[name]))} +{re.escape(g9(w[name]))}$", step, re.MULTILINE
+            ), (k, name)
         assert f"{cost_name} after step {k} = {g9(cost(w, samples))}\n" in step
 
 
@@ -439,6 +482,7 @@ def test_gradient_descent_moves_against_the_gradient() -> None:
 
 
 # --- Mazur's number after the update ---
+
 
 def _mazur_error_after(weights: dict[str, float], rounding: Callable[[float], float] = float) -> float:
     """E_total for Mazur's sample at ``weights``, every value passed through ``rounding``."""
@@ -457,13 +501,21 @@ def _mazur_update(rounding: Callable[[float], float] = float, through_updated: b
     h1, h2 = r(sigmoid(r(w["w1"] * i1 + w["w2"] * i2 + 0.35))), r(sigmoid(r(w["w3"] * i1 + w["w4"] * i2 + 0.35)))
     o1, o2 = r(sigmoid(r(w["w5"] * h1 + w["w6"] * h2 + 0.60))), r(sigmoid(r(w["w7"] * h1 + w["w8"] * h2 + 0.60)))
     d1, d2 = r(r(o1 - t1) * r(o1 * (1 - o1))), r(r(o2 - t2) * r(o2 * (1 - o2)))
-    new = {"w5": r(w["w5"] - LR * r(d1 * h1)), "w6": r(w["w6"] - LR * r(d1 * h2)),
-           "w7": r(w["w7"] - LR * r(d2 * h1)), "w8": r(w["w8"] - LR * r(d2 * h2))}
+    new = {
+        "w5": r(w["w5"] - LR * r(d1 * h1)),
+        "w6": r(w["w6"] - LR * r(d1 * h2)),
+        "w7": r(w["w7"] - LR * r(d2 * h1)),
+        "w8": r(w["w8"] - LR * r(d2 * h2)),
+    }
     back = new if through_updated else w
     e1 = r(r(r(d1 * back["w5"]) + r(d2 * back["w7"])) * r(h1 * (1 - h1)))
     e2 = r(r(r(d1 * back["w6"]) + r(d2 * back["w8"])) * r(h2 * (1 - h2)))
-    new |= {"w1": r(w["w1"] - LR * r(e1 * i1)), "w2": r(w["w2"] - LR * r(e1 * i2)),
-            "w3": r(w["w3"] - LR * r(e2 * i1)), "w4": r(w["w4"] - LR * r(e2 * i2))}
+    new |= {
+        "w1": r(w["w1"] - LR * r(e1 * i1)),
+        "w2": r(w["w2"] - LR * r(e1 * i2)),
+        "w3": r(w["w3"] - LR * r(e2 * i1)),
+        "w4": r(w["w4"] - LR * r(e2 * i2)),
+    }
     return new
 
 
@@ -484,9 +536,11 @@ def test_why_mazurs_post_prints_a_different_error_after_the_update() -> None:
     text, data = explain(), json.loads(explain(format="json"))
     assert f"{exact:.9f}" == "0.291027774" and "Mazur's post prints 0.291027924" in text
     assert f"we print {g9(exact)}." in text and f"after the update is {g9(_mazur_error_after(stale))}." in text
-    assert data["mazur"] == {"published_error_after": float(PUBLISHED_ERROR_AFTER),
-                             "error_after": pytest.approx(exact, abs=TOL),
-                             "error_after_through_updated_w5_w8": pytest.approx(_mazur_error_after(stale), abs=TOL)}
+    assert data["mazur"] == {
+        "published_error_after": float(PUBLISHED_ERROR_AFTER),
+        "error_after": pytest.approx(exact, abs=TOL),
+        "error_after_through_updated_w5_w8": pytest.approx(_mazur_error_after(stale), abs=TOL),
+    }
     assert "https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/" in text
     assert "A Step by Step Backpropagation Example" in text and "Matt Mazur" in text
 
@@ -502,12 +556,18 @@ def test_the_note_on_mazurs_number_is_only_for_his_sample_alone(samples: Any) ->
 
 # --- the words: the post's terms, one sample as a full batch of size 1, English and Danish ---
 
+
 def test_the_text_defines_the_posts_terms() -> None:
     text = " ".join(explain().split())  # paragraphs unwrapped
-    for phrase in ("cost function (also called the loss)", "fully connected", "activation function",
-                   "An epoch is, in Meldgaard's post, one forward and one backward iteration, and here one pass "
-                   "over the data", "For full batch the two are the same", "a full batch of size 1",
-                   "Forståelse og Kodning af Neuralt Netværk fra bunden i Python"):
+    for phrase in (
+        "cost function (also called the loss)",
+        "fully connected",
+        "activation function",
+        "An epoch is, in Meldgaard's post, one forward and one backward iteration, and here one pass over the data",
+        "For full batch the two are the same",
+        "a full batch of size 1",
+        "Forståelse og Kodning af Neuralt Netværk fra bunden i Python",
+    ):
         assert phrase in text, phrase
     many = " ".join(explain(samples=3).split())
     assert "a full batch of 3 samples" in many and "the mean of the samples' gradients" in many
@@ -516,8 +576,18 @@ def test_the_text_defines_the_posts_terms() -> None:
 
 def test_danish_uses_the_posts_words() -> None:
     text = " ".join(explain(lang="da").split()).lower()
-    for word in ("vægte", "bias", "aktiveringsfunktion", "fremadrettet propagering", "tilbagepropagering", "epoke",
-                 "omkostningsfunktion", "fuld batch", "fuldt forbundet", "en fuld batch af størrelse 1"):
+    for word in (
+        "vægte",
+        "bias",
+        "aktiveringsfunktion",
+        "fremadrettet propagering",
+        "tilbagepropagering",
+        "epoke",
+        "omkostningsfunktion",
+        "fuld batch",
+        "fuldt forbundet",
+        "en fuld batch af størrelse 1",
+    ):
         assert word in text, word
     for english in ("forward pass", "backward pass", "the update", "sample", "weight "):
         assert english not in text, english
@@ -530,8 +600,10 @@ def test_danish_and_english_print_the_same_numbers(samples: int | None, fmt: str
     if fmt == "text":  # the formulas and tables: prose says numbers in its own order
         english, danish = "\n".join(computed_lines(english)), "\n".join(computed_lines(danish))
     else:
-        english, danish = "\n".join(re.findall(r"```text\n(.*?)```", english, re.S)), "\n".join(
-            re.findall(r"```text\n(.*?)```", danish, re.S))
+        english, danish = (
+            "\n".join(re.findall(r"```text\n(.*?)```", english, re.S)),
+            "\n".join(re.findall(r"```text\n(.*?)```", danish, re.S)),
+        )
     assert VALUE.findall(english) and VALUE.findall(english) == VALUE.findall(danish)
 
 
@@ -542,8 +614,11 @@ def test_the_language_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("TINYGRAD_DK_LANG", "")
     assert explain().startswith("Backpropagation")
     monkeypatch.setenv("TINYGRAD_DK_LANG", "de")
-    with pytest.raises(ValueError, match=r"TINYGRAD_DK_LANG='de' is not a language explain knows: set it to one "
-                                         r"of 'en', 'da' or unset it"):
+    with pytest.raises(
+        ValueError,
+        match=r"TINYGRAD_DK_LANG='de' is not a language explain knows: set it to one "
+        r"of 'en', 'da' or unset it",
+    ):
         explain()
     with pytest.raises(ValueError, match=r"unknown language 'fr': use one of 'en', 'da'"):
         explain(lang="fr")
@@ -551,11 +626,25 @@ def test_the_language_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
 
 # --- the JSON ---
 
+
 @pytest.mark.parametrize("samples", [None, 3])
 def test_json_holds_every_number_printed_under_stable_names(samples: int | None) -> None:
     data = json.loads(explain(format="json", samples=samples))
-    assert {"error_before", "error_after", "weights_after", "updated", "not_updated", "passes", "mean_gradients",
-            "sgd", "samples", "learning_rate", "weights_before", "biases", "source"} <= set(data)
+    assert {
+        "error_before",
+        "error_after",
+        "weights_after",
+        "updated",
+        "not_updated",
+        "passes",
+        "mean_gradients",
+        "sgd",
+        "samples",
+        "learning_rate",
+        "weights_before",
+        "biases",
+        "source",
+    } <= set(data)
     assert list(data["weights_after"]) == list(START) and data["updated"] == list(START)
     assert data["not_updated"] == list(BIASES) and data["biases"] == BIASES
     floats: set[str] = set()
@@ -601,7 +690,8 @@ def test_json_numbers_are_the_hand_calculation(samples: tuple[Sample, ...]) -> N
             for factor_name, factor in gradient["factors"].items():
                 assert factor["value"] == pytest.approx(r[factor_name], abs=TOL), factor_name
                 assert factor["value"] == pytest.approx(
-                    sum(math.prod(edge["local"] for edge in path) for path in factor["paths"]), abs=TOL)
+                    sum(math.prod(edge["local"] for edge in path) for path in factor["paths"]), abs=TOL
+                )
             for term_name, share in gradient["through"].items():
                 assert share["value"] == pytest.approx(r[term_name], abs=TOL), term_name
     for (g, w), step in zip(sgd(samples), data["sgd"]["steps"], strict=True):
@@ -612,6 +702,7 @@ def test_json_numbers_are_the_hand_calculation(samples: tuple[Sample, ...]) -> N
 
 
 # --- full batch versus SGD ---
+
 
 def test_samples_are_deterministic_and_start_with_mazurs() -> None:
     samples = make_samples(6, seed=3)
@@ -744,8 +835,10 @@ def test_a_batchs_graph_names_each_samples_nodes_and_its_cost_is_the_mean() -> N
         for name in NAMED:
             assert nodes[f"{name}[{k}]"].data == mine[name].data, (name, k)
     totals = [nodes[f"E_total[{k}]"].data for k in (1, 2, 3)]
-    assert comparison.cost.data == pytest.approx(sum(totals) / 3, abs=TOL) and comparison.error_start == \
-        comparison.cost.data
+    assert (
+        comparison.cost.data == pytest.approx(sum(totals) / 3, abs=TOL)
+        and comparison.error_start == comparison.cost.data
+    )
     assert nodes["w5"].grad == comparison.weights[4].mean_grad  # backward() of the mean: the mean gradient
     one = compare_batch_sgd()  # a full batch of one: its cost is its E_total, nodes without [k]
     assert one.cost.label == "E_total" and set(by_label(one.cost)) == {*NAMED, *LEAVES}
@@ -774,6 +867,7 @@ def test_draw_worked_graph_shows_the_names_and_fits_a_screens_width(tmp_path: Pa
 
 # --- pictures ---
 
+
 def _svg_texts(path: Path) -> list[str]:
     return [node.text or "" for node in ET.parse(path).iter() if node.tag.endswith("text")]
 
@@ -790,7 +884,8 @@ def test_out_dir_gets_the_network_before_and_after(tmp_path: Path) -> None:
     # to four decimals, so that the hidden weights' small updates show (w1: 0.15 -> 0.149780716)
     assert {"w5 = 0.4000", "w6 = 0.4500", "w1 = 0.1500", "b_h1 = 0.3500", "b_o2 = 0.6000"} <= set(before_texts)
     assert {"w5 = 0.3589", "w6 = 0.4087", "w7 = 0.5113", "w8 = 0.5614", "w1 = 0.1498", "b_h1 = 0.3500"} <= set(
-        after_texts)
+        after_texts
+    )
     assert not {"w5 = 0.4000", "w1 = 0.1500"} & set(after_texts)
     assert {"i1", "i2"} <= set(before_texts) & set(after_texts)  # Mazur's names for the inputs
     assert "grad 0.0822" in before_texts  # dE/dw5 = 0.0822, the gradient that drives the update
@@ -801,6 +896,7 @@ def test_out_dir_gets_the_network_before_and_after(tmp_path: Path) -> None:
 
 
 # --- bad arguments ---
+
 
 def test_unknown_format_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown format 'html': use one of 'text', 'markdown', 'json'"):
@@ -822,14 +918,18 @@ def _no_work(*args: object, **kwargs: object) -> Any:
     raise AssertionError("explain started working before it checked its arguments")
 
 
-@pytest.mark.parametrize("samples", [MAX_SAMPLES + 1, 10**12, [(0.1, 0.2, 0.3, 0.4)] * (MAX_SAMPLES + 1)],
-                         ids=["limit+1", "absurd", "given"])
+@pytest.mark.parametrize(
+    "samples", [MAX_SAMPLES + 1, 10**12, [(0.1, 0.2, 0.3, 0.4)] * (MAX_SAMPLES + 1)], ids=["limit+1", "absurd", "given"]
+)
 def test_absurd_batches_are_refused_before_any_work(samples: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(explain_module, "_worked", _no_work)
     monkeypatch.setattr(explain_module, "_build", _no_work)
     started = time.perf_counter()
-    with pytest.raises(ValueError, match=rf"must be from 1 to {MAX_SAMPLES} \(every number of every sample is "
-                                         r"printed; train on more with tinygrad-dk train\), got "):
+    with pytest.raises(
+        ValueError,
+        match=rf"must be from 1 to {MAX_SAMPLES} \(every number of every sample is "
+        r"printed; train on more with tinygrad-dk train\), got ",
+    ):
         explain(samples=samples)
     assert time.perf_counter() - started < 1.0
 
@@ -845,14 +945,20 @@ def test_samples_and_seed_of_the_wrong_type_are_rejected() -> None:
         make_samples(2, seed=1.5)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("sample", "error", "message"), [
-    ((0.1, 0.2, 0.3), TypeError,
-     r"sample 1 must be a Sample or four numbers \(i1, i2, t1, t2\), got \(0\.1, 0\.2, 0\.3\)"),
-    ("abcd", TypeError, r"sample 1 must be a Sample or four numbers"),
-    ((0.1, 0.2, "x", 0.4), TypeError, r"Sample: targets \(for o1, o2\) must be two numbers, got \('x', 0\.4\)"),
-    ((0.1, math.nan, 0.3, 0.4), ValueError, r"Sample: inputs \(i1, i2\) must be finite numbers, got \(0\.1, nan\)"),
-    ((True, 0.2, 0.3, 0.4), TypeError, r"Sample: inputs \(i1, i2\) must be two numbers"),
-])
+@pytest.mark.parametrize(
+    ("sample", "error", "message"),
+    [
+        (
+            (0.1, 0.2, 0.3),
+            TypeError,
+            r"sample 1 must be a Sample or four numbers \(i1, i2, t1, t2\), got \(0\.1, 0\.2, 0\.3\)",
+        ),
+        ("abcd", TypeError, r"sample 1 must be a Sample or four numbers"),
+        ((0.1, 0.2, "x", 0.4), TypeError, r"Sample: targets \(for o1, o2\) must be two numbers, got \('x', 0\.4\)"),
+        ((0.1, math.nan, 0.3, 0.4), ValueError, r"Sample: inputs \(i1, i2\) must be finite numbers, got \(0\.1, nan\)"),
+        ((True, 0.2, 0.3, 0.4), TypeError, r"Sample: inputs \(i1, i2\) must be two numbers"),
+    ],
+)
 def test_a_bad_sample_is_rejected(sample: Any, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         explain(samples=[sample])
@@ -861,6 +967,7 @@ def test_a_bad_sample_is_rejected(sample: Any, error: type[Exception], message: 
 
 
 # --- the command: a thin layer over explain() ---
+
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     try:
@@ -889,17 +996,24 @@ def test_cli_language_from_the_environment(capsys: pytest.CaptureFixture[str], m
     assert code == 2 and out == "" and "TINYGRAD_DK_LANG='klingon' is not a language explain knows" in err
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--samples", str(MAX_SAMPLES + 1)], rf"samples must be from 1 to {MAX_SAMPLES} .*, got {MAX_SAMPLES + 1}"),
-    (["--samples", "0"], r"argument --samples: must be at least 1, got 0"),
-    (["--sample", "1,2,3"], r"argument --sample: expected four numbers i1,i2,t1,t2 like 0\.05,0\.1,0\.01,0\.99, "
-                            r"got '1,2,3'"),
-    (["--sample", "1,2,inf,3"], r"argument --sample: Sample: targets \(for o1, o2\) must be finite numbers"),
-    (["--sample", "1,2,3,4", "--samples", "2"], r"argument --samples: not allowed with argument --sample"),
-    (["--lang", "de"], r"argument --lang: invalid choice: 'de'"),
-    (["--format", "yaml"], r"argument --format: invalid choice: 'yaml'"),
-])
-def test_cli_refuses_bad_values_with_status_2(argv: list[str], message: str,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--samples", str(MAX_SAMPLES + 1)], rf"samples must be from 1 to {MAX_SAMPLES} .*, got {MAX_SAMPLES + 1}"),
+        (["--samples", "0"], r"argument --samples: must be at least 1, got 0"),
+        (
+            ["--sample", "1,2,3"],
+            r"argument --sample: expected four numbers i1,i2,t1,t2 like 0\.05,0\.1,0\.01,0\.99, "
+            r"got '1,2,3'",
+        ),
+        (["--sample", "1,2,inf,3"], r"argument --sample: Sample: targets \(for o1, o2\) must be finite numbers"),
+        (["--sample", "1,2,3,4", "--samples", "2"], r"argument --samples: not allowed with argument --sample"),
+        (["--lang", "de"], r"argument --lang: invalid choice: 'de'"),
+        (["--format", "yaml"], r"argument --format: invalid choice: 'yaml'"),
+    ],
+)
+def test_cli_refuses_bad_values_with_status_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(argv, capsys)
     assert code == 2 and out == "" and re.search(message, err), err

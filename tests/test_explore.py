@@ -55,12 +55,22 @@ def small_run(moons: Data) -> SmallRun:  # MLP(2, [3, 1]): 39 nodes a sample, so
     states: dict[int, dict[str, float]] = {}
     model = MLP(2, [3, 1], seed=1)
     states[0] = model.state_dict()
-    run = ex.record_run(model, X, y, epochs=7, max_frames=4, graph_epochs=2, lr=0.3, progress=False,
-                        callbacks=[lambda epoch, m, h: states.__setitem__(epoch, m.state_dict())])
+    run = ex.record_run(
+        model,
+        X,
+        y,
+        epochs=7,
+        max_frames=4,
+        graph_epochs=2,
+        lr=0.3,
+        progress=False,
+        callbacks=[lambda epoch, m, h: states.__setitem__(epoch, m.state_dict())],
+    )
     return run, states, model
 
 
 # --- recording ---
+
 
 def test_frames_are_the_model_state_after_each_kept_epoch(small_run: SmallRun) -> None:
     run, states, _ = small_run
@@ -112,15 +122,16 @@ def expanded(run: ex.Run, epoch_index: int, k: int) -> tuple[Graph, list[float],
     """
     st, g = structure_of(run, epoch_index, k)
     weights = run.frames[run.epochs.index(run.backprop["epochs"][epoch_index])]
-    data = g["data"] + [weights[node["param"]] for node in st["nodes"][st["steps"]:]]
+    data = g["data"] + [weights[node["param"]] for node in st["nodes"][st["steps"] :]]
     own = iter(g["local"])
     local = [data[same] if same >= 0 else next(own) for same in st["same"]]
     assert next(own, None) is None and len(g["grad"]) == len(data) == len(st["nodes"])
     return st, data, g["grad"], local
 
 
-def fresh_grads(run: ex.Run, epoch: int, x: list[float], target: float, activation: str = "relu"
-                ) -> tuple[Value, dict[str, Value]]:
+def fresh_grads(
+    run: ex.Run, epoch: int, x: list[float], target: float, activation: str = "relu"
+) -> tuple[Value, dict[str, Value]]:
     """The engine's graph of one sample, without the explorer: the loss and its named nodes after backward.
 
     Layer by layer, as model(x) builds it: each neuron's output and the sum under its
@@ -200,12 +211,14 @@ def test_the_samples_losses_are_fits_loss(small_run: SmallRun, moons: Data) -> N
 
 # --- the folded view: one box per neuron ---
 
+
 @pytest.fixture(scope="module")
 def deep_run(moons: Data) -> ex.Run:
     """The demo's network, MLP(2, [16, 16, 1]): 982 nodes a sample, so the page folds it per neuron."""
     X, y = moons
-    return ex.record_run(MLP(2, [16, 16, 1], seed=2), X, y, epochs=2, graph_epochs=2, max_graph_samples=6,
-                         progress=False)
+    return ex.record_run(
+        MLP(2, [16, 16, 1], seed=2), X, y, epochs=2, graph_epochs=2, max_graph_samples=6, progress=False
+    )
 
 
 def test_a_large_network_is_folded_per_neuron(deep_run: ex.Run) -> None:
@@ -218,13 +231,14 @@ def test_a_large_network_is_folded_per_neuron(deep_run: ex.Run) -> None:
     assert st["steps"] == 3 + 1 + 2 * 32 + 2 == 70
     assert labels[0] == "loss" and labels[3] == "score" and sorted(labels[68:70]) == ["x1", "x2"]
     assert {f"L{k}.n{j}.{part}" for k in (1, 2) for j in range(1, 17) for part in ("out", "sum")} <= set(labels)
-    params = st["nodes"][st["steps"]:]  # then every weight and bias, in state_dict order
+    params = st["nodes"][st["steps"] :]  # then every weight and bias, in state_dict order
     model = MLP(2, [16, 16, 1])
     assert [p["label"] for p in params] == [p.label for p in model.parameters()]
     assert [p["param"] for p in params] == list(range(len(deep_run.names))) and len(params) == 337
     neurons = st["neurons"]
-    assert [n["label"] for n in neurons] == [f"L{k}.n{j}" for k, size in ((1, 16), (2, 16), (3, 1))
-                                             for j in range(1, size + 1)]
+    assert [n["label"] for n in neurons] == [
+        f"L{k}.n{j}" for k, size in ((1, 16), (2, 16), (3, 1)) for j in range(1, size + 1)
+    ]
     for n in neurons:
         assert labels[n["out"]] == ("score" if n["layer"] == 3 else f"{n['label']}.out")
         assert labels[n["sum"]] == ("score" if n["layer"] == 3 else f"{n['label']}.sum")
@@ -250,11 +264,14 @@ def test_folded_grads_and_data_are_the_engines(deep_run: ex.Run, moons: Data, ep
     assert hidden > 0  # a first-layer weight has a non-zero gradient: the test can fail
 
 
-@pytest.mark.parametrize(("make", "loss"), [
-    (lambda: MLP(2, [16, 16, 1], seed=2), "hinge"),
-    (lambda: MLP(2, [5, 4, 1], activation="tanh", seed=1), "hinge"),
-    (lambda: MLP(2, [4, 3], activation="sigmoid", seed=1), "cross_entropy"),
-])
+@pytest.mark.parametrize(
+    ("make", "loss"),
+    [
+        (lambda: MLP(2, [16, 16, 1], seed=2), "hinge"),
+        (lambda: MLP(2, [5, 4, 1], activation="tanh", seed=1), "hinge"),
+        (lambda: MLP(2, [4, 3], activation="sigmoid", seed=1), "cross_entropy"),
+    ],
+)
 def test_folded_grads_follow_the_chain_rule_exactly(moons: Data, make: Any, loss: str) -> None:
     X, y = moons
     y = [v if loss == "hinge" else i % 3 for i, v in enumerate(y)]
@@ -311,8 +328,10 @@ def test_a_first_layer_weights_grad_is_the_sum_over_its_paths(deep_run: ex.Run, 
     assert nonzero > 0
 
 
-@pytest.mark.parametrize(("nouts", "graph", "scope"), [([4, 1], "auto", "whole"), ([8, 1], "auto", "neurons"),
-                                                       ([8, 1], "whole", "whole"), ([1], "neurons", "neurons")])
+@pytest.mark.parametrize(
+    ("nouts", "graph", "scope"),
+    [([4, 1], "auto", "whole"), ([8, 1], "auto", "neurons"), ([8, 1], "whole", "whole"), ([1], "neurons", "neurons")],
+)
 def test_graph_scope(moons: Data, nouts: list[int], graph: str, scope: str) -> None:
     X, y = moons
     run = ex.record_run(MLP(2, nouts), X, y, epochs=1, graph=graph, max_graph_samples=1, progress=False)
@@ -332,6 +351,7 @@ def test_multiclass_cross_entropy_graphs_share_structures_per_class() -> None:
 
 
 # --- the page ---
+
 
 @pytest.fixture(scope="module")
 def page(small_run: SmallRun, tmp_path_factory: pytest.TempPathFactory) -> Page:
@@ -364,8 +384,10 @@ def test_the_page_embeds_the_runs_numbers(page: Page, small_run: SmallRun) -> No
 
 def test_each_run_carries_the_threshold_fit_recorded(moons: Data, tmp_path: Path) -> None:
     X, y = moons
-    runs = [ex.record_run(MLP(2, [3, 1], seed=1), X, y, loss=loss, epochs=2, progress=False, label=loss)
-            for loss in ("mse", "hinge")]
+    runs = [
+        ex.record_run(MLP(2, [3, 1], seed=1), X, y, loss=loss, epochs=2, progress=False, label=loss)
+        for loss in ("mse", "hinge")
+    ]
     assert [(r.threshold, r.history.threshold) for r in runs] == [(0.5, 0.5), (0.0, 0.0)]
     page = ex.write_explorer(runs, tmp_path / "page.html").read_text(encoding="utf-8")
     assert [r["threshold"] for r in embedded(page)["runs"]] == [0.5, 0.0]  # the number itself, for the page's JS
@@ -386,12 +408,10 @@ def test_non_finite_numbers_are_written_as_markers(small_run: SmallRun, tmp_path
     run = small_run[0]
     history = dataclasses.replace(run.history, loss=[math.nan, math.inf, -math.inf, *run.history.loss[3:]])
     text = ex.write_explorer(dataclasses.replace(run, history=history), tmp_path / "p.html").read_text()
-    assert embedded(text)["runs"][0]["history"]["loss"][:4] == ["__nan__", "__inf__", "__-inf__",
-                                                                 run.history.loss[3]]
+    assert embedded(text)["runs"][0]["history"]["loss"][:4] == ["__nan__", "__inf__", "__-inf__", run.history.loss[3]]
 
 
-def test_the_file_is_replaced_atomically(small_run: SmallRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                         ) -> None:
+def test_the_file_is_replaced_atomically(small_run: SmallRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "explorer.html"
     path.write_text("the old page")
 
@@ -419,8 +439,9 @@ def test_the_default_demo_page_is_small(tmp_path: Path) -> None:
     assert run.backprop["scope"] == "neurons"  # folded per neuron: every gradient down to the first layer's
     h = run.history
     history = dataclasses.replace(h, loss=h.loss * 50, accuracy=h.accuracy * 50, lr=h.lr * 50, updates=h.updates * 50)
-    demo = dataclasses.replace(run, epochs=list(range(101)), frames=[run.frames[k % 3] for k in range(101)],
-                               history=history)
+    demo = dataclasses.replace(
+        run, epochs=list(range(101)), frames=[run.frames[k % 3] for k in range(101)], history=history
+    )
     size = ex.write_explorer(demo, tmp_path / "demo.html").stat().st_size
     assert 300_000 < size < 2_000_000  # about 1.7 MB: the weights' grads of 200 graphs are most of it
 
@@ -429,8 +450,9 @@ def test_explore_trains_copies_from_the_same_start(moons: Data, tmp_path: Path) 
     X, y = moons
     model = MLP(2, [3, 1])
     before = model.state_dict()
-    path = ex.explore(model, X, y, out=tmp_path / "cmp.html", batch_sizes=[None, 8, 1], epochs=2, progress=False,
-                      label="moons")
+    path = ex.explore(
+        model, X, y, out=tmp_path / "cmp.html", batch_sizes=[None, 8, 1], epochs=2, progress=False, label="moons"
+    )
     assert model.state_dict() == before
     runs = embedded(path.read_text())["runs"]
     assert [r["label"] for r in runs] == ["moons: full batch", "moons: mini-batch 8", "moons: SGD (batch 1)"]
@@ -440,28 +462,36 @@ def test_explore_trains_copies_from_the_same_start(moons: Data, tmp_path: Path) 
 
 # --- bad arguments ---
 
+
 def square(v: Value) -> Value:
     return v * v
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"epochs": 0}, ValueError, "record_run: epochs must be >= 1, got 0"),
-    ({"max_frames": 1}, ValueError, "record_run: max_frames must be >= 2, got 1"),
-    ({"graph_epochs": 0}, ValueError, "record_run: graph_epochs must be >= 1, got 0"),
-    ({"max_graph_samples": 2.5}, TypeError, "record_run: max_graph_samples must be an int, not float: 2.5"),
-    ({"graph": "all"}, ValueError, "graph must be one of auto, whole, neurons, got 'all'"),
-])
-def test_record_run_rejects_bad_options(moons: Data, kwargs: dict[str, Any], error: type[Exception], message: str
-                                        ) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"epochs": 0}, ValueError, "record_run: epochs must be >= 1, got 0"),
+        ({"max_frames": 1}, ValueError, "record_run: max_frames must be >= 2, got 1"),
+        ({"graph_epochs": 0}, ValueError, "record_run: graph_epochs must be >= 1, got 0"),
+        ({"max_graph_samples": 2.5}, TypeError, "record_run: max_graph_samples must be an int, not float: 2.5"),
+        ({"graph": "all"}, ValueError, "graph must be one of auto, whole, neurons, got 'all'"),
+    ],
+)
+def test_record_run_rejects_bad_options(
+    moons: Data, kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=re.escape(message)):
         ex.record_run(MLP(2, [1]), *moons, progress=False, **kwargs)
 
 
 def test_record_run_rejects_what_the_page_cannot_draw(moons: Data) -> None:
     X, y = moons
-    with pytest.raises(ValueError, match=r"record_run: the samples in X have 3 features, not 2: the explorer draws "
-                                         r"two-dimensional data; give "
-                                         r"each sample as \[x1, x2\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"record_run: the samples in X have 3 features, not 2: the explorer draws "
+        r"two-dimensional data; give "
+        r"each sample as \[x1, x2\]",
+    ):
         ex.record_run(MLP(2, [1]), [[1.0, 2.0, 3.0]], [0])
     with pytest.raises(ValueError, match=r"X\[0\] is 1.0; give each sample as a list of 2 numbers"):
         ex.record_run(MLP(2, [1]), [1.0, 2.0], [0, 1])
@@ -513,8 +543,10 @@ WORDS = json.loads((Path(ex.__file__).parent / "explorer" / "words.json").read_t
 
 def sources() -> dict[str, str]:
     folder = Path(ex.__file__).parent
-    return {name: (folder / name).read_text(encoding="utf-8")
-            for name in ("explorer/template.html", "explorer/explorer.js", "explore.py")}
+    return {
+        name: (folder / name).read_text(encoding="utf-8")
+        for name in ("explorer/template.html", "explorer/explorer.js", "explore.py")
+    }
 
 
 def test_every_word_is_in_both_languages_and_used() -> None:
@@ -524,9 +556,11 @@ def test_every_word_is_in_both_languages_and_used() -> None:
         assert holes["en"] == holes["da"], key  # the same numbers and names go into both
     code = sources()
     say = re.findall(r'say\((?:\w+ \? )?"(\w+)"(?: : "(\w+)")?', code["explorer/explorer.js"])  # (folded ? a : b)
-    used = {"template": set(re.findall(r"\{\{(\w+)\}\}", code["explorer/template.html"])),
-            "script": {key for pair in say for key in pair if key},
-            "python": set(re.findall(r'(?:_say\(words, |words\[)"(\w+)"', code["explore.py"]))}
+    used = {
+        "template": set(re.findall(r"\{\{(\w+)\}\}", code["explorer/template.html"])),
+        "script": {key for pair in say for key in pair if key},
+        "python": set(re.findall(r'(?:_say\(words, |words\[)"(\w+)"', code["explore.py"])),
+    }
     everywhere = set().union(*used.values())
     assert everywhere - set(WORDS) == set()  # no word is missing
     assert set(WORDS) - everywhere == set()  # and none is left over
@@ -542,8 +576,19 @@ def test_the_template_has_no_words_of_its_own() -> None:
 
 def test_a_danish_page_has_the_same_numbers_in_other_words(moons: Data, tmp_path: Path) -> None:
     X, y = moons
-    pages = {lang: ex.explore(MLP(2, [3, 1], seed=1), X, y, out=tmp_path / f"{lang}.html", batch_sizes=[None, 8, 1],
-                              epochs=2, progress=False, lang=lang).read_text(encoding="utf-8") for lang in ("en", "da")}
+    pages = {
+        lang: ex.explore(
+            MLP(2, [3, 1], seed=1),
+            X,
+            y,
+            out=tmp_path / f"{lang}.html",
+            batch_sizes=[None, 8, 1],
+            epochs=2,
+            progress=False,
+            lang=lang,
+        ).read_text(encoding="utf-8")
+        for lang in ("en", "da")
+    }
     en, da = embedded(pages["en"]), embedded(pages["da"])
     assert (en["lang"], da["lang"]) == ("en", "da") and '<html lang="da">' in pages["da"]
     assert da["words"] == {key: both["da"] for key, both in WORDS.items()}
@@ -553,14 +598,17 @@ def test_a_danish_page_has_the_same_numbers_in_other_words(moons: Data, tmp_path
     for key in ("tab_train", "bp_step", "charts_note", "terms_note", "pick_note"):
         assert f">{html.escape(WORDS[key]['da'])}<" in pages["da"] and WORDS[key]["en"] not in pages["da"]
     for r_en, r_da in zip(en["runs"], da["runs"], strict=True):  # every number, the same
-        assert {k: v for k, v in r_en.items() if k not in ("label", "backprop")} == \
-            {k: v for k, v in r_da.items() if k not in ("label", "backprop")}
+        assert {k: v for k, v in r_en.items() if k not in ("label", "backprop")} == {
+            k: v for k, v in r_da.items() if k not in ("label", "backprop")
+        }
         drop = ("scope_note", "scope_short")
-        assert {k: v for k, v in r_en["backprop"].items() if k not in drop} == \
-            {k: v for k, v in r_da["backprop"].items() if k not in drop}
+        assert {k: v for k, v in r_en["backprop"].items() if k not in drop} == {
+            k: v for k, v in r_da["backprop"].items() if k not in drop
+        }
         assert r_da["backprop"]["scope_note"].startswith("Hele grafen for ét eksempels tab: 39 knuder")
-    assert {k: v for k, v in en.items() if k not in ("lang", "words", "title", "runs")} == \
-        {k: v for k, v in da.items() if k not in ("lang", "words", "title", "runs")}
+    assert {k: v for k, v in en.items() if k not in ("lang", "words", "title", "runs")} == {
+        k: v for k, v in da.items() if k not in ("lang", "words", "title", "runs")
+    }
 
 
 def test_the_notes_on_the_graph_are_in_the_pages_language(deep_run: ex.Run, tmp_path: Path) -> None:
@@ -568,20 +616,25 @@ def test_the_notes_on_the_graph_are_in_the_pages_language(deep_run: ex.Run, tmp_
     for lang in ("en", "da"):
         B = embedded(ex.render_html([deep_run], lang=lang))["runs"][0]["backprop"]
         notes[lang] = (B["scope_note"], B["scope_short"])
-    assert notes["en"][0].startswith("One sample's whole graph has 982 nodes, too many to read, so each neuron of the "
-                                     "MLP(2, [16, 16, 1]) is one box.")
-    assert "337 in all" in notes["en"][0] and notes["en"][0].endswith(
-        "Graphs were kept for 6 of the 24 samples.")
-    assert notes["en"][1].startswith("One box per neuron") and "33 neurons, the inputs and the loss's 3 nodes stand "\
-        "for all 982 nodes" in notes["en"][1]
-    assert notes["da"][0].startswith("Ét eksempels hele graf har 982 knuder, for mange til at læse, så hver neuron i "
-                                     "MLP(2, [16, 16, 1]) er én boks.")
+    assert notes["en"][0].startswith(
+        "One sample's whole graph has 982 nodes, too many to read, so each neuron of the "
+        "MLP(2, [16, 16, 1]) is one box."
+    )
+    assert "337 in all" in notes["en"][0] and notes["en"][0].endswith("Graphs were kept for 6 of the 24 samples.")
+    assert (
+        notes["en"][1].startswith("One box per neuron")
+        and "33 neurons, the inputs and the loss's 3 nodes stand for all 982 nodes" in notes["en"][1]
+    )
+    assert notes["da"][0].startswith(
+        "Ét eksempels hele graf har 982 knuder, for mange til at læse, så hver neuron i MLP(2, [16, 16, 1]) er én boks."
+    )
     assert "337 i alt" in notes["da"][0] and notes["da"][0].endswith("Der blev gemt grafer for 6 af de 24 eksempler.")
     assert "33 neuroner, input og tabets 3 knuder står for alle 982 knuder" in notes["da"][1]
 
 
-def test_the_language_comes_from_the_environment(small_run: SmallRun, moons: Data, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_language_comes_from_the_environment(
+    small_run: SmallRun, moons: Data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = small_run[0]
     monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
     assert embedded(ex.write_explorer(run, tmp_path / "a.html").read_text())["lang"] == "da"

@@ -23,14 +23,22 @@ from tinygrad_dk.nn import MLP
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
 Data = tuple[list[list[float]], list[int]]
 TIMES = "\u00d7"  # the multiplication sign the page writes
 
 
 # --- pages, built once ---
+
 
 class Built:
     """A written page with the runs in it and a way to rebuild each run's model at any recorded epoch."""
@@ -67,10 +75,16 @@ def moons() -> Data:
 @pytest.fixture(scope="module")
 def compare(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
     """Full batch and SGD on MLP(2, [3, 1]) from the same start: its whole graph (39 nodes) is shown."""
+
     def make() -> MLP:
         return MLP(2, [3, 1], seed=1)
-    return build(tmp_path_factory.mktemp("compare") / "compare.html", *moons, [make, make],
-                 [{"epochs": 6, "lr": 0.3}, {"epochs": 6, "lr": 0.05, "batch_size": 1}])
+
+    return build(
+        tmp_path_factory.mktemp("compare") / "compare.html",
+        *moons,
+        [make, make],
+        [{"epochs": 6, "lr": 0.3}, {"epochs": 6, "lr": 0.05, "batch_size": 1}],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,18 +101,28 @@ def activations(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
 def blobs(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Three classes: three outputs, cross-entropy, argmax; graphs for 5 of the 18 samples only."""
     X, y = make_blobs(18, 3, seed=4)
-    return build(tmp_path_factory.mktemp("blobs") / "blobs.html", X, y, [lambda: MLP(2, [5, 3], seed=3)],
-                 [{"epochs": 3, "loss": "cross_entropy", "lr": 0.1, "max_graph_samples": 5}])
+    return build(
+        tmp_path_factory.mktemp("blobs") / "blobs.html",
+        X,
+        y,
+        [lambda: MLP(2, [5, 3], seed=3)],
+        [{"epochs": 3, "loss": "cross_entropy", "lr": 0.1, "max_graph_samples": 5}],
+    )
 
 
 @pytest.fixture(scope="module")
 def deep(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
     """The demo's network, MLP(2, [16, 16, 1]): its 982-node graphs are shown folded, one box per neuron."""
-    return build(tmp_path_factory.mktemp("deep") / "deep.html", *moons, [lambda: MLP(2, [16, 16, 1], seed=2)],
-                 [{"epochs": 2, "lr": 0.05, "max_graph_samples": 4}])
+    return build(
+        tmp_path_factory.mktemp("deep") / "deep.html",
+        *moons,
+        [lambda: MLP(2, [16, 16, 1], seed=2)],
+        [{"epochs": 2, "lr": 0.05, "max_graph_samples": 4}],
+    )
 
 
 # --- the browser ---
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
@@ -121,8 +145,10 @@ class Tab:
         self.page.set_default_timeout(10_000)  # a missing element fails in seconds, not half a minute
         self.blocked: list[str] = []
         self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}")
-                     if m.type in ("error", "warning") else None)
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None,
+        )
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.page.route("**/*", self._route)
         self.page.goto(self.url)
@@ -166,6 +192,7 @@ def tab(browser: Any) -> Iterator[Opener]:
 
 
 # --- tests ---
+
 
 def test_the_page_loads_offline_and_draws_the_last_epoch(tab: Opener, compare: Built, tmp_path: Path) -> None:
     t = tab(compare.path)
@@ -302,8 +329,11 @@ def test_stepping_the_backward_pass_shows_the_engines_gradients(tab: Opener, com
     last = len(B["epochs"]) - 1
     losses = [g["loss"] for g in B["graphs"][last]]
     # a sample with a non-zero loss that is not the one selected at first (the largest loss)
-    i = next(s for s, loss in sorted(zip(B["samples"], losses, strict=True), key=lambda p: p[1])
-             if loss > 0 and loss != max(losses))
+    i = next(
+        s
+        for s, loss in sorted(zip(B["samples"], losses, strict=True), key=lambda p: p[1])
+        if loss > 0 and loss != max(losses)
+    )
     t = tab(compare.path)
     t.page.click("#tab-backprop")
     assert t.js("() => window.tinygradExplorer.state.sample") != i
@@ -386,8 +416,11 @@ def test_stepping_the_folded_view_reaches_a_first_layer_weight(tab: Opener, deep
         checked += labels[step] in engine
         if step:
             assert shown["box"] == (fmt_page(grad) if step in owner else f"grad {fmt_page(grad)}")
-            drawn = sum(1 for a, b in (st["edges"][e] for e, (_, c) in enumerate(st["edges"]) if c == step)
-                        if not (a in owner and owner[a] is owner.get(b)))  # the edge out -> sum is inside a box
+            drawn = sum(
+                1
+                for a, b in (st["edges"][e] for e, (_, c) in enumerate(st["edges"]) if c == step)
+                if not (a in owner and owner[a] is owner.get(b))
+            )  # the edge out -> sum is inside a box
             assert shown["active"] == drawn and shown["parents"] == len(shown["terms"])
         nr = owner.get(step)
         assert shown["neuron"] == ([nr["label"]] if nr else [])
@@ -404,8 +437,9 @@ def test_stepping_the_folded_view_reaches_a_first_layer_weight(tab: Opener, deep
             assert shown["weights"] == []
     assert len(first_layer) == 16 * 3 and any(first_layer.values())  # every first-layer weight and bias, not all 0
     assert checked == n - 2  # all but the loss's + 1 and * (-t)
-    assert t.page.text_content("#bp-progress") == (f"{n} of {n} steps: 407 of 407 gradients final, the weights' "
-                                                   "included: the backward pass is done.")
+    assert t.page.text_content("#bp-progress") == (
+        f"{n} of {n} steps: 407 of 407 gradients final, the weights' included: the backward pass is done."
+    )
     assert t.page.is_disabled("#bp-step")
     assert (tmp_path / "folded.png").stat().st_size > 10_000
 
@@ -440,8 +474,9 @@ def test_clicking_a_neuron_steps_to_its_sum(tab: Opener, deep: Built) -> None:
 
 @pytest.mark.parametrize("which", ["deep", "compare"])
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (700, 900), (420, 800)])
-def test_the_graph_is_not_cut_at_the_panels_edge(tab: Opener, request: pytest.FixtureRequest, which: str, width: int,
-                                                height: int, tmp_path: Path) -> None:
+def test_the_graph_is_not_cut_at_the_panels_edge(
+    tab: Opener, request: pytest.FixtureRequest, which: str, width: int, height: int, tmp_path: Path
+) -> None:
     built: Built = request.getfixturevalue(which)
     t = tab(built.path, width=width, height=height)
     t.page.click("#tab-backprop")
@@ -476,7 +511,8 @@ def test_a_point_clicked_on_the_training_tab_is_followed(tab: Opener, blobs: Bui
     t.page.mouse.click(*t.js("(i) => window.tinygradExplorer.pointOnCanvas('boundary', i)", i))
     assert t.js(state) == i
     assert t.page.text_content("#selected-sample") == (
-        f"Sample #{i} selected: see its backward pass on the Backpropagation tab.")
+        f"Sample #{i} selected: see its backward pass on the Backpropagation tab."
+    )
     t.page.mouse.click(*t.js("(i) => window.tinygradExplorer.pointOnCanvas('boundary', i)", 2))
     assert t.js(state) in samples and t.js(state) != 2  # no graph for sample 2: it cannot be followed
     followed = t.js(state)
@@ -509,22 +545,37 @@ Pair = dict[str, Path]  # language -> the page in it, from the same model, data 
 
 
 def pair(folder: Path, make: Callable[[], MLP], X: Any, y: Any, **options: Any) -> Pair:
-    return {lang: ex.explore(make(), X, y, out=folder / f"{lang}.html", progress=False, lang=lang, **options)
-            for lang in ("en", "da")}
+    return {
+        lang: ex.explore(make(), X, y, out=folder / f"{lang}.html", progress=False, lang=lang, **options)
+        for lang in ("en", "da")
+    }
 
 
 @pytest.fixture(scope="module")
 def compare_pair(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Pair:
     """Full batch and SGD on MLP(2, [3, 1]): the whole graph, two runs."""
-    return pair(tmp_path_factory.mktemp("pair"), lambda: MLP(2, [3, 1], seed=1), *moons, batch_sizes=[None, 1],
-                epochs=6, lr=0.05, optimizer="sgd")
+    return pair(
+        tmp_path_factory.mktemp("pair"),
+        lambda: MLP(2, [3, 1], seed=1),
+        *moons,
+        batch_sizes=[None, 1],
+        epochs=6,
+        lr=0.05,
+        optimizer="sgd",
+    )
 
 
 @pytest.fixture(scope="module")
 def deep_pair(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Pair:
     """MLP(2, [16, 16, 1]): the folded view, graphs for 4 of the 24 samples."""
-    return pair(tmp_path_factory.mktemp("deep_pair"), lambda: MLP(2, [16, 16, 1], seed=2), *moons, epochs=2,
-                lr=0.05, max_graph_samples=4)
+    return pair(
+        tmp_path_factory.mktemp("deep_pair"),
+        lambda: MLP(2, [16, 16, 1], seed=2),
+        *moons,
+        epochs=2,
+        lr=0.05,
+        max_graph_samples=4,
+    )
 
 
 SNAPSHOT = """() => {
@@ -546,11 +597,14 @@ SNAPSHOT = """() => {
 }"""  # every word the page shows (text, tooltips, ARIA labels), every test hook, every picture
 # English words the Danish page must not show: "loss", "grad", "data", "sum", "out", "input" are the names of
 # the graph's nodes and fields, the same on both pages
-ENGLISH = re.compile(r"\b(the|of|and|epoch|samples?|training|weights?|steps?|backward|undo|reset|all|click|pick|"
-                     r"accuracy|gradients?|final|before|runs?|computation|graph|boundary|decision|network|more|terms?|"
-                     r"selected|followed|press|nodes?|box|folded|blue|positive|negative|rings?|"
-                     r"larger|point|play|previous|next|recorded|updates?|its|each|per|number|edge|local|derivative|"
-                     r"parents?|highlighted|done|so far|wider)\b", re.I)
+ENGLISH = re.compile(
+    r"\b(the|of|and|epoch|samples?|training|weights?|steps?|backward|undo|reset|all|click|pick|"
+    r"accuracy|gradients?|final|before|runs?|computation|graph|boundary|decision|network|more|terms?|"
+    r"selected|followed|press|nodes?|box|folded|blue|positive|negative|rings?|"
+    r"larger|point|play|previous|next|recorded|updates?|its|each|per|number|edge|local|derivative|"
+    r"parents?|highlighted|done|so far|wider)\b",
+    re.I,
+)
 
 
 def numbers(text: str) -> list[str]:
@@ -591,71 +645,122 @@ def clicks(selector: str, times: int) -> Callable[[Tab], None]:
     def act(t: Tab) -> None:
         for _ in range(times):
             t.page.click(selector)
+
     return act
 
 
 def play_to_the_end(t: Tab) -> None:
     t.page.click("#play")
-    t.page.wait_for_function("() => document.getElementById('play').textContent === "
-                             "window.tinygradExplorer.data.words.play")
+    t.page.wait_for_function(
+        "() => document.getElementById('play').textContent === window.tinygradExplorer.data.words.play"
+    )
 
 
-def test_a_danish_page_shows_the_english_pages_numbers_in_danish(tab: Opener, compare_pair: Pair,
-                                                                  tmp_path: Path) -> None:
+def test_a_danish_page_shows_the_english_pages_numbers_in_danish(
+    tab: Opener, compare_pair: Pair, tmp_path: Path
+) -> None:
     def pick(t: Tab) -> None:
         samples = t.js("() => window.tinygradExplorer.data.runs[0].backprop.samples")
         t.page.mouse.click(*t.js("(i) => window.tinygradExplorer.pointOnCanvas('bp-picker', i)", samples[5]))
 
-    seen = both(tab, compare_pair, [
-        ("epoch 0", lambda t: t.page.fill("#epoch-slider", "0")),
-        ("one epoch on", lambda t: t.page.click("#step-fwd")),
-        ("SGD", lambda t: t.page.click("#run-1")),
-        ("played", play_to_the_end),
-        ("a point on the boundary", lambda t: t.page.mouse.click(
-            *t.js("() => window.tinygradExplorer.pointOnCanvas('boundary', 3)"))),
-        ("backpropagation tab", lambda t: t.page.click("#tab-backprop")),
-        ("one step", lambda t: t.page.click("#bp-step")),
-        ("three steps", clicks("#bp-step", 2)),
-        ("another sample", pick),
-        ("epoch 0's weights", lambda t: t.page.select_option("#bp-epoch", "0")),
-        ("all steps", lambda t: t.page.click("#bp-all")),
-        ("undo", lambda t: t.page.click("#bp-undo")),
-        ("back to training", lambda t: t.page.click("#tab-train")),
-    ])
+    seen = both(
+        tab,
+        compare_pair,
+        [
+            ("epoch 0", lambda t: t.page.fill("#epoch-slider", "0")),
+            ("one epoch on", lambda t: t.page.click("#step-fwd")),
+            ("SGD", lambda t: t.page.click("#run-1")),
+            ("played", play_to_the_end),
+            (
+                "a point on the boundary",
+                lambda t: t.page.mouse.click(*t.js("() => window.tinygradExplorer.pointOnCanvas('boundary', 3)")),
+            ),
+            ("backpropagation tab", lambda t: t.page.click("#tab-backprop")),
+            ("one step", lambda t: t.page.click("#bp-step")),
+            ("three steps", clicks("#bp-step", 2)),
+            ("another sample", pick),
+            ("epoch 0's weights", lambda t: t.page.select_option("#bp-epoch", "0")),
+            ("all steps", lambda t: t.page.click("#bp-all")),
+            ("undo", lambda t: t.page.click("#bp-undo")),
+            ("back to training", lambda t: t.page.click("#tab-train")),
+        ],
+    )
     text = "\n".join(seen)
-    for danish in ("tinygrad_dk-udforskeren", "Træning", "Tilbagepropagering", "Træningskørsel", "Afspil",
-                   "◀ Epoke", "Forrige gemte epoke", "Data og beslutningsgrænse", "Alle kørsler ved denne epoke",
-                   "Tab pr. epoke", "Nøjagtighed", "Netværkets vægte", "Skridt baglæns", "Fortryd", "Forfra",
-                   "Vælg et eksempel", "Vægte efter epoke", "24 eksempler · MLP(2, [3, 1]) · hinge-tab · fuld batch "
-                   "over for SGD, batchstørrelse 1", "Kørsel:", "epoke 0 af 6 (før træningen)", "epoke 6 af 6",
-                   "fuld batch: baggrunden er modellens forudsigelse efter epoke 0", "opdateringer indtil nu",
-                   "Startvægtene: ingen opdatering endnu.", "Eksempel #3 er valgt", "Blå: positiv vægt",
-                   "grad færdig nu", "dens forældre", "tal på en kant: lokal afledt", "eksempel ", "klasse ",
-                   "Beregningsgrafen for tabet på eksempel #", ": starten, d loss / d loss = 1",
-                   "gradienter færdige", ": tilbagepropageringen er færdig.", "Tryk på Skridt baglæns",
-                   "Hele grafen: alle 39 knuder", "0 (start)"):
+    for danish in (
+        "tinygrad_dk-udforskeren",
+        "Træning",
+        "Tilbagepropagering",
+        "Træningskørsel",
+        "Afspil",
+        "◀ Epoke",
+        "Forrige gemte epoke",
+        "Data og beslutningsgrænse",
+        "Alle kørsler ved denne epoke",
+        "Tab pr. epoke",
+        "Nøjagtighed",
+        "Netværkets vægte",
+        "Skridt baglæns",
+        "Fortryd",
+        "Forfra",
+        "Vælg et eksempel",
+        "Vægte efter epoke",
+        "24 eksempler · MLP(2, [3, 1]) · hinge-tab · fuld batch over for SGD, batchstørrelse 1",
+        "Kørsel:",
+        "epoke 0 af 6 (før træningen)",
+        "epoke 6 af 6",
+        "fuld batch: baggrunden er modellens forudsigelse efter epoke 0",
+        "opdateringer indtil nu",
+        "Startvægtene: ingen opdatering endnu.",
+        "Eksempel #3 er valgt",
+        "Blå: positiv vægt",
+        "grad færdig nu",
+        "dens forældre",
+        "tal på en kant: lokal afledt",
+        "eksempel ",
+        "klasse ",
+        "Beregningsgrafen for tabet på eksempel #",
+        ": starten, d loss / d loss = 1",
+        "gradienter færdige",
+        ": tilbagepropageringen er færdig.",
+        "Tryk på Skridt baglæns",
+        "Hele grafen: alle 39 knuder",
+        "0 (start)",
+    ):
         assert danish in text, danish
 
 
 def test_a_danish_folded_page_shows_the_same_numbers(tab: Opener, deep_pair: Pair, tmp_path: Path) -> None:
-    seen = both(tab, deep_pair, [
-        ("backpropagation tab", lambda t: t.page.click("#tab-backprop")),
-        ("the score's sum and its weights", clicks("#bp-step", 4)),
-        ("a first-layer neuron", lambda t: t.page.click("#bp-neuron-4", position={"x": 12, "y": 10})),
-        ("all steps", lambda t: t.page.click("#bp-all")),
-    ])
+    seen = both(
+        tab,
+        deep_pair,
+        [
+            ("backpropagation tab", lambda t: t.page.click("#tab-backprop")),
+            ("the score's sum and its weights", clicks("#bp-step", 4)),
+            ("a first-layer neuron", lambda t: t.page.click("#bp-neuron-4", position={"x": 12, "y": 10})),
+            ("all steps", lambda t: t.page.click("#bp-all")),
+        ],
+    )
     text = "\n".join(seen)
-    for danish in (f"summens input, færdige nu: grad(w) = input {TIMES} grad(sum)", "en neuron: out = aktivering(sum)",
-                   "tal på en fremhævet kant: d sum / d input, inputtets vægt",
-                   f"Færdige sammen med den: grad for vægtene og bias i L3.n1, hver er sit input {TIMES} grad(score).",
-                   "  bias", "  input L2.n1.out", "0 af 70 skridt: 0 af 407 gradienter færdige, vægtenes medregnet",
-                   "Ét eksempels hele graf har 982 knuder", "Der blev gemt grafer for 4 af de 24 eksempler.",
-                   "Én boks pr. neuron", "L1.n5: out = relu(sum)", "Klik: kør tilbagepropageringen frem til summen.",
-                   f"+- og {TIMES}-knuderne i motorens graf"):
+    for danish in (
+        f"summens input, færdige nu: grad(w) = input {TIMES} grad(sum)",
+        "en neuron: out = aktivering(sum)",
+        "tal på en fremhævet kant: d sum / d input, inputtets vægt",
+        f"Færdige sammen med den: grad for vægtene og bias i L3.n1, hver er sit input {TIMES} grad(score).",
+        "  bias",
+        "  input L2.n1.out",
+        "0 af 70 skridt: 0 af 407 gradienter færdige, vægtenes medregnet",
+        "Ét eksempels hele graf har 982 knuder",
+        "Der blev gemt grafer for 4 af de 24 eksempler.",
+        "Én boks pr. neuron",
+        "L1.n5: out = relu(sum)",
+        "Klik: kør tilbagepropageringen frem til summen.",
+        f"+- og {TIMES}-knuderne i motorens graf",
+    ):
         assert danish in text, danish
 
 
 # --- the documentation's screenshots (not a test: run this file) ---
+
 
 def photograph(page: Path, out: Path) -> None:
     """Screenshots of a page for the documentation: the training tab mid-run, a backward pass under way."""
@@ -689,8 +794,9 @@ def write_doc_screenshots(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         page = ex.explore(MLP(2, [16, 16, 1]), X, y, out=Path(tmp) / "explorer.html", epochs=100)
         photograph(page, out)
-        print(f"wrote {out / 'explorer.png'} and {out / 'explorer_backprop.png'} from a "
-              f"{page.stat().st_size:,} byte page")
+        print(
+            f"wrote {out / 'explorer.png'} and {out / 'explorer_backprop.png'} from a {page.stat().st_size:,} byte page"
+        )
 
 
 if __name__ == "__main__":

@@ -21,14 +21,18 @@ def wrong_tanh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "TANH", ops.TANH._replace(local=lambda a, _, out: (2 * (1 - out * out),)))
 
 
-@pytest.mark.parametrize(("f", "point"), [
-    (lambda v: (v[0] * v[1]).tanh() + v[0] ** 2, [0.3, -1.2]),
-    (lambda v: v[0].exp() / (1 + v[1] * v[1]) - v[2].sigmoid() * v[0], [0.1, 2.0, -0.7]),
-    (lambda v: v[0] ** v[1] + v[1].softplus(), [1.7, 0.4]),
-    (lambda v: v[0] * v[1] ** 2, [2.0, 3.0]),
-    (lambda v: v[0].relu() + abs(v[0]) + v[0].leaky_relu(0.1), [-0.4]),  # away from the kink
-    (lambda v: v[0].log() + v[0].sqrt() + v[0].sin() * v[0].cos(), [2.5]),
-], ids=["tanh", "exp-div-sigmoid", "pow-softplus", "mul-pow", "kinks-away", "log-sqrt-sin-cos"])
+@pytest.mark.parametrize(
+    ("f", "point"),
+    [
+        (lambda v: (v[0] * v[1]).tanh() + v[0] ** 2, [0.3, -1.2]),
+        (lambda v: v[0].exp() / (1 + v[1] * v[1]) - v[2].sigmoid() * v[0], [0.1, 2.0, -0.7]),
+        (lambda v: v[0] ** v[1] + v[1].softplus(), [1.7, 0.4]),
+        (lambda v: v[0] * v[1] ** 2, [2.0, 3.0]),
+        (lambda v: v[0].relu() + abs(v[0]) + v[0].leaky_relu(0.1), [-0.4]),  # away from the kink
+        (lambda v: v[0].log() + v[0].sqrt() + v[0].sin() * v[0].cos(), [2.5]),
+    ],
+    ids=["tanh", "exp-div-sigmoid", "pow-softplus", "mul-pow", "kinks-away", "log-sqrt-sin-cos"],
+)
 def test_correct_gradients_pass(f: Callable[[list[Value]], Value], point: list[float]) -> None:
     assert gradcheck(f, point) is True
 
@@ -58,8 +62,9 @@ def test_a_wrong_derivative_raises_a_table(wrong_tanh: None) -> None:
         gradcheck(lambda v: v[0].tanh() + v[1] * v[1], [0.5, -1.5])
     assert isinstance(info.value, AssertionError)  # so a bare `assert gradcheck(...)` reads naturally
     first, header, row0, row1 = str(info.value).splitlines()
-    assert first == ("gradcheck failed (eps=1e-06, atol=1e-05, rtol=0.001): "
-                     "backward() disagrees with central differences")
+    assert first == (
+        "gradcheck failed (eps=1e-06, atol=1e-05, rtol=0.001): backward() disagrees with central differences"
+    )
     assert header.split() == ["input", "analytic", "numeric", "difference"]
     # x0: the analytic column shows the doubled derivative, the numeric one the true derivative
     analytic, numeric = f"{2 * TANH_AT_HALF:.8g}", f"{TANH_AT_HALF:.8g}"
@@ -82,12 +87,17 @@ def test_a_nan_derivative_fails(monkeypatch: pytest.MonkeyPatch) -> None:
         gradcheck(lambda v: v[0].tanh(), [0.5])
 
 
-@pytest.mark.parametrize(("f", "numeric", "difference"), [
-    (lambda v: v[0].relu(), "0.5", "0.5"),  # relu'(0) = 0 by convention; (h - 0) / 2h = 0.5
-    (lambda v: v[0].step(), "500000", "5e+05"),  # step'(0) = 0 by convention; (1 - 0) / 2h
-], ids=["relu", "step"])
-def test_kinks_disagree_with_central_differences(f: Callable[[list[Value]], Value], numeric: str,
-                                                 difference: str) -> None:
+@pytest.mark.parametrize(
+    ("f", "numeric", "difference"),
+    [
+        (lambda v: v[0].relu(), "0.5", "0.5"),  # relu'(0) = 0 by convention; (h - 0) / 2h = 0.5
+        (lambda v: v[0].step(), "500000", "5e+05"),  # step'(0) = 0 by convention; (1 - 0) / 2h
+    ],
+    ids=["relu", "step"],
+)
+def test_kinks_disagree_with_central_differences(
+    f: Callable[[list[Value]], Value], numeric: str, difference: str
+) -> None:
     with pytest.raises(GradcheckError, match=rf"x0 = 0 +0 +{numeric} +{re.escape(difference)} +<-- wrong"):
         gradcheck(f, [0.0])
 
@@ -110,10 +120,20 @@ def test_eps_is_the_step() -> None:
         gradcheck(f, [1.0], eps=0.1)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"eps": 0.0}, {"eps": -1e-6}, {"atol": -1e-5}, {"rtol": -0.1},
-    {"eps": math.nan}, {"eps": math.inf}, {"atol": math.nan}, {"rtol": math.nan},
-], ids=["eps=0", "eps<0", "atol<0", "rtol<0", "eps=nan", "eps=inf", "atol=nan", "rtol=nan"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"eps": 0.0},
+        {"eps": -1e-6},
+        {"atol": -1e-5},
+        {"rtol": -0.1},
+        {"eps": math.nan},
+        {"eps": math.inf},
+        {"atol": math.nan},
+        {"rtol": math.nan},
+    ],
+    ids=["eps=0", "eps<0", "atol<0", "rtol<0", "eps=nan", "eps=inf", "atol=nan", "rtol=nan"],
+)
 def test_bad_tolerances_are_rejected(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=r"gradcheck: eps must be > 0.*, got eps="):
         gradcheck(lambda v: v[0] * 2.0, [1.0], **kwargs)

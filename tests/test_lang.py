@@ -19,8 +19,11 @@ def test_lang_wins_then_the_environment_then_english(monkeypatch: pytest.MonkeyP
 
 def test_unknown_languages_are_refused_with_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(LANG_ENV, "de")
-    with pytest.raises(ValueError, match=r"^TINYGRAD_DK_LANG='de' is not a language plot_history knows: set it to "
-                                         r"one of 'en', 'da' or unset it$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^TINYGRAD_DK_LANG='de' is not a language plot_history knows: set it to "
+        r"one of 'en', 'da' or unset it$",
+    ):
         check_lang(None, "plot_history")
     with pytest.raises(ValueError, match=r"^write_explorer: unknown language 'fr': use one of 'en', 'da'$"):
         check_lang("fr", "write_explorer")

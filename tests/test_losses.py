@@ -25,6 +25,7 @@ def sigmoid(x: float) -> float:
 
 # --- values against the textbook formulas ---
 
+
 def test_mse_one_sample_batch_and_multi_output() -> None:
     assert mse(Value(3.0), 1.0).data == 4.0
     assert mse(2.5, 0.5).data == 4.0  # plain numbers are fine
@@ -57,8 +58,12 @@ def test_binary_cross_entropy_value() -> None:
 
 def test_bce_with_logits_equals_bce_on_the_sigmoid() -> None:
     logits, targets = [2.0, -0.5, 0.0, 3.5], [1.0, 0.0, 1.0, 0.25]
-    expected = -sum(t * math.log(sigmoid(x)) + (1 - t) * math.log(1 - sigmoid(x))
-                    for x, t in zip(logits, targets, strict=True)) / 4
+    expected = (
+        -sum(
+            t * math.log(sigmoid(x)) + (1 - t) * math.log(1 - sigmoid(x)) for x, t in zip(logits, targets, strict=True)
+        )
+        / 4
+    )
     assert bce_with_logits(values(*logits), targets).data == pytest.approx(expected, rel=1e-12)
 
 
@@ -95,15 +100,19 @@ def test_l2_is_the_sum_of_squares() -> None:
 
 # --- gradients ---
 
-@pytest.mark.parametrize(("name", "f", "point"), [
-    ("mse", lambda v: mse(v, [0.5, -1.0, 2.0]), [0.3, 0.7, -1.1]),
-    ("half_sse", lambda v: half_sse(v, [1.0, 0.0, 0.0]), [0.3, 0.7, -1.1]),
-    ("bce", lambda v: binary_cross_entropy([v[0].sigmoid(), v[1].sigmoid()], [1.0, 0.2]), [0.4, -1.3]),
-    ("bce_with_logits", lambda v: bce_with_logits(v, [1.0, 0.0, 0.7]), [0.4, -1.3, 2.2]),
-    ("hinge", lambda v: hinge(v, [1, -1, 1]), [0.4, -1.3, 2.2]),  # off the kink at margin 1
-    ("cross_entropy", lambda v: cross_entropy([v[:3], v[3:]], [2, 0]), [0.4, -1.3, 2.2, 0.1, 0.0, -0.5]),
-    ("l2", lambda v: l2(v) * 0.1, [0.4, -1.3, 2.2]),
-])
+
+@pytest.mark.parametrize(
+    ("name", "f", "point"),
+    [
+        ("mse", lambda v: mse(v, [0.5, -1.0, 2.0]), [0.3, 0.7, -1.1]),
+        ("half_sse", lambda v: half_sse(v, [1.0, 0.0, 0.0]), [0.3, 0.7, -1.1]),
+        ("bce", lambda v: binary_cross_entropy([v[0].sigmoid(), v[1].sigmoid()], [1.0, 0.2]), [0.4, -1.3]),
+        ("bce_with_logits", lambda v: bce_with_logits(v, [1.0, 0.0, 0.7]), [0.4, -1.3, 2.2]),
+        ("hinge", lambda v: hinge(v, [1, -1, 1]), [0.4, -1.3, 2.2]),  # off the kink at margin 1
+        ("cross_entropy", lambda v: cross_entropy([v[:3], v[3:]], [2, 0]), [0.4, -1.3, 2.2, 0.1, 0.0, -0.5]),
+        ("l2", lambda v: l2(v) * 0.1, [0.4, -1.3, 2.2]),
+    ],
+)
 def test_gradcheck(name: str, f: Callable[[list[Value]], Value], point: list[float]) -> None:
     assert gradcheck(f, point), name
 
@@ -128,6 +137,7 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot(logits: list[float], dat
 
 
 # --- stability ---
+
 
 @pytest.mark.parametrize("x", [1000.0, -1000.0])
 @pytest.mark.parametrize("t", [0.0, 1.0])
@@ -166,6 +176,7 @@ def test_binary_cross_entropy_clamp_keeps_gradients_finite(p: float, t: float, s
 
 # --- PyTorch as the reference ---
 
+
 def test_against_torch() -> None:
     torch = need_module("torch")
     F = torch.nn.functional
@@ -183,60 +194,94 @@ def test_against_torch() -> None:
     y, t01, pm = [0.5, -1.0, 2.0, 0.0], [1.0, 0.0, 0.3, 1.0], [1.0, -1.0, -1.0, 1.0]
     target = torch.tensor(t01, dtype=torch.float64)
     both(lambda p: mse(p, y), lambda p: F.mse_loss(p, torch.tensor(y, dtype=torch.float64)), [0.3, 0.7, -1.1, 4.0])
-    both(lambda p: half_sse(p, y), lambda p: 0.5 * F.mse_loss(p, torch.tensor(y, dtype=torch.float64),
-                                                              reduction="sum"), [0.3, 0.7, -1.1, 4.0])
-    both(lambda p: binary_cross_entropy(p, t01), lambda p: F.binary_cross_entropy(p, target),
-         [0.9, 0.01, 0.5, 0.999])
-    both(lambda x: bce_with_logits(x, t01), lambda x: F.binary_cross_entropy_with_logits(x, target),
-         [2.0, -1000.0, 0.0, 1000.0])
-    both(lambda s: hinge(s, pm), lambda s: F.relu(1 - torch.tensor(pm, dtype=torch.float64) * s).mean(),
-         [0.3, 0.7, -2.5, 4.0])
-    both(lambda x, z: cross_entropy([x, z], [2, 0]),
-         lambda x, z: F.cross_entropy(torch.stack([x, z]), torch.tensor([2, 0])),
-         [0.4, -1.3, 2.2], [1000.0, -1000.0, 3.0])
+    both(
+        lambda p: half_sse(p, y),
+        lambda p: 0.5 * F.mse_loss(p, torch.tensor(y, dtype=torch.float64), reduction="sum"),
+        [0.3, 0.7, -1.1, 4.0],
+    )
+    both(lambda p: binary_cross_entropy(p, t01), lambda p: F.binary_cross_entropy(p, target), [0.9, 0.01, 0.5, 0.999])
+    both(
+        lambda x: bce_with_logits(x, t01),
+        lambda x: F.binary_cross_entropy_with_logits(x, target),
+        [2.0, -1000.0, 0.0, 1000.0],
+    )
+    both(
+        lambda s: hinge(s, pm),
+        lambda s: F.relu(1 - torch.tensor(pm, dtype=torch.float64) * s).mean(),
+        [0.3, 0.7, -2.5, 4.0],
+    )
+    both(
+        lambda x, z: cross_entropy([x, z], [2, 0]),
+        lambda x, z: F.cross_entropy(torch.stack([x, z]), torch.tensor([2, 0])),
+        [0.4, -1.3, 2.2],
+        [1000.0, -1000.0, 3.0],
+    )
     both(lambda x: cross_entropy(x, 1), lambda x: F.cross_entropy(x, torch.tensor(1)), [0.4, -1.3, 2.2])
     both(l2, lambda p: (p * p).sum(), [0.3, 0.7, -1.1])
 
 
 # --- bad input ---
 
-@pytest.mark.parametrize(("call", "error", "match"), [
-    (lambda: mse(values(1.0, 2.0), [1.0]), ValueError, r"mse: 2 predictions but 1 targets"),
-    (lambda: mse(Value(1.0), [1.0, 2.0]), ValueError, r"mse: one prediction but 2 targets"),
-    (lambda: mse(values(1.0), 1.0), ValueError, r"mse: 1 predictions but one target"),
-    (lambda: mse([], []), ValueError, r"mse: empty batch"),
-    (lambda: mse(Value(1.0), "a"), TypeError, r"mse: each target must be a number"),
-    (lambda: half_sse([values(1.0, 2.0)], [[1.0]]), ValueError, r"half_sse: 2 predictions but 1 targets"),
-    (lambda: hinge(Value(1.0), 0), ValueError, r"hinge: label 0.0 is not -1 or \+1: map 0/1 labels"),
-    (lambda: hinge(values(1.0, 2.0), [1, 2]), ValueError, r"hinge: label 2.0 is not -1 or \+1"),
-    (lambda: hinge([], []), ValueError, r"hinge: empty batch: give at least one score"),
-    (lambda: hinge(values(1.0), [1, -1]), ValueError, r"hinge: 1 scores but 2 labels"),
-    (lambda: binary_cross_entropy(Value(1.5), 1.0), ValueError,
-     r"binary_cross_entropy: each probability must be in \[0, 1\], got 1.5: pass sigmoid outputs"),
-    (lambda: binary_cross_entropy(Value(0.5), -0.1), ValueError,
-     r"binary_cross_entropy: each target must be in \[0, 1\], got -0.1"),
-    (lambda: binary_cross_entropy(Value(0.5), 1.0, eps=0.0), ValueError, r"eps must be in \(0, 0.5\)"),
-    (lambda: binary_cross_entropy(Value(0.5), 1.0, eps=cast(Any, "1e-7")), TypeError,
-     r"binary_cross_entropy: eps must be a number, not str"),
-    (lambda: binary_cross_entropy(Value(math.nan), 1.0), ValueError,
-     r"each probability must be a finite number in \[0, 1\], got nan: pass sigmoid outputs"),
-    (lambda: binary_cross_entropy(Value(0.5), Value(1.0)), TypeError, r"plain number, not a Value"),
-    (lambda: bce_with_logits(Value(0.5), 2.0), ValueError, r"bce_with_logits: each target must be in \[0, 1\], got 2"),
-    (lambda: bce_with_logits([], []), ValueError, r"bce_with_logits: empty batch"),
-    (lambda: cross_entropy(values(1.0, 2.0), 2), ValueError,
-     r"cross_entropy: target index 2 is out of range for 2 logits: use 0..1"),
-    (lambda: cross_entropy(values(1.0, 2.0), -1), ValueError, r"target index -1 is out of range"),
-    (lambda: cross_entropy([values(1.0, 2.0)], [5]), ValueError, r"target index 5 is out of range"),
-    (lambda: cross_entropy(values(1.0, 2.0), 1.0), TypeError, r"a target must be an int class index, not float"),
-    (lambda: cross_entropy([], 0), ValueError, r"cross_entropy: logits is empty"),
-    (lambda: cross_entropy([values(1.0), values(2.0)], 0), ValueError, r"one target index"),
-    (lambda: cross_entropy([values(1.0), values(2.0)], [0]), ValueError, r"2 logit lists but 1 target indices"),
-    (lambda: cross_entropy(values(1.0, 2.0), [0, 1]), ValueError, r"needs a list of logit lists"),
-    (lambda: cross_entropy([[]], [0]), ValueError, r"a sample has no logits"),
-    (lambda: cross_entropy(Value(1.0), 0), TypeError, r"logits must be a list of Values"),
-    (lambda: cross_entropy(values(math.inf, 1.0), 0), ValueError, r"a logit is inf: logits must be finite"),
-    (lambda: l2([Value(1.0), 2.0]), TypeError, r"l2: params must be Values"),  # type: ignore[list-item]
-])
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: mse(values(1.0, 2.0), [1.0]), ValueError, r"mse: 2 predictions but 1 targets"),
+        (lambda: mse(Value(1.0), [1.0, 2.0]), ValueError, r"mse: one prediction but 2 targets"),
+        (lambda: mse(values(1.0), 1.0), ValueError, r"mse: 1 predictions but one target"),
+        (lambda: mse([], []), ValueError, r"mse: empty batch"),
+        (lambda: mse(Value(1.0), "a"), TypeError, r"mse: each target must be a number"),
+        (lambda: half_sse([values(1.0, 2.0)], [[1.0]]), ValueError, r"half_sse: 2 predictions but 1 targets"),
+        (lambda: hinge(Value(1.0), 0), ValueError, r"hinge: label 0.0 is not -1 or \+1: map 0/1 labels"),
+        (lambda: hinge(values(1.0, 2.0), [1, 2]), ValueError, r"hinge: label 2.0 is not -1 or \+1"),
+        (lambda: hinge([], []), ValueError, r"hinge: empty batch: give at least one score"),
+        (lambda: hinge(values(1.0), [1, -1]), ValueError, r"hinge: 1 scores but 2 labels"),
+        (
+            lambda: binary_cross_entropy(Value(1.5), 1.0),
+            ValueError,
+            r"binary_cross_entropy: each probability must be in \[0, 1\], got 1.5: pass sigmoid outputs",
+        ),
+        (
+            lambda: binary_cross_entropy(Value(0.5), -0.1),
+            ValueError,
+            r"binary_cross_entropy: each target must be in \[0, 1\], got -0.1",
+        ),
+        (lambda: binary_cross_entropy(Value(0.5), 1.0, eps=0.0), ValueError, r"eps must be in \(0, 0.5\)"),
+        (
+            lambda: binary_cross_entropy(Value(0.5), 1.0, eps=cast(Any, "1e-7")),
+            TypeError,
+            r"binary_cross_entropy: eps must be a number, not str",
+        ),
+        (
+            lambda: binary_cross_entropy(Value(math.nan), 1.0),
+            ValueError,
+            r"each probability must be a finite number in \[0, 1\], got nan: pass sigmoid outputs",
+        ),
+        (lambda: binary_cross_entropy(Value(0.5), Value(1.0)), TypeError, r"plain number, not a Value"),
+        (
+            lambda: bce_with_logits(Value(0.5), 2.0),
+            ValueError,
+            r"bce_with_logits: each target must be in \[0, 1\], got 2",
+        ),
+        (lambda: bce_with_logits([], []), ValueError, r"bce_with_logits: empty batch"),
+        (
+            lambda: cross_entropy(values(1.0, 2.0), 2),
+            ValueError,
+            r"cross_entropy: target index 2 is out of range for 2 logits: use 0..1",
+        ),
+        (lambda: cross_entropy(values(1.0, 2.0), -1), ValueError, r"target index -1 is out of range"),
+        (lambda: cross_entropy([values(1.0, 2.0)], [5]), ValueError, r"target index 5 is out of range"),
+        (lambda: cross_entropy(values(1.0, 2.0), 1.0), TypeError, r"a target must be an int class index, not float"),
+        (lambda: cross_entropy([], 0), ValueError, r"cross_entropy: logits is empty"),
+        (lambda: cross_entropy([values(1.0), values(2.0)], 0), ValueError, r"one target index"),
+        (lambda: cross_entropy([values(1.0), values(2.0)], [0]), ValueError, r"2 logit lists but 1 target indices"),
+        (lambda: cross_entropy(values(1.0, 2.0), [0, 1]), ValueError, r"needs a list of logit lists"),
+        (lambda: cross_entropy([[]], [0]), ValueError, r"a sample has no logits"),
+        (lambda: cross_entropy(Value(1.0), 0), TypeError, r"logits must be a list of Values"),
+        (lambda: cross_entropy(values(math.inf, 1.0), 0), ValueError, r"a logit is inf: logits must be finite"),
+        (lambda: l2([Value(1.0), 2.0]), TypeError, r"l2: params must be Values"),  # type: ignore[list-item]
+    ],
+)
 def test_bad_input(call: Callable[[], object], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         call()

@@ -24,8 +24,9 @@ from tinygrad_dk.train import LOSSES, _outputs, task_for
 NAMES = sorted(ACTIVATIONS)  # every named activation, read from the op table (plus linear)
 
 
-def scalar_loss_and_grads(model: MLP, X: list[list[float]], y: list[int], loss: str,
-                          l2: float) -> tuple[float, list[float]]:
+def scalar_loss_and_grads(
+    model: MLP, X: list[list[float]], y: list[int], loss: str, l2: float
+) -> tuple[float, list[float]]:
     """What eager `fit` computes: the batch's mean loss graph plus the L2 term, backpropagated."""
     task = task_for(loss, _outputs(model(X[0]), "test"), y)
     total = task.loss([_outputs(model(x), "test") for x in X], task.targets)
@@ -48,9 +49,14 @@ def problems(draw: st.DrawFn, loss: str, activation: str) -> tuple[MLP, list[lis
     nin = draw(st.integers(1, 3))
     hidden = draw(st.lists(st.integers(1, 4), min_size=0, max_size=2))
     k = draw(st.integers(2, 3)) if loss == "cross_entropy" else draw(st.sampled_from([1, 3])) if loss == "mse" else 1
-    model = MLP(nin, [*hidden, k], activation=activation,
-                output_activation=draw(st.sampled_from(NAMES)), init=draw(st.sampled_from(["uniform", "he"])),
-                seed=draw(st.integers(0, 2**16)))
+    model = MLP(
+        nin,
+        [*hidden, k],
+        activation=activation,
+        output_activation=draw(st.sampled_from(NAMES)),
+        init=draw(st.sampled_from(["uniform", "he"])),
+        seed=draw(st.integers(0, 2**16)),
+    )
     for p in model.parameters():  # biases too: not only the zeros they start at
         p.data += draw(st.floats(-0.5, 0.5))
     n = draw(st.integers(1, 6))
@@ -111,8 +117,13 @@ def test_large_batches_run_in_chunks_with_the_same_gradients(monkeypatch: pytest
 
 
 def test_an_activation_row_with_numpy_expressions_is_picked_up_by_itself() -> None:
-    define_op("cube", lambda a, _: a**3, lambda a, _, out: (3 * a * a,), numpy=("{a} ** 3", "3 * {a} * {a}"),
-              activation="cube")
+    define_op(
+        "cube",
+        lambda a, _: a**3,
+        lambda a, _, out: (3 * a * a,),
+        numpy=("{a} ** 3", "3 * {a} * {a}"),
+        activation="cube",
+    )
     try:
         model = MLP(2, [3, 1], activation="cube", seed=0)
         X, y = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2]], [1, 0, 1]
@@ -165,8 +176,9 @@ def test_bad_input_is_named_where_it_enters() -> None:
 
 
 @pytest.mark.parametrize(("samples", "engine"), [(100, "compiled"), (2_000, "matrix")])
-def test_the_cli_picks_the_engine_by_size_and_says_which(samples: int, engine: str,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_picks_the_engine_by_size_and_says_which(
+    samples: int, engine: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tinygrad_dk.cli import main
 
     assert main(["train", "--samples", str(samples), "--epochs", "1", "--quiet"]) == 0

@@ -111,7 +111,15 @@ def test_without_a_closure_a_hand_made_node_passes_nothing_on() -> None:
 def test_micrograds_op_names_and_prev() -> None:
     a, b = Value(2.0), Value(-3.0)
     assert [v._op for v in (a + b, a * b, a**2, a.relu(), a.tanh(), a.exp(), a + 1, a * 2)] == [
-        "+", "*", "**2", "ReLU", "tanh", "exp", "+", "*"]
+        "+",
+        "*",
+        "**2",
+        "ReLU",
+        "tanh",
+        "exp",
+        "+",
+        "*",
+    ]
     assert (a**-1)._op == "**-1" and (a**0.5)._op == "**0.5"
     assert (a + a)._prev == {a}  # a set, as in micrograd
     assert (a * b).op == "mul" and (a * b).children == (a, b)  # the richer names stay
@@ -125,17 +133,21 @@ def test_users_own_attributes() -> None:
     assert (p._vis_color, p.m, p.v) == ("red", 0.0, 0.0)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("children", "message"), [
-    (5, r"second argument is a label \(a str\) or, as in micrograd, its _children"),
-    ((1.0,), r"_children must be one or two Values"),
-    ((Value(1.0), Value(2.0), Value(3.0)), r"_children must be one or two Values"),
-])
+@pytest.mark.parametrize(
+    ("children", "message"),
+    [
+        (5, r"second argument is a label \(a str\) or, as in micrograd, its _children"),
+        ((1.0,), r"_children must be one or two Values"),
+        ((Value(1.0), Value(2.0), Value(3.0)), r"_children must be one or two Values"),
+    ],
+)
 def test_bad_children_are_named(children: object, message: str) -> None:
     with pytest.raises((TypeError, ValueError), match=message):
         Value(1.0, children, "op")
 
 
 # --- an unseeded model draws from the global random, as micrograd's does ---
+
 
 def micrograd_demo_losses(value: type, mlp: type, X: list[list[float]], y: list[int], steps: int) -> list[float]:
     """micrograd's demo notebook, line for line: ``random.seed(1337)``, ``MLP(2, [16, 16, 1])``, the max-margin

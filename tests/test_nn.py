@@ -68,22 +68,39 @@ def test_parameters_follow_micrograds_order() -> None:
 
 def test_named_parameters_are_stable_and_0_based() -> None:
     names = [name for name, _ in MLP(2, [4, 1]).named_parameters()]
-    assert names[:4] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b",
-                         "layers.0.neurons.1.w.0"]
+    assert names[:4] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.b",
+        "layers.0.neurons.1.w.0",
+    ]
     assert "layers.0.neurons.3.w.1" in names
     assert names[-1] == "layers.1.neurons.0.b"
     assert len(set(names)) == len(names) == 17
     assert [n for n, _ in MLP(2, [4, 1], seed=9).named_parameters()] == names  # names do not depend on weights
     assert [n for n, _ in Neuron(2).named_parameters()] == ["w.0", "w.1", "b"]
-    assert [n for n, _ in Layer(1, 2).named_parameters()] == ["neurons.0.w.0", "neurons.0.b",
-                                                              "neurons.1.w.0", "neurons.1.b"]
+    assert [n for n, _ in Layer(1, 2).named_parameters()] == [
+        "neurons.0.w.0",
+        "neurons.0.b",
+        "neurons.1.w.0",
+        "neurons.1.b",
+    ]
     assert [n for n, _ in Perceptron(2).named_parameters()] == ["w.0", "w.1", "b"]
 
 
 def test_labels_are_short_and_1_based() -> None:
     labels = [p.label for p in MLP(2, [2, 1]).parameters()]
-    assert labels == ["L1.n1.w1", "L1.n1.w2", "L1.n1.b", "L1.n2.w1", "L1.n2.w2", "L1.n2.b",
-                      "L2.n1.w1", "L2.n1.w2", "L2.n1.b"]
+    assert labels == [
+        "L1.n1.w1",
+        "L1.n1.w2",
+        "L1.n1.b",
+        "L1.n2.w1",
+        "L1.n2.w2",
+        "L1.n2.b",
+        "L2.n1.w1",
+        "L2.n1.w2",
+        "L2.n1.b",
+    ]
     assert [p.label for p in Layer(1, 2).parameters()] == ["n1.w1", "n1.b", "n2.w1", "n2.b"]
     assert [p.label for p in Neuron(2).parameters()] == ["w1", "w2", "b"]
     assert [p.label for p in Perceptron(3).parameters()] == ["w1", "w2", "w3", "b"]
@@ -119,7 +136,8 @@ def test_neuron_activation_defaults_follow_micrograds_nonlin() -> None:
 def test_repr_is_short_and_informative() -> None:
     assert repr(MLP(2, [16, 16, 1])) == "MLP(2, [16, 16, 1], activation='relu', output_activation='linear')"
     assert repr(MLP(2, [3], activation="tanh", init="he", seed=4)) == (
-        "MLP(2, [3], activation='tanh', output_activation='linear', init='he', seed=4)")
+        "MLP(2, [3], activation='tanh', output_activation='linear', init='he', seed=4)"
+    )
     assert repr(Layer(3, 2)) == "Layer(3, 2, activation='relu')"
     assert repr(Neuron(3, nonlin=False)) == "Neuron(3, activation='linear')"
     assert repr(Perceptron(3, lr=0.5, seed=2)) == "Perceptron(3, lr=0.5, seed=2)"
@@ -140,9 +158,15 @@ def test_summary_lists_layers_activations_and_counts() -> None:
 # --- forward pass by hand, and micrograd's loop ---
 
 HAND_STATE = {  # a 2-2-1 net with exact binary fractions
-    "layers.0.neurons.0.w.0": 0.5, "layers.0.neurons.0.w.1": 0.25, "layers.0.neurons.0.b": 0.5,
-    "layers.0.neurons.1.w.0": -1.0, "layers.0.neurons.1.w.1": 1.0, "layers.0.neurons.1.b": 0.0,
-    "layers.1.neurons.0.w.0": 2.0, "layers.1.neurons.0.w.1": -3.0, "layers.1.neurons.0.b": 0.25,
+    "layers.0.neurons.0.w.0": 0.5,
+    "layers.0.neurons.0.w.1": 0.25,
+    "layers.0.neurons.0.b": 0.5,
+    "layers.0.neurons.1.w.0": -1.0,
+    "layers.0.neurons.1.w.1": 1.0,
+    "layers.0.neurons.1.b": 0.0,
+    "layers.1.neurons.0.w.0": 2.0,
+    "layers.1.neurons.0.w.1": -3.0,
+    "layers.1.neurons.0.b": 0.25,
 }
 
 
@@ -157,11 +181,17 @@ def test_relu_2_2_1_output_and_gradients_by_hand() -> None:
     out.backward()
     grads = {name: p.grad for name, p in model.named_parameters()}
     assert grads == {
-        "layers.1.neurons.0.w.0": 0.5, "layers.1.neurons.0.w.1": 0.0, "layers.1.neurons.0.b": 1.0,  # h1, h2, 1
+        "layers.1.neurons.0.w.0": 0.5,
+        "layers.1.neurons.0.w.1": 0.0,
+        "layers.1.neurons.0.b": 1.0,  # h1, h2, 1
         # d out / d w1 = 2 * relu'(0.5) * x = 2 * [1, -2]; the bias gets 2
-        "layers.0.neurons.0.w.0": 2.0, "layers.0.neurons.0.w.1": -4.0, "layers.0.neurons.0.b": 2.0,
+        "layers.0.neurons.0.w.0": 2.0,
+        "layers.0.neurons.0.w.1": -4.0,
+        "layers.0.neurons.0.b": 2.0,
         # relu'(-3) = 0: the second hidden neuron gets no gradient
-        "layers.0.neurons.1.w.0": 0.0, "layers.0.neurons.1.w.1": 0.0, "layers.0.neurons.1.b": 0.0,
+        "layers.0.neurons.1.w.0": 0.0,
+        "layers.0.neurons.1.w.1": 0.0,
+        "layers.0.neurons.1.b": 0.0,
     }
 
 
@@ -244,40 +274,49 @@ def test_same_outputs_and_gradients_as_micrograd_with_the_same_weights() -> None
 # --- input checks ---
 
 
-@pytest.mark.parametrize(("make", "error", "message"), [
-    (lambda: MLP(0, [1]), ValueError, "MLP nin must be >= 1, got 0"),
-    (lambda: MLP(cast(Any, 2.5), [1]), TypeError, "MLP nin must be an int, not float: 2.5"),
-    (lambda: MLP(True, [1]), TypeError, "MLP nin must be an int, not bool"),
-    (lambda: MLP(2, []), ValueError, "MLP nouts is empty: give the size of each layer"),
-    (lambda: MLP(2, [3, 0]), ValueError, r"MLP nouts\[1\] must be >= 1, got 0"),
-    (lambda: MLP(2, [cast(Any, "3")]), TypeError, r"MLP nouts\[0\] must be an int, not str"),
-    (lambda: MLP(2, cast(Any, 3)), TypeError, "MLP nouts must be a list of layer sizes"),
-    (lambda: MLP(2, [1], activation="relu6"), ValueError,
-     "unknown activation 'relu6': use one of step, sigmoid, tanh, relu, leaky_relu, softplus, linear"),
-    (lambda: MLP(2, [1], output_activation=cast(Any, 3)), TypeError, "activation must be a name .* not int: 3"),
-    (lambda: MLP(2, [1], init="kaiming"), ValueError, "unknown init 'kaiming': use one of uniform, xavier, he"),
-    (lambda: MLP(2, [1], seed=cast(Any, "1")), TypeError, "MLP: seed must be an int or None, not str"),
-    (lambda: Neuron(0), ValueError, "Neuron nin must be >= 1, got 0"),
-    (lambda: Neuron(2, rng=cast(Any, 5)), TypeError, "Neuron rng must be a random.Random or None, not int"),
-    (lambda: Layer(2, 0), ValueError, "Layer nout must be >= 1, got 0"),
-    (lambda: Perceptron(2, lr=0), ValueError, "Perceptron lr must be > 0, got 0"),
-    (lambda: Perceptron(2, lr=math.nan), ValueError, "Perceptron lr must be a finite number > 0, got nan"),
-    (lambda: Perceptron(2, lr=cast(Any, "0.1")), TypeError, "Perceptron lr must be a number, not str: '0.1'"),
-    (lambda: Layer(2, 1, rng=cast(Any, 5)), TypeError, "Layer rng must be a random.Random or None, not int"),
-    (lambda: Perceptron(2, seed=cast(Any, 1.5)), TypeError, "Perceptron: seed must be an int or None, not float"),
-])
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: MLP(0, [1]), ValueError, "MLP nin must be >= 1, got 0"),
+        (lambda: MLP(cast(Any, 2.5), [1]), TypeError, "MLP nin must be an int, not float: 2.5"),
+        (lambda: MLP(True, [1]), TypeError, "MLP nin must be an int, not bool"),
+        (lambda: MLP(2, []), ValueError, "MLP nouts is empty: give the size of each layer"),
+        (lambda: MLP(2, [3, 0]), ValueError, r"MLP nouts\[1\] must be >= 1, got 0"),
+        (lambda: MLP(2, [cast(Any, "3")]), TypeError, r"MLP nouts\[0\] must be an int, not str"),
+        (lambda: MLP(2, cast(Any, 3)), TypeError, "MLP nouts must be a list of layer sizes"),
+        (
+            lambda: MLP(2, [1], activation="relu6"),
+            ValueError,
+            "unknown activation 'relu6': use one of step, sigmoid, tanh, relu, leaky_relu, softplus, linear",
+        ),
+        (lambda: MLP(2, [1], output_activation=cast(Any, 3)), TypeError, "activation must be a name .* not int: 3"),
+        (lambda: MLP(2, [1], init="kaiming"), ValueError, "unknown init 'kaiming': use one of uniform, xavier, he"),
+        (lambda: MLP(2, [1], seed=cast(Any, "1")), TypeError, "MLP: seed must be an int or None, not str"),
+        (lambda: Neuron(0), ValueError, "Neuron nin must be >= 1, got 0"),
+        (lambda: Neuron(2, rng=cast(Any, 5)), TypeError, "Neuron rng must be a random.Random or None, not int"),
+        (lambda: Layer(2, 0), ValueError, "Layer nout must be >= 1, got 0"),
+        (lambda: Perceptron(2, lr=0), ValueError, "Perceptron lr must be > 0, got 0"),
+        (lambda: Perceptron(2, lr=math.nan), ValueError, "Perceptron lr must be a finite number > 0, got nan"),
+        (lambda: Perceptron(2, lr=cast(Any, "0.1")), TypeError, "Perceptron lr must be a number, not str: '0.1'"),
+        (lambda: Layer(2, 1, rng=cast(Any, 5)), TypeError, "Layer rng must be a random.Random or None, not int"),
+        (lambda: Perceptron(2, seed=cast(Any, 1.5)), TypeError, "Perceptron: seed must be an int or None, not float"),
+    ],
+)
 def test_bad_constructor_arguments(make: Any, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         make()
 
 
-@pytest.mark.parametrize(("x", "error", "message"), [
-    ([1.0], ValueError, "MLP expects 2 inputs, got 1"),
-    ([1.0, 2.0, 3.0], ValueError, "MLP expects 2 inputs, got 3"),
-    (1.0, TypeError, r"MLP takes a list of 2 numbers or Values, not float: 1.0; wrap a single input in a list"),
-    ("ab", TypeError, "MLP takes a list of 2 numbers or Values, not str"),
-    ([1.0, "a"], TypeError, "MLP input 1 must be a number or a Value, not str: 'a'"),
-])
+@pytest.mark.parametrize(
+    ("x", "error", "message"),
+    [
+        ([1.0], ValueError, "MLP expects 2 inputs, got 1"),
+        ([1.0, 2.0, 3.0], ValueError, "MLP expects 2 inputs, got 3"),
+        (1.0, TypeError, r"MLP takes a list of 2 numbers or Values, not float: 1.0; wrap a single input in a list"),
+        ("ab", TypeError, "MLP takes a list of 2 numbers or Values, not str"),
+        ([1.0, "a"], TypeError, "MLP input 1 must be a number or a Value, not str: 'a'"),
+    ],
+)
 def test_bad_inputs_name_the_problem(x: Any, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         MLP(2, [3, 1])(x)
@@ -328,8 +367,9 @@ def test_standalone_neurons_and_layers_default_to_the_global_random() -> None:
     random.seed(0)
     layer = Layer(2, 2)  # one generator for the layer: the two neurons start differently
     rng = random.Random(0)
-    assert [[w.data for w in n.w] for n in layer.neurons] == [[rng.uniform(-1.0, 1.0) for _ in range(2)]
-                                                              for _ in range(2)]
+    assert [[w.data for w in n.w] for n in layer.neurons] == [
+        [rng.uniform(-1.0, 1.0) for _ in range(2)] for _ in range(2)
+    ]
 
 
 def test_xavier_uses_fan_in_and_fan_out() -> None:
@@ -422,22 +462,44 @@ def test_state_dict_round_trip() -> None:
     assert a.layers[0].neurons[0].b.data == 0.0
 
 
-@pytest.mark.parametrize(("change", "error", "message"), [
-    (lambda s: s.pop("layers.1.neurons.0.b"), ValueError,
-     r"parameter 'layers.1.neurons.0.b' is missing \(4 names given, 5 expected\): load a state saved from MLP"),
-    (lambda s: s.update({"layers.9.neurons.0.b": 1.0}), ValueError,
-     "unexpected parameter 'layers.9.neurons.0.b': MLP.* has no such parameter"),
-    (lambda s: s.update({"layers.0.neurons.0.w.0": "0.5"}), ValueError,
-     "parameter 'layers.0.neurons.0.w.0' must be a number, not str"),
-    (lambda s: s.update({"layers.0.neurons.0.w.0": True}), ValueError,
-     "parameter 'layers.0.neurons.0.w.0' must be a number, not bool"),
-    (lambda s: s.update({"layers.0.neurons.0.w.1": math.nan}), ValueError,
-     "parameter 'layers.0.neurons.0.w.1' is nan: weights must be finite"),
-    (lambda s: s.update({"layers.0.neurons.0.b": -math.inf}), ValueError,
-     "parameter 'layers.0.neurons.0.b' is -inf: weights must be finite"),
-])
-def test_load_state_dict_rejects_bad_states_and_changes_nothing(change: Any, error: type[Exception],
-                                                                message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (
+            lambda s: s.pop("layers.1.neurons.0.b"),
+            ValueError,
+            r"parameter 'layers.1.neurons.0.b' is missing \(4 names given, 5 expected\): load a state saved from MLP",
+        ),
+        (
+            lambda s: s.update({"layers.9.neurons.0.b": 1.0}),
+            ValueError,
+            "unexpected parameter 'layers.9.neurons.0.b': MLP.* has no such parameter",
+        ),
+        (
+            lambda s: s.update({"layers.0.neurons.0.w.0": "0.5"}),
+            ValueError,
+            "parameter 'layers.0.neurons.0.w.0' must be a number, not str",
+        ),
+        (
+            lambda s: s.update({"layers.0.neurons.0.w.0": True}),
+            ValueError,
+            "parameter 'layers.0.neurons.0.w.0' must be a number, not bool",
+        ),
+        (
+            lambda s: s.update({"layers.0.neurons.0.w.1": math.nan}),
+            ValueError,
+            "parameter 'layers.0.neurons.0.w.1' is nan: weights must be finite",
+        ),
+        (
+            lambda s: s.update({"layers.0.neurons.0.b": -math.inf}),
+            ValueError,
+            "parameter 'layers.0.neurons.0.b' is -inf: weights must be finite",
+        ),
+    ],
+)
+def test_load_state_dict_rejects_bad_states_and_changes_nothing(
+    change: Any, error: type[Exception], message: str
+) -> None:
     model = MLP(2, [1, 1], seed=1)  # 3 + 2 parameters
     before = model.state_dict()
     state = {name: 0.5 for name in before}  # every value changes if the load goes through
@@ -505,13 +567,16 @@ def test_perceptron_call_is_a_drawable_graph_agreeing_with_predict() -> None:
     assert p.activation == "step"
 
 
-@pytest.mark.parametrize(("X", "y", "message"), [
-    ([[0, 0], [1, 1]], [0, 2], "Perceptron.fit label 1 is 2: labels must be 0 or 1"),
-    ([[0, 0], [1, 1]], [0, "1"], "Perceptron.fit label 1 is '1': labels must be 0 or 1"),
-    ([[0, 0], [1, 1]], [0], "Perceptron.fit got 2 rows in X but 1 labels in y"),
-    ([], [], "Perceptron.fit got no examples"),
-    ([[0, 0], [1, 1, 1]], [0, 1], "Perceptron.fit row 1 expects 2 inputs, got 3"),
-])
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        ([[0, 0], [1, 1]], [0, 2], "Perceptron.fit label 1 is 2: labels must be 0 or 1"),
+        ([[0, 0], [1, 1]], [0, "1"], "Perceptron.fit label 1 is '1': labels must be 0 or 1"),
+        ([[0, 0], [1, 1]], [0], "Perceptron.fit got 2 rows in X but 1 labels in y"),
+        ([], [], "Perceptron.fit got no examples"),
+        ([[0, 0], [1, 1, 1]], [0, 1], "Perceptron.fit row 1 expects 2 inputs, got 3"),
+    ],
+)
 def test_perceptron_fit_rejects_bad_data(X: Any, y: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Perceptron(2).fit(X, y)
@@ -561,9 +626,17 @@ def test_the_file_is_json_in_the_agreed_format(tmp_path: Path) -> None:
     model.save(tmp_path / "m.json")
     document = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
     assert document == {
-        "format": "tinygrad_dk.model", "version": 1, "class": "MLP",
-        "config": {"nin": 2, "nouts": [3, 1], "activation": "relu", "output_activation": "linear",
-                   "init": "uniform", "seed": 7},
+        "format": "tinygrad_dk.model",
+        "version": 1,
+        "class": "MLP",
+        "config": {
+            "nin": 2,
+            "nouts": [3, 1],
+            "activation": "relu",
+            "output_activation": "linear",
+            "init": "uniform",
+            "seed": 7,
+        },
         "state": model.state_dict(),
     }
     assert list(document["state"]) == [name for name, _ in model.named_parameters()]
@@ -586,13 +659,16 @@ def _fail_replace(src: Any, dst: Any) -> None:
     raise PermissionError(13, "Permission denied")
 
 
-@pytest.mark.parametrize(("target", "name", "failure", "message"), [
-    (os, "fsync", _fail_mid_write, "No space left on device"),
-    (os, "replace", _fail_replace, "Permission denied"),
-])
-def test_a_failed_save_leaves_the_previous_file_and_no_debris(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                              target: Any, name: str, failure: Any,
-                                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "name", "failure", "message"),
+    [
+        (os, "fsync", _fail_mid_write, "No space left on device"),
+        (os, "replace", _fail_replace, "Permission denied"),
+    ],
+)
+def test_a_failed_save_leaves_the_previous_file_and_no_debris(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: Any, name: str, failure: Any, message: str
+) -> None:
     path = tmp_path / "model.json"
     old = MLP(2, [3, 1], seed=1)
     old.save(path)
@@ -678,11 +754,13 @@ def test_a_micrograd_style_module_defines_parameters_and_the_base_class_does_the
 
 def _edit(change: Any) -> Any:
     """A bad-file case: the saved document of MLP(3, [4, 1]), changed by ``change``."""
+
     def write(path: Path) -> None:
         MLP(3, [4, 1]).save(path)
         document = json.loads(path.read_text(encoding="utf-8"))
         change(document)
         path.write_text(json.dumps(document), encoding="utf-8")
+
     return write
 
 
@@ -705,8 +783,10 @@ BAD_FILES = [  # (how to write the bad file, the problem load names)
     (_text("[1, 2]"), r"it is not a model file \(its JSON is a list, not an object\)"),
     (_edit(lambda d: d.update(format="keras")), "its format is 'keras', not 'tinygrad_dk.model'"),
     (_edit(lambda d: d.pop("format")), "its format is None, not 'tinygrad_dk.model'"),
-    (_edit(lambda d: d.update(version=2)), "its version is 2, and this tinygrad_dk reads version 1; "
-                                           "it was written by a newer tinygrad_dk"),
+    (
+        _edit(lambda d: d.update(version=2)),
+        "its version is 2, and this tinygrad_dk reads version 1; it was written by a newer tinygrad_dk",
+    ),
     (_edit(lambda d: d.update(version="1")), "its version is '1', and this tinygrad_dk reads version 1"),
     (_edit(lambda d: d.update(version=True)), "its version is True"),
     (_edit(lambda d: d.update({"class": "CNN"})), "its class is 'CNN', not one of MLP, Perceptron, Layer, Neuron"),
@@ -716,12 +796,18 @@ BAD_FILES = [  # (how to write the bad file, the problem load names)
     (_edit(lambda d: d["config"].update(activation="relu6")), "does not build a MLP: unknown activation 'relu6'"),
     (_edit(lambda d: d["config"].update(nin=0)), "does not build a MLP: MLP nin must be >= 1"),
     (_edit(lambda d: d.update(state=None)), "its state is NoneType, not an object"),
-    (_edit(lambda d: d["state"].pop("layers.1.neurons.0.b")),
-     r"its state does not fit MLP\(3, \[4, 1\].*parameter 'layers.1.neurons.0.b' is missing"),
-    (_edit(lambda d: d["state"].update({"layers.1.neurons.0.w.4": 1.0})),
-     "unexpected parameter 'layers.1.neurons.0.w.4'"),
-    (_edit(lambda d: d["config"].update(nouts=[4, 2])),  # the state is for one output, the config says two
-     "parameter 'layers.1.neurons.1.w.0' is missing"),
+    (
+        _edit(lambda d: d["state"].pop("layers.1.neurons.0.b")),
+        r"its state does not fit MLP\(3, \[4, 1\].*parameter 'layers.1.neurons.0.b' is missing",
+    ),
+    (
+        _edit(lambda d: d["state"].update({"layers.1.neurons.0.w.4": 1.0})),
+        "unexpected parameter 'layers.1.neurons.0.w.4'",
+    ),
+    (
+        _edit(lambda d: d["config"].update(nouts=[4, 2])),  # the state is for one output, the config says two
+        "parameter 'layers.1.neurons.1.w.0' is missing",
+    ),
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": "0.0"})), "must be a number, not str"),
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": None})), "must be a number, not NoneType"),
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": math.nan})), "is nan: weights must be finite"),
@@ -789,11 +875,18 @@ def test_the_perceptron_lives_in_its_own_module_and_imports_from_nn_as_before() 
 
 def test_importing_the_core_imports_no_model_file_code() -> None:
     # model files are a tool: nn reaches them lazily (PEP 562 __getattr__, an import inside Module.save)
-    code = ("import sys, tinygrad_dk.perceptron; "
-            "from tinygrad_dk.nn import MLP, Perceptron; MLP(2, [1]).summary(); "
-            "print(sorted(name for name in sys.modules if name.startswith('tinygrad_dk')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    code = (
+        "import sys, tinygrad_dk.perceptron; "
+        "from tinygrad_dk.nn import MLP, Perceptron; MLP(2, [1]).summary(); "
+        "print(sorted(name for name in sys.modules if name.startswith('tinygrad_dk')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     assert "tinygrad_dk.modelfile" not in result.stdout and "tinygrad_dk.nn" in result.stdout
 
 
@@ -804,10 +897,14 @@ def test_importing_the_core_imports_no_model_file_code() -> None:
 def test_outputs_and_gradients_match_torch_float64(activation: str) -> None:
     torch = need_module("torch")
     model = MLP(3, [5, 4, 2], activation=activation, output_activation=activation, seed=11)
-    weights = [torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64,
-                            requires_grad=True) for layer in model.layers]
-    biases = [torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True)
-              for layer in model.layers]
+    weights = [
+        torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64, requires_grad=True)
+        for layer in model.layers
+    ]
+    biases = [
+        torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True)
+        for layer in model.layers
+    ]
     act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[activation]
     inputs = [[0.3, -1.2, 0.8], [1.5, 0.4, -0.6], [-0.9, -0.1, 2.2]]
 

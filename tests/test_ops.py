@@ -78,8 +78,13 @@ def test_a_new_row_compiles_from_its_functions_with_a_warning(table: dict[str, A
 
 
 def test_a_new_row_with_expressions_compiles_without_a_warning(table: dict[str, Any]) -> None:
-    cube = define_op("cube", lambda a, _: a * a * a, lambda a, _, out: (3.0 * a * a,),
-                     python=("{a} * {a} * {a}", "3.0 * {a} * {a}"), numpy=("{a} * {a} * {a}", "3.0 * {a} * {a}"))
+    cube = define_op(
+        "cube",
+        lambda a, _: a * a * a,
+        lambda a, _, out: (3.0 * a * a,),
+        python=("{a} * {a} * {a}", "3.0 * {a} * {a}"),
+        numpy=("{a} * {a} * {a}", "3.0 * {a} * {a}"),
+    )
     w = Value(0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("error", CompileFallbackWarning)
@@ -92,8 +97,13 @@ def test_a_new_row_with_expressions_compiles_without_a_warning(table: dict[str, 
 
 
 def test_a_new_activation_trains_and_reaches_the_explorer(table: dict[str, Any]) -> None:
-    define_op("softsign", lambda a, _: a / (1 + abs(a)), lambda a, _, out: (1 / (1 + abs(a)) ** 2,),
-              activation="softsign", js="a / (1 + Math.abs(a))")
+    define_op(
+        "softsign",
+        lambda a, _: a / (1 + abs(a)),
+        lambda a, _, out: (1 / (1 + abs(a)) ** 2,),
+        activation="softsign",
+        js="a / (1 + Math.abs(a))",
+    )
     assert "softsign" in ACTIVATIONS and "softsign" in activation_rows() and "softsign" in page_activations()
     X, y = make_moons(12, noise=0.1, seed=0)
     with pytest.warns(CompileFallbackWarning, match="softsign"):  # no python= or numpy= given: it still runs
@@ -103,8 +113,12 @@ def test_a_new_activation_trains_and_reaches_the_explorer(table: dict[str, Any])
     found = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', render_html([run]), re.S)
     assert found is not None
     data = json.loads(found[1])
-    assert data["ops"]["softsign"] == {"symbol": "softsign", "activation": "softsign",
-                                       "js": "a / (1 + Math.abs(a))", "constant": None}
+    assert data["ops"]["softsign"] == {
+        "symbol": "softsign",
+        "activation": "softsign",
+        "js": "a / (1 + Math.abs(a))",
+        "constant": None,
+    }
 
 
 def _graph_ops(backprop: dict[str, Any]) -> list[str]:
@@ -125,15 +139,19 @@ def _graph_ops(backprop: dict[str, Any]) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"name": "add"}, ValueError, r"an op named 'add' exists already"),
-    ({"name": "two words"}, ValueError, r"name must be an identifier"),
-    ({"arity": 3}, ValueError, r"arity must be 1 .* or 2"),
-    ({"forward": 3.0}, TypeError, r"forward must be a function"),
-    ({"python": ("{a}",)}, ValueError, r"python must be a tuple of 2 expression strings"),
-])
-def test_bad_rows_are_refused(table: dict[str, Any], kwargs: dict[str, Any], error: type[Exception],
-                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"name": "add"}, ValueError, r"an op named 'add' exists already"),
+        ({"name": "two words"}, ValueError, r"name must be an identifier"),
+        ({"arity": 3}, ValueError, r"arity must be 1 .* or 2"),
+        ({"forward": 3.0}, TypeError, r"forward must be a function"),
+        ({"python": ("{a}",)}, ValueError, r"python must be a tuple of 2 expression strings"),
+    ],
+)
+def test_bad_rows_are_refused(
+    table: dict[str, Any], kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
     args: dict[str, Any] = {"name": "cube", "forward": lambda a, _: a**3, "local": lambda a, _, out: (3 * a * a,)}
     args.update(kwargs)
     with pytest.raises(error, match=message):

@@ -84,8 +84,9 @@ def test_matches_torch_step_by_step(ours: type[Optimizer], theirs: str, kwargs: 
     assert mine[-1] != pytest.approx(START, abs=1e-3)  # it moved
 
 
-@pytest.mark.parametrize(("ours", "theirs", "kwargs"), [(SGD, "SGD", {"momentum": 0.9}), (Adam, "Adam", {}),
-                                                        (AdamW, "AdamW", {})])
+@pytest.mark.parametrize(
+    ("ours", "theirs", "kwargs"), [(SGD, "SGD", {"momentum": 0.9}), (Adam, "Adam", {}), (AdamW, "AdamW", {})]
+)
 def test_learning_rate_schedule_matches_torch(ours: type[Optimizer], theirs: str, kwargs: dict[str, Any]) -> None:
     torch = need_module("torch")
 
@@ -137,9 +138,13 @@ def test_amsgrad_divides_by_the_largest_second_moment() -> None:
 
 # --- saving and resuming ---
 
-RESUME = [(SGD, {"lr": 0.05}), (SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
-          (Adam, {"lr": 0.05, "weight_decay": 0.1}), (Adam, {"lr": 0.05, "betas": (0.5, 0.8), "amsgrad": True}),
-          (AdamW, {"lr": 0.1, "weight_decay": 0.5, "amsgrad": True})]
+RESUME = [
+    (SGD, {"lr": 0.05}),
+    (SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    (Adam, {"lr": 0.05, "weight_decay": 0.1}),
+    (Adam, {"lr": 0.05, "betas": (0.5, 0.8), "amsgrad": True}),
+    (AdamW, {"lr": 0.1, "weight_decay": 0.5, "amsgrad": True}),
+]
 
 
 @pytest.mark.parametrize(("ours", "kwargs"), RESUME, ids=[f"{c[0].__name__}-{c[1]}" for c in RESUME])
@@ -171,16 +176,24 @@ def test_a_saved_state_resumes_exactly_where_it_stopped(ours: type[Optimizer], k
 def test_state_dict_is_plain_and_names_everything() -> None:
     ws = [Value(1.0), Value(-2.0)]
     opt = SGD(ws, lr=0.1, momentum=0.9)
-    assert opt.state_dict() == {"optimizer": "SGD", "steps": 0,
-                                "hyperparameters": {"lr": 0.1, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0},
-                                "state": {"momentum_buffer": [None, None]}}  # None until the first step, as torch
+    assert opt.state_dict() == {
+        "optimizer": "SGD",
+        "steps": 0,
+        "hyperparameters": {"lr": 0.1, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0},
+        "state": {"momentum_buffer": [None, None]},
+    }  # None until the first step, as torch
     assert SGD(ws, lr=0.1).state_dict()["state"] == {}  # no momentum: nothing to keep but the step count
     adam = AdamW(ws, betas=(0.8, 0.9), amsgrad=True)
     (ws[0] * ws[1]).backward()
     adam.step()
     state = adam.state_dict()
-    assert state["hyperparameters"] == {"lr": 1e-3, "betas": [0.8, 0.9], "eps": 1e-8, "weight_decay": 1e-2,
-                                        "amsgrad": True}
+    assert state["hyperparameters"] == {
+        "lr": 1e-3,
+        "betas": [0.8, 0.9],
+        "eps": 1e-8,
+        "weight_decay": 1e-2,
+        "amsgrad": True,
+    }
     assert sorted(state["state"]) == ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] and state["steps"] == 1
     assert json.loads(json.dumps(state)) == state
     state["state"]["exp_avg"][0] = 123.0  # a copy: changing it changes nothing in the optimizer
@@ -207,23 +220,35 @@ def changed(**changes: Any) -> dict[str, Any]:
     return state
 
 
-@pytest.mark.parametrize(("state", "error", "match"), [
-    ([1.0], TypeError, r"Adam.load_state_dict takes the dict that state_dict\(\) made, not list"),
-    (changed(steps=None), ValueError, r"a state has the keys optimizer, steps, hyperparameters, state"),
-    (changed(optimizer="SGD"), ValueError, r"this is the state of 'SGD', not of Adam: load it into a SGD"),
-    (changed(steps=-1), ValueError, r"Adam.load_state_dict: steps must be >= 0, got -1"),
-    (changed(steps=1.5), TypeError, r"Adam.load_state_dict: steps must be an int"),
-    (changed(hyperparameters=[0.1]), TypeError, r"hyperparameters must be a dict, not list"),
-    (changed(hyperparameters__momentum=0.9), ValueError,
-     r"the hyperparameters must be lr, betas, eps, weight_decay, amsgrad, got .*momentum"),
-    (changed(hyperparameters__lr=-1.0), ValueError, r"Adam: lr must be > 0, got -1.0"),
-    (changed(hyperparameters__amsgrad=True), ValueError,
-     r"for these hyperparameters the state holds exp_avg, exp_avg_sq, max_exp_avg_sq, got exp_avg, exp_avg_sq"),
-    (changed(state__exp_avg=[0.5]), ValueError,
-     r"exp_avg must be a list of 2 numbers, one per parameter, got 1 values: load a state saved by an optimizer"),
-    (changed(state__exp_avg=[0.5, None]), TypeError, r"Adam.load_state_dict: exp_avg\[1\] must be a number"),
-    (changed(state__exp_avg_sq=[0.5, math.nan]), ValueError, r"exp_avg_sq\[1\] must be a finite number"),
-])
+@pytest.mark.parametrize(
+    ("state", "error", "match"),
+    [
+        ([1.0], TypeError, r"Adam.load_state_dict takes the dict that state_dict\(\) made, not list"),
+        (changed(steps=None), ValueError, r"a state has the keys optimizer, steps, hyperparameters, state"),
+        (changed(optimizer="SGD"), ValueError, r"this is the state of 'SGD', not of Adam: load it into a SGD"),
+        (changed(steps=-1), ValueError, r"Adam.load_state_dict: steps must be >= 0, got -1"),
+        (changed(steps=1.5), TypeError, r"Adam.load_state_dict: steps must be an int"),
+        (changed(hyperparameters=[0.1]), TypeError, r"hyperparameters must be a dict, not list"),
+        (
+            changed(hyperparameters__momentum=0.9),
+            ValueError,
+            r"the hyperparameters must be lr, betas, eps, weight_decay, amsgrad, got .*momentum",
+        ),
+        (changed(hyperparameters__lr=-1.0), ValueError, r"Adam: lr must be > 0, got -1.0"),
+        (
+            changed(hyperparameters__amsgrad=True),
+            ValueError,
+            r"for these hyperparameters the state holds exp_avg, exp_avg_sq, max_exp_avg_sq, got exp_avg, exp_avg_sq",
+        ),
+        (
+            changed(state__exp_avg=[0.5]),
+            ValueError,
+            r"exp_avg must be a list of 2 numbers, one per parameter, got 1 values: load a state saved by an optimizer",
+        ),
+        (changed(state__exp_avg=[0.5, None]), TypeError, r"Adam.load_state_dict: exp_avg\[1\] must be a number"),
+        (changed(state__exp_avg_sq=[0.5, math.nan]), ValueError, r"exp_avg_sq\[1\] must be a finite number"),
+    ],
+)
 def test_a_bad_state_is_refused_and_changes_nothing(state: Any, error: type[Exception], match: str) -> None:
     opt = Adam([Value(1.0), Value(2.0)], lr=0.02)
     before = opt.state_dict()
@@ -244,6 +269,7 @@ def test_sgd_momentum_buffers_may_be_none_but_adams_moments_may_not() -> None:
 
 
 # --- the update rules by hand, without torch ---
+
 
 def test_sgd_is_p_minus_lr_grad() -> None:
     w = Value(2.0)
@@ -315,42 +341,48 @@ def test_base_class_step_is_abstract() -> None:
 W = [Value(1.0)]
 
 
-@pytest.mark.parametrize(("make", "match"), [
-    (lambda: SGD(W, lr=0.0), r"SGD: lr must be > 0, got 0.0"),
-    (lambda: SGD(W, lr=-0.1), r"SGD: lr must be > 0, got -0.1"),
-    (lambda: Adam(W, lr=math.nan), r"Adam: lr must be a finite number > 0, got nan"),
-    (lambda: SGD([], lr=0.1), r"SGD: optimizer got an empty parameter list"),
-    (lambda: Adam(iter([])), r"Adam: optimizer got an empty parameter list"),
-    (lambda: SGD([W[0], W[0]]), r"SGD: params\[1\] is the same Value as params\[0\]"),
-    (lambda: SGD(W, momentum=-0.5), r"SGD: momentum must be >= 0, got -0.5"),
-    (lambda: SGD(W, nesterov=True), r"SGD: nesterov=True needs momentum > 0"),
-    (lambda: SGD(W, weight_decay=-1e-4), r"SGD: weight_decay must be >= 0, got -0.0001"),
-    (lambda: Adam(W, betas=(1.0, 0.999)), r"Adam: betas\[0\] must be in \[0, 1\), got 1.0"),
-    (lambda: Adam(W, betas=(0.9, -0.1)), r"Adam: betas\[1\] must be in \[0, 1\), got -0.1"),
-    (lambda: Adam(W, betas=(0.9, math.nan)), r"Adam: betas\[1\] must be a finite number in \[0, 1\), got nan"),
-    (lambda: AdamW(W, betas=(0.9, 0.99, 0.5)), r"AdamW: betas must be a pair"),  # type: ignore[arg-type]
-    (lambda: Adam(W, eps=0.0), r"Adam: eps must be > 0, got 0.0"),
-    (lambda: AdamW(W, eps=-1e-8), r"AdamW: eps must be > 0"),
-    (lambda: Adam(W, weight_decay=-0.1), r"Adam: weight_decay must be >= 0"),
-    (lambda: AdamW(W, weight_decay=math.inf), r"AdamW: weight_decay must be a finite number >= 0, got inf"),
-])
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: SGD(W, lr=0.0), r"SGD: lr must be > 0, got 0.0"),
+        (lambda: SGD(W, lr=-0.1), r"SGD: lr must be > 0, got -0.1"),
+        (lambda: Adam(W, lr=math.nan), r"Adam: lr must be a finite number > 0, got nan"),
+        (lambda: SGD([], lr=0.1), r"SGD: optimizer got an empty parameter list"),
+        (lambda: Adam(iter([])), r"Adam: optimizer got an empty parameter list"),
+        (lambda: SGD([W[0], W[0]]), r"SGD: params\[1\] is the same Value as params\[0\]"),
+        (lambda: SGD(W, momentum=-0.5), r"SGD: momentum must be >= 0, got -0.5"),
+        (lambda: SGD(W, nesterov=True), r"SGD: nesterov=True needs momentum > 0"),
+        (lambda: SGD(W, weight_decay=-1e-4), r"SGD: weight_decay must be >= 0, got -0.0001"),
+        (lambda: Adam(W, betas=(1.0, 0.999)), r"Adam: betas\[0\] must be in \[0, 1\), got 1.0"),
+        (lambda: Adam(W, betas=(0.9, -0.1)), r"Adam: betas\[1\] must be in \[0, 1\), got -0.1"),
+        (lambda: Adam(W, betas=(0.9, math.nan)), r"Adam: betas\[1\] must be a finite number in \[0, 1\), got nan"),
+        (lambda: AdamW(W, betas=(0.9, 0.99, 0.5)), r"AdamW: betas must be a pair"),  # type: ignore[arg-type]
+        (lambda: Adam(W, eps=0.0), r"Adam: eps must be > 0, got 0.0"),
+        (lambda: AdamW(W, eps=-1e-8), r"AdamW: eps must be > 0"),
+        (lambda: Adam(W, weight_decay=-0.1), r"Adam: weight_decay must be >= 0"),
+        (lambda: AdamW(W, weight_decay=math.inf), r"AdamW: weight_decay must be a finite number >= 0, got inf"),
+    ],
+)
 def test_bad_hyperparameters(make: Any, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         make()
 
 
-@pytest.mark.parametrize(("make", "match"), [
-    (lambda: SGD(W, lr=cast(Any, "0.1")), r"SGD: lr must be a number, not str: '0.1'"),
-    (lambda: SGD(W, lr=cast(Any, True)), r"SGD: lr must be a number, not bool: True"),
-    (lambda: SGD(W, lr=cast(Any, Value(0.1))), r"SGD: lr must be a plain number, not a Value: pass its .data"),
-    (lambda: SGD(cast(Any, 5)), r"SGD: params must be an iterable of Values such as model.parameters\(\), not int"),
-    (lambda: SGD(cast(Any, Value(1.0))), r"SGD: params must be an iterable of Values such as model.parameters\(\)"),
-    (lambda: SGD([Value(1.0), cast(Any, 2.0)]), r"SGD: params\[1\] is a float, not a Value"),
-    (lambda: SGD(W, momentum=0.9, nesterov=cast(Any, 1)), r"SGD: nesterov must be True or False"),
-    (lambda: Adam(W, betas=cast(Any, 0.9)), r"Adam: betas must be a pair \(beta1, beta2\), got float: 0.9"),
-    (lambda: Adam(W, amsgrad=cast(Any, 1)), r"Adam: amsgrad must be True or False, got 1"),
-    (lambda: AdamW(W, amsgrad=cast(Any, "yes")), r"AdamW: amsgrad must be True or False, got 'yes'"),
-])
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: SGD(W, lr=cast(Any, "0.1")), r"SGD: lr must be a number, not str: '0.1'"),
+        (lambda: SGD(W, lr=cast(Any, True)), r"SGD: lr must be a number, not bool: True"),
+        (lambda: SGD(W, lr=cast(Any, Value(0.1))), r"SGD: lr must be a plain number, not a Value: pass its .data"),
+        (lambda: SGD(cast(Any, 5)), r"SGD: params must be an iterable of Values such as model.parameters\(\), not int"),
+        (lambda: SGD(cast(Any, Value(1.0))), r"SGD: params must be an iterable of Values such as model.parameters\(\)"),
+        (lambda: SGD([Value(1.0), cast(Any, 2.0)]), r"SGD: params\[1\] is a float, not a Value"),
+        (lambda: SGD(W, momentum=0.9, nesterov=cast(Any, 1)), r"SGD: nesterov must be True or False"),
+        (lambda: Adam(W, betas=cast(Any, 0.9)), r"Adam: betas must be a pair \(beta1, beta2\), got float: 0.9"),
+        (lambda: Adam(W, amsgrad=cast(Any, 1)), r"Adam: amsgrad must be True or False, got 1"),
+        (lambda: AdamW(W, amsgrad=cast(Any, "yes")), r"AdamW: amsgrad must be True or False, got 'yes'"),
+    ],
+)
 def test_an_argument_of_the_wrong_type_is_a_type_error(make: Any, match: str) -> None:
     with pytest.raises(TypeError, match=match):
         make()

@@ -88,8 +88,9 @@ def test_round_trip_gives_the_same_model(torch: ModuleType, activation: str) -> 
 def test_from_torch_reads_a_network_made_in_torch(torch: ModuleType) -> None:
     torch.manual_seed(0)
     nn = torch.nn
-    sequential = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 3),
-                               nn.Identity())  # float32, as torch makes them
+    sequential = nn.Sequential(
+        nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 3), nn.Identity()
+    )  # float32, as torch makes them
     before = random.getstate()
     model = from_torch(sequential)
     assert random.getstate() == before
@@ -116,42 +117,77 @@ def cube(v: Any) -> Any:
     return v**3
 
 
-@pytest.mark.parametrize(("make", "error", "match"), [
-    (lambda: MLP(2, [3, 1], activation=cube, seed=0), ValueError,
-     r"to_torch: layer L1 uses 'cube', a function of your own, which torch does not know: use one of the named"),
-    (lambda: MLP(2, [3, 1], output_activation=lambda v: v * 2.0, seed=0), ValueError,
-     r"layer L2 uses '<lambda>', a function of your own"),
-    (lambda: Perceptron(2), TypeError, r"to_torch takes an MLP, not Perceptron: build MLP\(nin, \[nout\]\)"),
-])
-def test_to_torch_refuses_what_torch_cannot_hold(torch: ModuleType, make: Any, error: type[Exception],
-                                                  match: str) -> None:
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (
+            lambda: MLP(2, [3, 1], activation=cube, seed=0),
+            ValueError,
+            r"to_torch: layer L1 uses 'cube', a function of your own, which torch does not know: use one of the named",
+        ),
+        (
+            lambda: MLP(2, [3, 1], output_activation=lambda v: v * 2.0, seed=0),
+            ValueError,
+            r"layer L2 uses '<lambda>', a function of your own",
+        ),
+        (lambda: Perceptron(2), TypeError, r"to_torch takes an MLP, not Perceptron: build MLP\(nin, \[nout\]\)"),
+    ],
+)
+def test_to_torch_refuses_what_torch_cannot_hold(
+    torch: ModuleType, make: Any, error: type[Exception], match: str
+) -> None:
     with pytest.raises(error, match=match):
         to_torch(make())
 
 
-@pytest.mark.parametrize(("make", "error", "match"), [
-    (lambda nn: nn.Sequential(nn.Linear(2, 3), nn.GELU(), nn.Linear(3, 1)), ValueError,
-     r"from_torch: cannot map layer 1 \(GELU\(approximate='none'\)\): tinygrad_dk has Linear layers and the "
-     r"activations relu, tanh"),
-    (lambda nn: nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5), nn.Linear(3, 1)), ValueError,
-     r"cannot map layer 1 \(Dropout"),
-    (lambda nn: nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(0.2), nn.Linear(3, 1)), ValueError,
-     r"layer 1 \(LeakyReLU\(negative_slope=0.2\)\) has the slope 0.2; tinygrad_dk's leaky_relu has 0.01"),
-    (lambda nn: nn.Sequential(nn.Linear(2, 3), nn.Softplus(beta=2.0)), ValueError, r"has beta=2.0"),
-    (lambda nn: nn.Sequential(nn.Linear(2, 3, bias=False)), ValueError,
-     r"layer 0 \(Linear\(in_features=2, out_features=3, bias=False\)\) has no bias"),
-    (lambda nn: nn.Sequential(nn.Linear(2, 3), nn.Linear(4, 1)), ValueError,
-     r"layer 1 .* takes 4 inputs, but the layer before gives 3"),
-    (lambda nn: nn.Sequential(nn.ReLU(), nn.Linear(2, 1)), ValueError, r"layer 0 \(ReLU\(\)\) follows no Linear"),
-    (lambda nn: nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Tanh()), ValueError,
-     r"layer 2 \(Tanh\(\)\) follows another activation"),
-    (lambda nn: nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 1)), ValueError,
-     r"the hidden layers use relu, tanh; an MLP has one activation for all its hidden layers"),
-    (lambda nn: nn.Sequential(), ValueError, r"the Sequential has no Linear layer"),
-    (lambda nn: nn.Linear(2, 1), TypeError, r"from_torch takes a torch.nn.Sequential .*, not Linear"),
-])
-def test_from_torch_refuses_layers_it_cannot_map_by_name(torch: ModuleType, make: Any, error: type[Exception],
-                                                         match: str) -> None:
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (
+            lambda nn: nn.Sequential(nn.Linear(2, 3), nn.GELU(), nn.Linear(3, 1)),
+            ValueError,
+            r"from_torch: cannot map layer 1 \(GELU\(approximate='none'\)\): tinygrad_dk has Linear layers and the "
+            r"activations relu, tanh",
+        ),
+        (
+            lambda nn: nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5), nn.Linear(3, 1)),
+            ValueError,
+            r"cannot map layer 1 \(Dropout",
+        ),
+        (
+            lambda nn: nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(0.2), nn.Linear(3, 1)),
+            ValueError,
+            r"layer 1 \(LeakyReLU\(negative_slope=0.2\)\) has the slope 0.2; tinygrad_dk's leaky_relu has 0.01",
+        ),
+        (lambda nn: nn.Sequential(nn.Linear(2, 3), nn.Softplus(beta=2.0)), ValueError, r"has beta=2.0"),
+        (
+            lambda nn: nn.Sequential(nn.Linear(2, 3, bias=False)),
+            ValueError,
+            r"layer 0 \(Linear\(in_features=2, out_features=3, bias=False\)\) has no bias",
+        ),
+        (
+            lambda nn: nn.Sequential(nn.Linear(2, 3), nn.Linear(4, 1)),
+            ValueError,
+            r"layer 1 .* takes 4 inputs, but the layer before gives 3",
+        ),
+        (lambda nn: nn.Sequential(nn.ReLU(), nn.Linear(2, 1)), ValueError, r"layer 0 \(ReLU\(\)\) follows no Linear"),
+        (
+            lambda nn: nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Tanh()),
+            ValueError,
+            r"layer 2 \(Tanh\(\)\) follows another activation",
+        ),
+        (
+            lambda nn: nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 1)),
+            ValueError,
+            r"the hidden layers use relu, tanh; an MLP has one activation for all its hidden layers",
+        ),
+        (lambda nn: nn.Sequential(), ValueError, r"the Sequential has no Linear layer"),
+        (lambda nn: nn.Linear(2, 1), TypeError, r"from_torch takes a torch.nn.Sequential .*, not Linear"),
+    ],
+)
+def test_from_torch_refuses_layers_it_cannot_map_by_name(
+    torch: ModuleType, make: Any, error: type[Exception], match: str
+) -> None:
     with pytest.raises(error, match=match):
         from_torch(make(torch.nn))
 
@@ -166,8 +202,8 @@ def test_from_torch_refuses_weights_that_are_not_finite(torch: ModuleType) -> No
 
 # --- tinygrad-dk export ---
 
-def test_cli_export_saves_the_sequential(torch: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                         ) -> None:
+
+def test_cli_export_saves_the_sequential(torch: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = MLP(2, [4, 1], activation="tanh", seed=3)
     model.save(tmp_path / "model.json")
     target = tmp_path / "out" / "model.pt"
@@ -179,9 +215,9 @@ def test_cli_export_saves_the_sequential(torch: ModuleType, tmp_path: Path, caps
     assert sorted(p.name for p in target.parent.iterdir()) == ["model.pt"]  # no temporary file left beside it
 
 
-def test_cli_export_keeps_the_old_file_when_saving_fails(torch: ModuleType, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_export_keeps_the_old_file_when_saving_fails(
+    torch: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     MLP(2, [1], seed=0).save(tmp_path / "model.json")
     target = tmp_path / "model.pt"
     target.write_bytes(b"the old file")
@@ -196,12 +232,22 @@ def test_cli_export_keeps_the_old_file_when_saving_fails(torch: ModuleType, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "model.pt"]
 
 
-@pytest.mark.parametrize(("argv", "status", "message"), [
-    (["--to", "m.txt"], 2, r"--to 'm.txt': name the PyTorch file .pt or .pth"),
-    (["--to", "m.pt"], 1, r"tinygrad-dk export: to_torch takes an MLP, not Perceptron"),
-])
-def test_cli_export_errors(torch: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                           capsys: pytest.CaptureFixture[str], argv: list[str], status: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "status", "message"),
+    [
+        (["--to", "m.txt"], 2, r"--to 'm.txt': name the PyTorch file .pt or .pth"),
+        (["--to", "m.pt"], 1, r"tinygrad-dk export: to_torch takes an MLP, not Perceptron"),
+    ],
+)
+def test_cli_export_errors(
+    torch: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    status: int,
+    message: str,
+) -> None:
     monkeypatch.chdir(tmp_path)
     Perceptron(2).save(tmp_path / "p.json")
     if status == 2:
@@ -220,6 +266,7 @@ def test_cli_export_of_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 # --- without torch (runs everywhere) ---
+
 
 @pytest.fixture
 def no_torch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,8 +291,11 @@ def no_torch(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("no_torch")
 def test_without_torch_a_call_says_how_to_install_it() -> None:
     assert "pip install torch" in NO_TORCH and "tinygrad-dk[torch]" in NO_TORCH
-    with pytest.raises(ImportError, match=r"tinygrad_dk.torch needs PyTorch: pip install torch \(or pip install "
-                                          r"'tinygrad-dk\[torch\]'\)"):
+    with pytest.raises(
+        ImportError,
+        match=r"tinygrad_dk.torch needs PyTorch: pip install torch \(or pip install "
+        r"'tinygrad-dk\[torch\]'\)",
+    ):
         to_torch(MLP(2, [1], seed=0))
     with pytest.raises(ImportError, match=r"needs PyTorch: pip install torch"):
         from_torch(object())
@@ -261,6 +311,11 @@ def test_without_torch_export_says_how_to_install_it(tmp_path: Path, capsys: pyt
 
 def test_importing_the_module_does_not_import_torch() -> None:
     code = "import sys, tinygrad_dk.torch, tinygrad_dk.cli; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert result.stdout.strip() == "False"

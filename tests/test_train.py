@@ -24,6 +24,7 @@ def weights(model: Any) -> list[float]:
 
 # --- it learns ---
 
+
 def test_two_moons_full_batch_reaches_97_percent() -> None:
     # The setting: Adam, lr 0.03, hinge loss, full batch, 100 epochs. Compiled, since each epoch's graph
     # has about 70,000 nodes; test_compiled_fit_is_eager_fit shows compiled and eager training agree.
@@ -71,6 +72,7 @@ def test_mse_with_several_outputs_uses_one_hot_targets() -> None:
 
 
 # --- it is reproducible and records what it says ---
+
 
 def small_run(**kwargs: Any) -> tuple[History, list[float]]:
     X, y = make_moons(24, seed=3)
@@ -149,12 +151,21 @@ def test_accuracy_rule_is_threshold_half_for_mse() -> None:
     assert scores(model, X) == pytest.approx([0.2, 0.7, -1.0], abs=1e-8)
 
 
-@pytest.mark.parametrize(("loss", "nouts", "threshold"), [
-    ("hinge", [3, 1], 0.0), ("bce", [3, 1], 0.0), ("mse", [3, 1], 0.5), (losses.mse, [3, 1], 0.5),
-    ("mse", [3, 2], 0.5), ("cross_entropy", [3, 2], 0.0)])
+@pytest.mark.parametrize(
+    ("loss", "nouts", "threshold"),
+    [
+        ("hinge", [3, 1], 0.0),
+        ("bce", [3, 1], 0.0),
+        ("mse", [3, 1], 0.5),
+        (losses.mse, [3, 1], 0.5),
+        ("mse", [3, 2], 0.5),
+        ("cross_entropy", [3, 2], 0.0),
+    ],
+)
 @pytest.mark.parametrize("compile", [False, True])
-def test_the_history_carries_the_threshold_fit_decided_classes_at(loss: Any, nouts: list[int], threshold: float,
-                                                                   compile: bool) -> None:
+def test_the_history_carries_the_threshold_fit_decided_classes_at(
+    loss: Any, nouts: list[int], threshold: float, compile: bool
+) -> None:
     X, y = make_moons(12, seed=0)
     model = MLP(2, nouts, seed=0)
     history = fit(model, X, y, loss=loss, epochs=2, progress=False, compile=compile)
@@ -171,8 +182,11 @@ def test_threshold_for_a_loss_name_function_or_a_loss_of_ones_own() -> None:
     assert threshold_for(my_loss) == 0.0
     X, y = make_moons(12, seed=0)
     assert fit(MLP(2, [2, 1], seed=0), X, y, loss=my_loss, epochs=1, progress=False).threshold == 0.0
-    with pytest.raises(ValueError, match=r"threshold_for: unknown loss 'l1': use one of hinge, mse, bce, "
-                                         r"cross_entropy, or a function"):
+    with pytest.raises(
+        ValueError,
+        match=r"threshold_for: unknown loss 'l1': use one of hinge, mse, bce, "
+        r"cross_entropy, or a function",
+    ):
         threshold_for("l1")
 
 
@@ -180,8 +194,12 @@ def test_labels_minus_one_plus_one_and_numpy_inputs_are_the_same_as_zero_one_lis
     np = need_module("numpy")
     X, y = make_moons(16, seed=2)
     runs = []
-    for X_in, y_in in [(X, y), (X, [2 * t - 1 for t in y]), (np.array(X), np.array(y)),
-                       (np.array(X), np.array(y, dtype=float))]:
+    for X_in, y_in in [
+        (X, y),
+        (X, [2 * t - 1 for t in y]),
+        (np.array(X), np.array(y)),
+        (np.array(X), np.array(y, dtype=float)),
+    ]:
         for loss in ("hinge", "bce"):
             model = MLP(2, [3, 1], seed=0)
             runs.append((loss, fit(model, X_in, y_in, loss=loss, epochs=3, progress=False), weights(model)))
@@ -246,13 +264,17 @@ def test_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
 
 # --- divergence ---
 
+
 def test_an_update_that_overflows_is_undone() -> None:
     model = MLP(1, [1], seed=0)
     for p in model.parameters():
         p.data = 0.0  # score 0 for x = 1000: the hinge gradient is -1000 for w, -1 for b
     before = weights(model)
-    with pytest.raises(TrainingDiverged, match=r"training diverged at epoch 1, batch 1 of 1: the update made "
-                                               r"parameter L1\.n1\.w1 -?inf.*smaller learning rate than lr=1e\+306"):
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"training diverged at epoch 1, batch 1 of 1: the update made "
+        r"parameter L1\.n1\.w1 -?inf.*smaller learning rate than lr=1e\+306",
+    ):
         fit(model, [[1000.0]], [1], loss="hinge", lr=1e306, batch_size=1, progress=False)
     assert weights(model) == before
 
@@ -262,10 +284,21 @@ def test_an_infinite_loss_stops_training_with_the_last_finite_weights() -> None:
     for p in model.parameters():
         p.data = 0.0  # the first step makes w = b = 2e300, the next loss is (4e300 - 1)**2 = inf
     after_epoch: list[list[float]] = []
-    with pytest.raises(TrainingDiverged, match=r"training diverged at epoch 2: the loss is inf; the model keeps its "
-                                               r"last finite parameters\. Try a smaller learning rate") as info:
-        fit(model, [[1.0]], [1], loss="mse", lr=1e300, epochs=5, progress=False,
-            callbacks=[lambda epoch, m, h: after_epoch.append(weights(m))])
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"training diverged at epoch 2: the loss is inf; the model keeps its "
+        r"last finite parameters\. Try a smaller learning rate",
+    ) as info:
+        fit(
+            model,
+            [[1.0]],
+            [1],
+            loss="mse",
+            lr=1e300,
+            epochs=5,
+            progress=False,
+            callbacks=[lambda epoch, m, h: after_epoch.append(weights(m))],
+        )
     assert isinstance(info.value, ValueError)
     assert (info.value.epoch, info.value.batch, info.value.history.epochs) == (2, None, 1)
     assert len(after_epoch) == 1 and weights(model) == after_epoch[0]
@@ -294,41 +327,65 @@ def test_a_huge_learning_rate_leaves_finite_weights_from_before_the_failure() ->
 MOONS = make_moons(10, seed=0)
 
 
-@pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"X": []}, ValueError, r"fit: X is empty"),
-    ({"X": "abc"}, TypeError, r"fit: X must be a list of samples"),
-    ({"X": [1.0, 2.0]}, ValueError, r"fit: X must be 2-D, .* X\[0\] is 1.0; write one-feature samples as \[\[x0\]"),
-    ({"X": [[1.0, 2.0], [1.0]]}, ValueError, r"fit: X\[1\] has 1 features but X\[0\] has 2"),
-    ({"X": [[]]}, ValueError, r"fit: the samples in X have no features"),
-    ({"X": [[1.0, math.nan]]}, ValueError, r"fit: X\[0\]\[1\] is nan: features must be finite numbers"),
-    ({"X": [[1.0, "2"]] * 10}, TypeError, r"fit: X\[0\]\[1\] is a str: '2': features must be numbers"),
-    ({"y": ["a"] * 10}, TypeError, r"fit: y\[0\] is a str: 'a': labels must be numbers"),
-    ({"y": [0, 1]}, ValueError, r"fit: X has 10 samples but y has 2 labels"),
-    ({"y": 1}, TypeError, r"fit: y must be a list of class labels"),
-    ({"y": [0.5] * 10}, ValueError, r"fit: y\[0\] is 0.5: labels must be whole numbers"),
-    ({"y": [0, 2] * 5}, ValueError, r"fit: a model with one output needs two classes labelled 0/1 or -1/\+1, got "
-                                    r"labels \[0, 2\]"),
-    ({"y": [0, 2] * 5, "model": MLP(2, [2], seed=0), "loss": "cross_entropy"}, ValueError,
-     r"fit: y\[1\] is 2, but a model with 2 outputs needs class labels 0\.\.1"),
-    ({"loss": "cross_entropy"}, ValueError, r"fit: loss='cross_entropy' needs a model with one output per class"),
-    ({"loss": "hinge", "model": MLP(2, [2], seed=0)}, ValueError, r"fit: loss='hinge' needs a model with one output"),
-    ({"loss": "l1"}, ValueError, r"fit: unknown loss 'l1': use one of hinge, mse, bce, cross_entropy"),
-    ({"optimizer": "rmsprop"}, ValueError, r"fit: unknown optimizer 'rmsprop': use one of sgd, adam, adamw"),
-    ({"optimizer": SGD([Value(1.0)]), "lr": None}, ValueError, r"fit: the optimizer holds Values that are not the "
-                                                               r"model's parameters"),
-    ({"optimizer": "sgd", "lr": -1.0}, ValueError, r"SGD: lr must be > 0, got -1.0"),
-    ({"epochs": 0}, ValueError, r"fit: epochs must be >= 1, got 0"),
-    ({"epochs": 2.5}, TypeError, r"fit: epochs must be an int, not float: 2.5"),
-    ({"batch_size": 0}, ValueError, r"fit: batch_size must be >= 1, got 0"),
-    ({"l2": -0.1}, ValueError, r"fit: l2 must be a finite number >= 0, got -0.1"),
-    ({"callbacks": print}, TypeError, r"fit: callbacks must be a list of functions, .* callbacks=\[f\]"),
-    ({"callbacks": [1]}, TypeError, r"fit: every callback must be a function callback\(epoch, model, history\)"),
-    ({"model": object()}, TypeError, r"fit: model must be callable and have parameters\(\)"),
-    ({"model": lambda x: "no"}, TypeError, r"fit: model must be callable and have parameters\(\)"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"X": []}, ValueError, r"fit: X is empty"),
+        ({"X": "abc"}, TypeError, r"fit: X must be a list of samples"),
+        ({"X": [1.0, 2.0]}, ValueError, r"fit: X must be 2-D, .* X\[0\] is 1.0; write one-feature samples as \[\[x0\]"),
+        ({"X": [[1.0, 2.0], [1.0]]}, ValueError, r"fit: X\[1\] has 1 features but X\[0\] has 2"),
+        ({"X": [[]]}, ValueError, r"fit: the samples in X have no features"),
+        ({"X": [[1.0, math.nan]]}, ValueError, r"fit: X\[0\]\[1\] is nan: features must be finite numbers"),
+        ({"X": [[1.0, "2"]] * 10}, TypeError, r"fit: X\[0\]\[1\] is a str: '2': features must be numbers"),
+        ({"y": ["a"] * 10}, TypeError, r"fit: y\[0\] is a str: 'a': labels must be numbers"),
+        ({"y": [0, 1]}, ValueError, r"fit: X has 10 samples but y has 2 labels"),
+        ({"y": 1}, TypeError, r"fit: y must be a list of class labels"),
+        ({"y": [0.5] * 10}, ValueError, r"fit: y\[0\] is 0.5: labels must be whole numbers"),
+        (
+            {"y": [0, 2] * 5},
+            ValueError,
+            r"fit: a model with one output needs two classes labelled 0/1 or -1/\+1, got "
+            r"labels \[0, 2\]",
+        ),
+        (
+            {"y": [0, 2] * 5, "model": MLP(2, [2], seed=0), "loss": "cross_entropy"},
+            ValueError,
+            r"fit: y\[1\] is 2, but a model with 2 outputs needs class labels 0\.\.1",
+        ),
+        ({"loss": "cross_entropy"}, ValueError, r"fit: loss='cross_entropy' needs a model with one output per class"),
+        (
+            {"loss": "hinge", "model": MLP(2, [2], seed=0)},
+            ValueError,
+            r"fit: loss='hinge' needs a model with one output",
+        ),
+        ({"loss": "l1"}, ValueError, r"fit: unknown loss 'l1': use one of hinge, mse, bce, cross_entropy"),
+        ({"optimizer": "rmsprop"}, ValueError, r"fit: unknown optimizer 'rmsprop': use one of sgd, adam, adamw"),
+        (
+            {"optimizer": SGD([Value(1.0)]), "lr": None},
+            ValueError,
+            r"fit: the optimizer holds Values that are not the "
+            r"model's parameters",
+        ),
+        ({"optimizer": "sgd", "lr": -1.0}, ValueError, r"SGD: lr must be > 0, got -1.0"),
+        ({"epochs": 0}, ValueError, r"fit: epochs must be >= 1, got 0"),
+        ({"epochs": 2.5}, TypeError, r"fit: epochs must be an int, not float: 2.5"),
+        ({"batch_size": 0}, ValueError, r"fit: batch_size must be >= 1, got 0"),
+        ({"l2": -0.1}, ValueError, r"fit: l2 must be a finite number >= 0, got -0.1"),
+        ({"callbacks": print}, TypeError, r"fit: callbacks must be a list of functions, .* callbacks=\[f\]"),
+        ({"callbacks": [1]}, TypeError, r"fit: every callback must be a function callback\(epoch, model, history\)"),
+        ({"model": object()}, TypeError, r"fit: model must be callable and have parameters\(\)"),
+        ({"model": lambda x: "no"}, TypeError, r"fit: model must be callable and have parameters\(\)"),
+    ],
+)
 def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
-    arguments = {"model": MLP(2, [2, 1], seed=0), "X": MOONS[0], "y": MOONS[1], "epochs": 1, "progress": False,
-                 **kwargs}
+    arguments = {
+        "model": MLP(2, [2, 1], seed=0),
+        "X": MOONS[0],
+        "y": MOONS[1],
+        "epochs": 1,
+        "progress": False,
+        **kwargs,
+    }
     model, X, y = arguments.pop("model"), arguments.pop("X"), arguments.pop("y")
     with pytest.raises(error, match=match):
         fit(model, X, y, **arguments)
@@ -336,8 +393,11 @@ def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], match: st
 
 def test_lr_with_an_optimizer_instance_is_an_error() -> None:
     model = MLP(2, [2, 1], seed=0)
-    with pytest.raises(ValueError, match=r"fit: lr=0\.5 given with an optimizer instance: set the learning rate on "
-                                         r"the optimizer \(SGD\(params, lr=\.\.\.\)\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"fit: lr=0\.5 given with an optimizer instance: set the learning rate on "
+        r"the optimizer \(SGD\(params, lr=\.\.\.\)\)",
+    ):
         fit(model, *MOONS, optimizer=SGD(model.parameters()), lr=0.5, progress=False)
 
 
@@ -355,15 +415,16 @@ def test_a_model_that_returns_no_values() -> None:
         predict(Bad(), MOONS[0])
 
 
-@pytest.mark.parametrize(("loss", "nouts", "l2"), [("hinge", [8, 1], 1e-4), ("bce", [8, 1], 0.0),
-                                                    ("cross_entropy", [8, 3], 1e-3), ("mse", [8, 1], 0.0)])
+@pytest.mark.parametrize(
+    ("loss", "nouts", "l2"),
+    [("hinge", [8, 1], 1e-4), ("bce", [8, 1], 0.0), ("cross_entropy", [8, 3], 1e-3), ("mse", [8, 1], 0.0)],
+)
 def test_compiled_fit_is_eager_fit(loss: str, nouts: list[int], l2: float) -> None:
     X, y = make_blobs(30, 3, seed=1) if nouts[-1] == 3 else make_moons(30, noise=0.1, seed=1)
     runs = []
     for compile in (False, True):
         model = MLP(2, nouts, seed=3)
-        history = fit(model, X, y, loss=loss, optimizer="sgd", lr=0.2, epochs=8, l2=l2, progress=False,
-                      compile=compile)
+        history = fit(model, X, y, loss=loss, optimizer="sgd", lr=0.2, epochs=8, l2=l2, progress=False, compile=compile)
         runs.append((history, [p.data for p in model.parameters()]))
     (eager, eager_params), (compiled, compiled_params) = runs
     assert compiled.loss == eager.loss  # bit for bit: the compiled program does the engine's arithmetic
@@ -371,15 +432,28 @@ def test_compiled_fit_is_eager_fit(loss: str, nouts: list[int], l2: float) -> No
     assert compiled_params == eager_params
 
 
-@pytest.mark.parametrize(("loss", "nouts", "batch_size"), [("hinge", [6, 1], 1), ("bce", [6, 1], 4),
-                                                            ("cross_entropy", [6, 3], 7), ("mse", [6, 3], 5)])
+@pytest.mark.parametrize(
+    ("loss", "nouts", "batch_size"),
+    [("hinge", [6, 1], 1), ("bce", [6, 1], 4), ("cross_entropy", [6, 3], 7), ("mse", [6, 3], 5)],
+)
 def test_compiled_mini_batches_follow_eager_ones(loss: str, nouts: list[int], batch_size: int) -> None:
     X, y = make_blobs(24, 3, seed=2) if nouts[-1] == 3 else make_moons(24, noise=0.1, seed=2)
     runs = []
     for compile in (False, True):
         model = MLP(2, nouts, seed=4)
-        history = fit(model, X, y, loss=loss, optimizer="sgd", lr=0.1, epochs=4, batch_size=batch_size, l2=1e-3,
-                      progress=False, compile=compile)
+        history = fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer="sgd",
+            lr=0.1,
+            epochs=4,
+            batch_size=batch_size,
+            l2=1e-3,
+            progress=False,
+            compile=compile,
+        )
         runs.append((history, [p.data for p in model.parameters()]))
     (eager, eager_params), (compiled, compiled_params) = runs
     assert compiled.updates == eager.updates == [math.ceil(24 / batch_size)] * 4
@@ -398,8 +472,9 @@ def test_compile_with_a_custom_loss_runs_eagerly_and_says_so(batch_size: int | N
 
     X, y = make_moons(20, noise=0.1, seed=0)
     with pytest.warns(CompileFallbackWarning, match=r"built-in losses .* only: a loss function of your own may branch"):
-        compiled = fit(MLP(2, [4, 1], seed=0), X, y, loss=my_loss, epochs=2, batch_size=batch_size, progress=False,
-                       compile=True)
+        compiled = fit(
+            MLP(2, [4, 1], seed=0), X, y, loss=my_loss, epochs=2, batch_size=batch_size, progress=False, compile=True
+        )
     eager = fit(MLP(2, [4, 1], seed=0), X, y, loss=my_loss, epochs=2, batch_size=batch_size, progress=False)
     assert compiled == eager
 
@@ -428,27 +503,59 @@ def test_the_core_does_not_import_the_compiler() -> None:
 
 # --- engine="matrix": the same runs as the scalar engine, as matrices ---
 
+
 def test_the_moons_demo_run_with_matrices_is_the_scalar_run() -> None:
     # the compiled full-batch run is the scalar run to the last bit (test_compiled_fit_is_eager_fit),
     # and a hundred times faster, so it stands in for the scalar run here
     X, y = make_moons(100, noise=0.1, seed=0)
-    runs = {engine: fit(MLP(2, [16, 16, 1], seed=0), X, y, loss="hinge", optimizer="sgd", lr=0.5, l2=1e-4,
-                        epochs=100, progress=False, engine=engine) for engine in ("compiled", "matrix")}
+    runs = {
+        engine: fit(
+            MLP(2, [16, 16, 1], seed=0),
+            X,
+            y,
+            loss="hinge",
+            optimizer="sgd",
+            lr=0.5,
+            l2=1e-4,
+            epochs=100,
+            progress=False,
+            engine=engine,
+        )
+        for engine in ("compiled", "matrix")
+    }
     scalar, matrix = runs["compiled"], runs["matrix"]
     assert matrix.loss == pytest.approx(scalar.loss, rel=1e-9, abs=1e-9)  # every recorded loss
     assert matrix.accuracy == scalar.accuracy and matrix.updates == scalar.updates == [1] * 100
 
 
-@pytest.mark.parametrize(("loss", "nouts", "batch_size", "optimizer"), [
-    ("hinge", [6, 1], None, "adam"), ("bce", [6, 1], 4, "sgd"), ("cross_entropy", [6, 3], 7, "adamw"),
-    ("mse", [6, 3], 1, "sgd"), ("mse", [6, 1], None, "adam")])
+@pytest.mark.parametrize(
+    ("loss", "nouts", "batch_size", "optimizer"),
+    [
+        ("hinge", [6, 1], None, "adam"),
+        ("bce", [6, 1], 4, "sgd"),
+        ("cross_entropy", [6, 3], 7, "adamw"),
+        ("mse", [6, 3], 1, "sgd"),
+        ("mse", [6, 1], None, "adam"),
+    ],
+)
 def test_matrix_fit_follows_scalar_fit(loss: str, nouts: list[int], batch_size: int | None, optimizer: str) -> None:
     X, y = make_blobs(24, 3, seed=2) if nouts[-1] == 3 else make_moons(24, noise=0.1, seed=2)
     runs = []
     for engine in ("scalar", "matrix"):
         model = MLP(2, nouts, activation="tanh", seed=4)
-        history = fit(model, X, y, loss=loss, optimizer=optimizer, lr=0.05, epochs=4, batch_size=batch_size,
-                      l2=1e-3, progress=False, engine=engine)
+        history = fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=optimizer,
+            lr=0.05,
+            epochs=4,
+            batch_size=batch_size,
+            l2=1e-3,
+            progress=False,
+            engine=engine,
+        )
         runs.append((history, [p.data for p in model.parameters()]))
     (scalar, scalar_params), (matrix, matrix_params) = runs
     assert matrix.updates == scalar.updates
@@ -459,8 +566,10 @@ def test_matrix_fit_follows_scalar_fit(loss: str, nouts: list[int], batch_size: 
 
 def test_compile_true_is_engine_compiled_and_engine_wins() -> None:
     X, y = make_moons(20, noise=0.1, seed=0)
-    old, new = (fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False, **kw)
-                for kw in ({"compile": True}, {"engine": "compiled"}))
+    old, new = (
+        fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False, **kw)
+        for kw in ({"compile": True}, {"engine": "compiled"})
+    )
     assert old == new
     both = fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False, compile=True, engine="matrix")
     assert both.loss == pytest.approx(new.loss, rel=1e-12)
@@ -478,8 +587,11 @@ def test_matrix_fit_falls_back_for_a_function_of_ones_own_and_names_it() -> None
         return sum(((o - label) ** 2 for o, label in zip(outputs, labels, strict=True)), Value(0.0)) * 0.5
 
     X, y = make_moons(20, noise=0.1, seed=0)
-    with pytest.warns(MatrixFallbackWarning, match=r"the activation 'wiggle' is a function of your own.*"
-                                                   r"this run uses engine='compiled'"):
+    with pytest.warns(
+        MatrixFallbackWarning,
+        match=r"the activation 'wiggle' is a function of your own.*"
+        r"this run uses engine='compiled'",
+    ):
         fell = fit(MLP(2, [4, 1], activation=wiggle, seed=0), X, y, epochs=2, progress=False, engine="matrix")
     assert fell == fit(MLP(2, [4, 1], activation=wiggle, seed=0), X, y, epochs=2, progress=False, compile=True)
     with pytest.warns(MatrixFallbackWarning, match=r"the loss <function .*my_loss.*> .*this run uses engine='scalar'"):

@@ -206,8 +206,11 @@ def test_too_many_nodes_says_how_many_and_what_to_do() -> None:
     x = Value(1.0, "x")
     for _ in range(600):
         x = x + 1.0
-    with pytest.raises(ValueError, match=r"the graph has 601 nodes, more than max_nodes=500.*one sample's loss.*"
-                                         r"max_nodes=601"):
+    with pytest.raises(
+        ValueError,
+        match=r"the graph has 601 nodes, more than max_nodes=500.*one sample's loss.*"
+        r"max_nodes=601",
+    ):
         draw_dot(x)
     lines = draw_dot(x, max_nodes=601).source.splitlines()
     assert sum("->" in line and "invis" not in line for line in lines) == 2 * 600  # operand -> op -> result
@@ -221,11 +224,14 @@ def test_a_huge_graph_is_refused_quickly() -> None:
         draw_dot(x)
 
 
-@pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"rankdir": "XY"}, ValueError, "rankdir must be one of LR, TB, RL, BT, got 'XY'"),
-    ({"max_nodes": 0}, ValueError, "max_nodes must be a positive int, got 0"),
-    ({"max_nodes": True}, ValueError, "max_nodes must be a positive int, got True"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"rankdir": "XY"}, ValueError, "rankdir must be one of LR, TB, RL, BT, got 'XY'"),
+        ({"max_nodes": 0}, ValueError, "max_nodes must be a positive int, got 0"),
+        ({"max_nodes": True}, ValueError, "max_nodes must be a positive int, got True"),
+    ],
+)
 def test_draw_dot_rejects_bad_options(kwargs: dict[str, object], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         draw_dot(Value(1.0), **kwargs)  # type: ignore[arg-type]
@@ -242,8 +248,9 @@ def test_a_nodes_first_operand_is_drawn_first() -> None:
 
 def test_caption_lines_come_first_under_the_drawing(renderer: str, tmp_path: Path) -> None:
     d = square_of_product()[3]
-    texts = svg_texts(render(draw_dot(d, caption=["first line", "second line"]), tmp_path / "g.svg")
-                      .read_text(encoding="utf-8"))
+    texts = svg_texts(
+        render(draw_dot(d, caption=["first line", "second line"]), tmp_path / "g.svg").read_text(encoding="utf-8")
+    )
     first, second = texts.index("first line"), texts.index("second line")
     assert first + 1 == second and texts[second + 1].startswith("∂ on an edge")
     assert "first line" in svg_texts(to_svg(draw_dot(d, caption="first line")))  # one line as a str
@@ -255,10 +262,19 @@ def test_caption_lines_come_first_under_the_drawing(renderer: str, tmp_path: Pat
 def hand_tanh_net() -> tuple[list[Value], Value]:
     """MLP(2, [2, 1]) with tanh hidden neurons and hand-set weights on one sample, its squared error after backward."""
     model = MLP(2, [2, 1], activation="tanh", seed=0)
-    model.load_state_dict({"layers.0.neurons.0.w.0": 0.5, "layers.0.neurons.0.w.1": -1.0, "layers.0.neurons.0.b": 0.1,
-                           "layers.0.neurons.1.w.0": 0.25, "layers.0.neurons.1.w.1": 0.75, "layers.0.neurons.1.b": 0.0,
-                           "layers.1.neurons.0.w.0": 1.5, "layers.1.neurons.0.w.1": -2.0,
-                           "layers.1.neurons.0.b": 0.3})
+    model.load_state_dict(
+        {
+            "layers.0.neurons.0.w.0": 0.5,
+            "layers.0.neurons.0.w.1": -1.0,
+            "layers.0.neurons.0.b": 0.1,
+            "layers.0.neurons.1.w.0": 0.25,
+            "layers.0.neurons.1.w.1": 0.75,
+            "layers.0.neurons.1.b": 0.0,
+            "layers.1.neurons.0.w.0": 1.5,
+            "layers.1.neurons.0.w.1": -2.0,
+            "layers.1.neurons.0.b": 0.3,
+        }
+    )
     x = [Value(0.4, "x1"), Value(-0.2, "x2")]
     out = model(x)
     assert isinstance(out, Value)
@@ -289,8 +305,11 @@ def test_condensed_draws_one_box_per_neuron_with_the_engines_numbers(renderer: s
     assert not any(texts and texts[0].startswith(("L1.n1.w", "L2.n1.b")) for texts in nodes.values())
     # a line into a neuron carries d out / d input: tanh'(net) * w, through the fold
     by_title = {title: texts[0] for title, texts in nodes.items() if texts}
-    into = {(by_title[title.split("->")[0]], by_title[title.split("->")[1]]): texts
-            for title, texts in svg_groups(svg, "edge").items() if "op" not in title}
+    into = {
+        (by_title[title.split("->")[0]], by_title[title.split("->")[1]]): texts
+        for title, texts in svg_groups(svg, "edge").items()
+        if "op" not in title
+    }
     assert into[("x1", "L1.n1")] == [f"∂={(1 - h1**2) * 0.5:.4f}"]
     assert into[("x2", "L1.n2")] == [f"∂={(1 - h2**2) * 0.75:.4f}"]
     assert into[("L1.n2", "L2.n1")] == ["∂=-2.0000"]  # a linear neuron: its weight
@@ -327,8 +346,10 @@ def test_condensed_big_network_colours_its_lines_and_stays_small(renderer: str, 
     assert sum(title.startswith("v") and not title.endswith("op") for title in nodes) == 2 + 33 + 3
     lines = [texts for title, texts in svg_groups(svg, "edge").items() if "op" not in title]  # none through an op
     assert len(lines) == 2 * 16 + 16 * 16 + 16 and all(texts == [] for texts in lines)
-    assert "∂ not written on the 304 lines into neurons, too many to read (more than 40): blue = positive, " \
-           "orange = negative, thicker = larger |∂|" in svg_texts(svg)
+    assert (
+        "∂ not written on the 304 lines into neurons, too many to read (more than 40): blue = positive, "
+        "orange = negative, thicker = larger |∂|" in svg_texts(svg)
+    )
 
 
 def test_draw_dot_needs_a_value() -> None:
@@ -350,8 +371,11 @@ def test_png_and_pdf_with_system_dot(tmp_path: Path) -> None:
 def test_png_without_dot_names_the_fix_and_leaves_no_file(no_dot: None, tmp_path: Path) -> None:
     _, _, _, d = square_of_product()
     target = tmp_path / "out" / "g.png"
-    with pytest.raises(RenderError, match=r"writing \.png needs Graphviz's `dot` program, which is not on PATH: "
-                                          r"install Graphviz \(`apt-get install graphviz`.*or write \.svg instead"):
+    with pytest.raises(
+        RenderError,
+        match=r"writing \.png needs Graphviz's `dot` program, which is not on PATH: "
+        r"install Graphviz \(`apt-get install graphviz`.*or write \.svg instead",
+    ):
         render(draw_dot(d), target)
     assert not target.exists()
 
@@ -556,8 +580,15 @@ TEXT_OUTSIDE_ITS_BOX = """() => {
 # Liberation Sans, Nimbus Sans). "grad 0.0100" in those fonts: g r a d, space, 0 . 0 1 0 0 are
 # 1139 + 682 + 1139 + 1139 + 569 + 5 * 1139 + 569 = 10932 units of 2048 per em.
 HELVETICA_SAMPLE, HELVETICA_SAMPLE_EM = "grad 0.0100", 10932 / 2048
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]  # as in test_explore_browser.py
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]  # as in test_explore_browser.py
 
 
 def test_wasm_graphviz_measures_text_with_helvetica_widths(no_dot: None) -> None:
@@ -584,12 +615,15 @@ def svg_page() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page()
         # what Graphviz writes for fontname=Helvetica
-        page.set_content(f'<svg><text id="sample" font-family="Helvetica,sans-Serif" font-size="100">'
-                         f"{HELVETICA_SAMPLE}</text></svg>")
+        page.set_content(
+            f'<svg><text id="sample" font-family="Helvetica,sans-Serif" font-size="100">{HELVETICA_SAMPLE}</text></svg>'
+        )
         width = page.evaluate("() => document.getElementById('sample').getComputedTextLength()")
         if abs(width / (100 * HELVETICA_SAMPLE_EM) - 1) > 0.01:
-            message = (f"this Chromium draws Helvetica {width / (100 * HELVETICA_SAMPLE_EM):.0%} as wide as "
-                       "Helvetica's widths: install a font with them (Debian: fonts-liberation)")
+            message = (
+                f"this Chromium draws Helvetica {width / (100 * HELVETICA_SAMPLE_EM):.0%} as wide as "
+                "Helvetica's widths: install a font with them (Debian: fonts-liberation)"
+            )
             if IN_CI:
                 pytest.fail(message)
             pytest.skip(message)
@@ -669,8 +703,9 @@ def test_decision_boundary_one_output(tmp_path: Path) -> None:
     assert image[..., 2].mean() > 0.5  # blue and orange halves, over white
 
 
-def test_decision_boundary_splits_one_output_at_the_threshold_fit_recorded(tmp_path: Path,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decision_boundary_splits_one_output_at_the_threshold_fit_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     X, y = [[-1.0, 0.0], [0.2, 0.0], [0.7, 0.0], [1.5, 0.0]], [0, 0, 1, 1]
     model = MLP(2, [1], seed=0)
     neuron = model.layers[0].neurons[0]
@@ -686,8 +721,10 @@ def test_decision_boundary_splits_one_output_at_the_threshold_fit_recorded(tmp_p
     plot_decision_boundary(model, X, y, tmp_path / "mse.png", resolution=8, threshold=history.threshold)
     plot_decision_boundary(model, X, y, tmp_path / "default.png", resolution=8)
     assert history.threshold == 0.5 and history.accuracy == [1.0]
-    assert titles == ["decision boundary (score > 0.5): 100% of the points right",  # as fit counted
-                      "decision boundary (score > 0): 75% of the points right"]  # 0.2 > 0: class 1
+    assert titles == [
+        "decision boundary (score > 0.5): 100% of the points right",  # as fit counted
+        "decision boundary (score > 0): 75% of the points right",
+    ]  # 0.2 > 0: class 1
 
 
 def test_decision_boundary_takes_numpy_bools_ranges_and_generators(tmp_path: Path) -> None:
@@ -699,8 +736,9 @@ def test_decision_boundary_takes_numpy_bools_ranges_and_generators(tmp_path: Pat
     assert_picture(plot_decision_boundary(MLP(2, [4], seed=0), X, range(4), tmp_path / "r.png", resolution=8))
     with pytest.raises(ValueError, match=r"a model with one output separates two classes, but y holds 4"):
         plot_decision_boundary(model, X, range(4), tmp_path / "four.png", resolution=8)
-    assert_picture(plot_decision_boundary(model, (row for row in X.tolist()), [0, 0, 1, 1], tmp_path / "g.png",
-                                          resolution=8))
+    assert_picture(
+        plot_decision_boundary(model, (row for row in X.tolist()), [0, 0, 1, 1], tmp_path / "g.png", resolution=8)
+    )
 
 
 def test_decision_boundary_several_classes(tmp_path: Path) -> None:
@@ -711,30 +749,48 @@ def test_decision_boundary_several_classes(tmp_path: Path) -> None:
         plot_decision_boundary(MLP(2, [4, 3], seed=1), X, [0, 1, 3, 0], tmp_path / "bad.png", resolution=4)
 
 
-@pytest.mark.parametrize(("X", "y", "match"), [
-    ([[0.0, 1.0]], [0, 1], "plot_decision_boundary: X has 1 sample but y has 2 labels"),
-    ([[0.0, 1.0, 2.0]], [0], "X have 3 features, not 2: the picture is of a model with 2 inputs"),
-    ([], [], "X is empty: give at least one sample"),
-    ([[0.0, float("nan")]], [0], r"X\[0\]\[1\] is nan: features must be finite numbers"),
-    ([[0.0, 1.0]], [0.5], r"y\[0\] is 0.5: labels must be whole numbers"),
-])
+@pytest.mark.parametrize(
+    ("X", "y", "match"),
+    [
+        ([[0.0, 1.0]], [0, 1], "plot_decision_boundary: X has 1 sample but y has 2 labels"),
+        ([[0.0, 1.0, 2.0]], [0], "X have 3 features, not 2: the picture is of a model with 2 inputs"),
+        ([], [], "X is empty: give at least one sample"),
+        ([[0.0, float("nan")]], [0], r"X\[0\]\[1\] is nan: features must be finite numbers"),
+        ([[0.0, 1.0]], [0.5], r"y\[0\] is 0.5: labels must be whole numbers"),
+    ],
+)
 def test_decision_boundary_checks_its_data(X: list[list[float]], y: list[float], match: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=match):
         plot_decision_boundary(MLP(2, [1]), X, y, tmp_path / "b.png", resolution=4)  # type: ignore[arg-type]
     assert not (tmp_path / "b.png").exists()
 
 
-@pytest.mark.parametrize(("draw", "error", "match"), [
-    (lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=1), ValueError,
-     r"plot_decision_boundary: resolution must be from 2 to 1000, got 1"),
-    (lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=1001), ValueError,
-     r"resolution must be from 2 to 1000, got 1001"),
-    (lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=50.0),  # type: ignore[arg-type]
-     TypeError, r"plot_decision_boundary: resolution must be an int, not float: 50.0"),
-    (lambda p: plot_activations(p, points=2), ValueError, r"plot_activations: points must be >= 3, got 2"),
-    (lambda p: plot_activations(p, points="401"),  # type: ignore[arg-type]
-     TypeError, r"plot_activations: points must be an int, not str"),
-])
+@pytest.mark.parametrize(
+    ("draw", "error", "match"),
+    [
+        (
+            lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=1),
+            ValueError,
+            r"plot_decision_boundary: resolution must be from 2 to 1000, got 1",
+        ),
+        (
+            lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=1001),
+            ValueError,
+            r"resolution must be from 2 to 1000, got 1001",
+        ),
+        (
+            lambda p: plot_decision_boundary(MLP(2, [1]), [[0.0, 1.0]], [0], p, resolution=50.0),  # type: ignore[arg-type]
+            TypeError,
+            r"plot_decision_boundary: resolution must be an int, not float: 50.0",
+        ),
+        (lambda p: plot_activations(p, points=2), ValueError, r"plot_activations: points must be >= 3, got 2"),
+        (
+            lambda p: plot_activations(p, points="401"),  # type: ignore[arg-type]
+            TypeError,
+            r"plot_activations: points must be an int, not str",
+        ),
+    ],
+)
 def test_plot_sizes_are_checked(draw: Any, error: type[Exception], match: str, tmp_path: Path) -> None:
     with pytest.raises(error, match=match):
         draw(tmp_path / "p.png")
@@ -742,16 +798,32 @@ def test_plot_sizes_are_checked(draw: Any, error: type[Exception], match: str, t
 
 
 def test_plots_reject_unknown_suffixes(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"plot_activations cannot write .*name the file with one of \.png, \.svg, "
-                                         r"\.pdf"):
+    with pytest.raises(
+        ValueError,
+        match=r"plot_activations cannot write .*name the file with one of \.png, \.svg, "
+        r"\.pdf",
+    ):
         plot_activations(tmp_path / "a.gif")
 
 
 def histories() -> dict[str, History]:
-    full = History(loss=[0.9, 0.5, 0.3, 0.2], accuracy=[0.5, 0.7, 0.8, 0.9], lr=[0.1] * 4, seconds=[0.1] * 4,
-                   updates=[1] * 4, label="full batch")
-    sgd = History(loss=[0.8, 0.2, 0.05, 0.01], accuracy=[0.6, 0.9, 1.0, 1.0], lr=[0.1] * 4, seconds=[0.3] * 4,
-                  updates=[40] * 4, label="SGD", batch_size=1)
+    full = History(
+        loss=[0.9, 0.5, 0.3, 0.2],
+        accuracy=[0.5, 0.7, 0.8, 0.9],
+        lr=[0.1] * 4,
+        seconds=[0.1] * 4,
+        updates=[1] * 4,
+        label="full batch",
+    )
+    sgd = History(
+        loss=[0.8, 0.2, 0.05, 0.01],
+        accuracy=[0.6, 0.9, 1.0, 1.0],
+        lr=[0.1] * 4,
+        seconds=[0.3] * 4,
+        updates=[40] * 4,
+        label="SGD",
+        batch_size=1,
+    )
     return {"full batch": full, "SGD": sgd}
 
 
@@ -778,12 +850,15 @@ def test_history_marks_divergence(tmp_path: Path) -> None:
     assert "lr too high (diverged at epoch 3)" in " ".join(svg_texts(svg))
 
 
-@pytest.mark.parametrize(("histories_", "error", "match"), [
-    ([], ValueError, "plot_history got no histories"),
-    (42, TypeError, "plot_history takes a History, a list of Histories or a dict label -> History, not int"),
-    ([History()], ValueError, "run 'run 1' has no epochs"),
-    ({"a": 3}, TypeError, "run 'a' is a int, not a History with a .loss list"),
-])
+@pytest.mark.parametrize(
+    ("histories_", "error", "match"),
+    [
+        ([], ValueError, "plot_history got no histories"),
+        (42, TypeError, "plot_history takes a History, a list of Histories or a dict label -> History, not int"),
+        ([History()], ValueError, "run 'run 1' has no epochs"),
+        ({"a": 3}, TypeError, "run 'a' is a int, not a History with a .loss list"),
+    ],
+)
 def test_history_rejects_bad_input(histories_: object, error: type[Exception], match: str, tmp_path: Path) -> None:
     with pytest.raises(error, match=match):
         plot_history(histories_, tmp_path / "h.png")
@@ -796,6 +871,7 @@ def test_activations_plot_and_the_backend_is_left_alone(tmp_path: Path) -> None:
 
 
 # --- the pictures in Danish: the same data, other words ---
+
 
 def drawn(monkeypatch: pytest.MonkeyPatch, module: str, draw: Callable[[], object]) -> Figure:
     """The figure ``draw()`` saves through ``tinygrad_dk.viz.<module>``, kept to read its artists."""
@@ -816,12 +892,14 @@ def words_of(figure: Figure) -> dict[str, list[str]]:
     axes = figure.get_axes()
     legends = [*figure.legends, *(legend for ax in axes if (legend := ax.get_legend()) is not None)]
     ticks = {id(t) for ax in axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels())}
-    return {"titles": [ax.get_title() for ax in axes if ax.get_visible()],
-            "xlabels": [ax.get_xlabel() for ax in axes if ax.get_visible()],
-            "ylabels": [ax.get_ylabel() for ax in axes if ax.get_visible()],
-            "legends": [t.get_text() for legend in legends for t in legend.get_texts()],
-            "suptitle": [figure.get_suptitle()],
-            "all": [t.get_text() for t in figure.findobj(Text) if t.get_text() and id(t) not in ticks]}
+    return {
+        "titles": [ax.get_title() for ax in axes if ax.get_visible()],
+        "xlabels": [ax.get_xlabel() for ax in axes if ax.get_visible()],
+        "ylabels": [ax.get_ylabel() for ax in axes if ax.get_visible()],
+        "legends": [t.get_text() for legend in legends for t in legend.get_texts()],
+        "suptitle": [figure.get_suptitle()],
+        "all": [t.get_text() for t in figure.findobj(Text) if t.get_text() and id(t) not in ticks],
+    }
 
 
 def data_of(figure: Figure) -> list[Any]:
@@ -845,8 +923,11 @@ def assert_same_data(a: list[Any], b: list[Any]) -> None:
             assert x == y
 
 
-ENGLISH = re.compile(r"\b(epoch|loss|accuracy|training|final|run|diverged|recorded|log scale|class|decision|boundary|"
-                     r"points|right|model|outputs|one|point|activation|functions|derivatives|computed|engine)\b", re.I)
+ENGLISH = re.compile(
+    r"\b(epoch|loss|accuracy|training|final|run|diverged|recorded|log scale|class|decision|boundary|"
+    r"points|right|model|outputs|one|point|activation|functions|derivatives|computed|engine)\b",
+    re.I,
+)
 
 
 def unlabelled_histories() -> list[History]:
@@ -868,35 +949,59 @@ BOUNDARY_DATA = ([[-1.0, -1.0], [-0.5, -1.2], [1.0, 1.0], [1.2, 0.4]], [0, 0, 1,
 BLOBS_DATA = ([[0.0, 1.0], [1.0, 0.0], [-1.0, -1.0], [0.5, 0.5]], [0, 1, 2, 0])
 
 PLOTS: dict[str, tuple[str, Callable[[Path, str | None], object], dict[str, list[str]]]] = {
-    "history": ("history", lambda p, lang: plot_history(unlabelled_histories(), p, lang=lang), {
-        "titles": ["træningstab pr. epoke", "træningsnøjagtighed pr. epoke"],
-        "xlabels": ["epoke", "epoke"],
-        "ylabels": ["tab (logaritmisk skala)", "nøjagtighed"],  # 0.9 down to 0.01: a log axis
-        "legends": ["kørsel 1 (til sidst 0.01)", "kørsel 2 (divergerede i epoke 3)", "kørsel 1 (til sidst 90%)"]}),
-    "history_no_accuracy": ("history", lambda p, lang: plot_history(unlabelled_histories()[1], p, lang=lang), {
-        "titles": ["træningstab pr. epoke", "træningsnøjagtighed pr. epoke"],
-        "legends": ["træning (divergerede i epoke 3)"],
-        "all": ["ingen nøjagtighed registreret"]}),
-    "boundary": ("boundary", lambda p, lang: plot_decision_boundary(boundary_model(), *BOUNDARY_DATA, p,
-                                                                     resolution=12, lang=lang), {
-        "titles": ["beslutningsgrænse (score > 0): 100% af punkterne rigtige", ""],
-        "xlabels": ["x1", ""],
-        "ylabels": ["x2", "modellens score"],  # the colour bar is an axes of its own
-        "legends": ["klasse 0", "klasse 1"]}),
-    "boundary_classes": ("boundary", lambda p, lang: plot_decision_boundary(MLP(2, [4, 3], seed=1), *BLOBS_DATA, p,
-                                                                             resolution=10, lang=lang), {
-        "titles": ["beslutningsgrænse (argmax af outputtene): 25% af punkterne rigtige"],
-        "legends": ["klasse 0", "klasse 1", "klasse 2"]}),
-    "activations": ("activations", lambda p, lang: plot_activations(p, points=41, lang=lang), {
-        "suptitle": ["Aktiveringsfunktioner og deres afledte, beregnet af motoren"],
-        "legends": ["f(x)", "f'(x), ét backward() pr. punkt", "f'(0)"],
-        "xlabels": ["x"] * 6}),
+    "history": (
+        "history",
+        lambda p, lang: plot_history(unlabelled_histories(), p, lang=lang),
+        {
+            "titles": ["træningstab pr. epoke", "træningsnøjagtighed pr. epoke"],
+            "xlabels": ["epoke", "epoke"],
+            "ylabels": ["tab (logaritmisk skala)", "nøjagtighed"],  # 0.9 down to 0.01: a log axis
+            "legends": ["kørsel 1 (til sidst 0.01)", "kørsel 2 (divergerede i epoke 3)", "kørsel 1 (til sidst 90%)"],
+        },
+    ),
+    "history_no_accuracy": (
+        "history",
+        lambda p, lang: plot_history(unlabelled_histories()[1], p, lang=lang),
+        {
+            "titles": ["træningstab pr. epoke", "træningsnøjagtighed pr. epoke"],
+            "legends": ["træning (divergerede i epoke 3)"],
+            "all": ["ingen nøjagtighed registreret"],
+        },
+    ),
+    "boundary": (
+        "boundary",
+        lambda p, lang: plot_decision_boundary(boundary_model(), *BOUNDARY_DATA, p, resolution=12, lang=lang),
+        {
+            "titles": ["beslutningsgrænse (score > 0): 100% af punkterne rigtige", ""],
+            "xlabels": ["x1", ""],
+            "ylabels": ["x2", "modellens score"],  # the colour bar is an axes of its own
+            "legends": ["klasse 0", "klasse 1"],
+        },
+    ),
+    "boundary_classes": (
+        "boundary",
+        lambda p, lang: plot_decision_boundary(MLP(2, [4, 3], seed=1), *BLOBS_DATA, p, resolution=10, lang=lang),
+        {
+            "titles": ["beslutningsgrænse (argmax af outputtene): 25% af punkterne rigtige"],
+            "legends": ["klasse 0", "klasse 1", "klasse 2"],
+        },
+    ),
+    "activations": (
+        "activations",
+        lambda p, lang: plot_activations(p, points=41, lang=lang),
+        {
+            "suptitle": ["Aktiveringsfunktioner og deres afledte, beregnet af motoren"],
+            "legends": ["f(x)", "f'(x), ét backward() pr. punkt", "f'(0)"],
+            "xlabels": ["x"] * 6,
+        },
+    ),
 }
 
 
 @pytest.mark.parametrize("name", PLOTS)
-def test_pictures_in_danish_show_the_same_data_in_other_words(name: str, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pictures_in_danish_show_the_same_data_in_other_words(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     module, draw, expected = PLOTS[name]
     english = drawn(monkeypatch, module, lambda: draw(tmp_path / "en.png", "en"))
     danish = drawn(monkeypatch, module, lambda: draw(tmp_path / "da.png", "da"))
@@ -905,7 +1010,7 @@ def test_pictures_in_danish_show_the_same_data_in_other_words(name: str, tmp_pat
         if where == "all":
             assert set(texts) <= set(words["all"])
         else:
-            assert words[where][:len(texts)] == texts, where
+            assert words[where][: len(texts)] == texts, where
     assert [t for t in words["all"] if ENGLISH.search(t)] == []
     assert [t for t in words_of(english)["all"] if ENGLISH.search(t)] != []  # the check can fail
     assert_same_data(data_of(english), data_of(danish))
@@ -916,8 +1021,9 @@ def test_the_pictures_language_comes_from_the_environment(tmp_path: Path, monkey
     monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
     figure = drawn(monkeypatch, "history", lambda: plot_history(unlabelled_histories(), tmp_path / "h.png"))
     assert words_of(figure)["xlabels"] == ["epoke", "epoke"]
-    english = drawn(monkeypatch, "history", lambda: plot_history(unlabelled_histories(), tmp_path / "h.png",
-                                                                 lang="en"))  # lang= wins
+    english = drawn(
+        monkeypatch, "history", lambda: plot_history(unlabelled_histories(), tmp_path / "h.png", lang="en")
+    )  # lang= wins
     assert words_of(english)["xlabels"] == ["epoch", "epoch"]
     monkeypatch.setenv("TINYGRAD_DK_LANG", "de")
     with pytest.raises(ValueError, match=r"TINYGRAD_DK_LANG='de' is not a language plot_activations knows"):

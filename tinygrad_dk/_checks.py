@@ -18,6 +18,7 @@ from tinygrad_dk.engine import Value
 
 # --- numbers, flags and parameter lists ---
 
+
 def _is_number(x: object) -> bool:
     """An int, float, bool or numpy real scalar (a numpy 0-d array too)."""
     return isinstance(x, numbers.Real) or getattr(x, "shape", None) == ()
@@ -33,9 +34,18 @@ def _interval(above: float | None, at_least: float | None, below: float | None, 
     return "" if high is None else f"{'<' if below is not None else '<='} {high:g}"
 
 
-def check_real(value: object, what: str, *, above: float | None = None, at_least: float | None = None,
-               below: float | None = None, at_most: float | None = None, finite: bool = True, bools: bool = False,
-               why: str = "") -> float:
+def check_real(
+    value: object,
+    what: str,
+    *,
+    above: float | None = None,
+    at_least: float | None = None,
+    below: float | None = None,
+    at_most: float | None = None,
+    finite: bool = True,
+    bools: bool = False,
+    why: str = "",
+) -> float:
     """``value`` as a float within the bounds given: a TypeError for a non-number, else a ValueError.
 
     ``what`` names the argument where it went in (``"SGD: lr"``). Ints, floats and numpy
@@ -56,8 +66,12 @@ def check_real(value: object, what: str, *, above: float | None = None, at_least
     if finite and not math.isfinite(number):
         interval = _interval(above, at_least, below, at_most)
         raise ValueError(f"{what} must be a finite number{' ' if interval else ''}{interval}, got {value!r}{why}")
-    if not ((above is None or number > above) and (at_least is None or number >= at_least)
-            and (below is None or number < below) and (at_most is None or number <= at_most)):
+    if not (
+        (above is None or number > above)
+        and (at_least is None or number >= at_least)
+        and (below is None or number < below)
+        and (at_most is None or number <= at_most)
+    ):
         raise ValueError(f"{what} must be {_interval(above, at_least, below, at_most)}, got {value!r}{why}")
     return number
 
@@ -89,20 +103,26 @@ def check_betas(betas: object, who: str) -> tuple[float, float]:
 def check_params(params: object, who: str) -> list[Value]:
     """``params`` as a list of Values to update: at least one, and each only once."""
     if isinstance(params, Value) or not isinstance(params, Iterable):
-        raise TypeError(f"{who}: params must be an iterable of Values such as model.parameters(), "
-                        f"not {type(params).__name__}")
+        raise TypeError(
+            f"{who}: params must be an iterable of Values such as model.parameters(), not {type(params).__name__}"
+        )
     values = list(params)
     if not values:
-        raise ValueError(f"{who}: optimizer got an empty parameter list: pass model.parameters() of a model "
-                         "with weights")
+        raise ValueError(
+            f"{who}: optimizer got an empty parameter list: pass model.parameters() of a model with weights"
+        )
     seen: dict[int, int] = {}
     for i, p in enumerate(values):
         if not isinstance(p, Value):
-            raise TypeError(f"{who}: params[{i}] is a {type(p).__name__}, not a Value: an optimizer can "
-                            "only update Values (model.parameters())")
+            raise TypeError(
+                f"{who}: params[{i}] is a {type(p).__name__}, not a Value: an optimizer can "
+                "only update Values (model.parameters())"
+            )
         if id(p) in seen:
-            raise ValueError(f"{who}: params[{i}] is the same Value as params[{seen[id(p)]}]: give each "
-                             "parameter once, or it would be updated twice per step")
+            raise ValueError(
+                f"{who}: params[{i}] is the same Value as params[{seen[id(p)]}]: give each "
+                "parameter once, or it would be updated twice per step"
+            )
         seen[id(p)] = i
     return values
 
@@ -110,20 +130,24 @@ def check_params(params: object, who: str) -> list[Value]:
 def check_same_length(X: Any, y: Any, who: str) -> None:
     """One label in ``y`` per sample in ``X``."""
     if len(X) != len(y):
-        raise ValueError(f"{who}: X has {plural(len(X), 'sample')} but y has {plural(len(y), 'label')}: give one "
-                         "label per sample")
+        raise ValueError(
+            f"{who}: X has {plural(len(X), 'sample')} but y has {plural(len(y), 'label')}: give one label per sample"
+        )
 
 
 def check_split(n: int, test_fraction: float, who: str) -> int:
     """The test set's size, ``ceil(n * test_fraction)``, if that leaves a sample to train on."""
     n_test = math.ceil(n * test_fraction)
     if n_test >= n:
-        raise ValueError(f"{who}: {n} samples with test_fraction={test_fraction} leave none to train on: "
-                         "give more samples or a smaller test_fraction")
+        raise ValueError(
+            f"{who}: {n} samples with test_fraction={test_fraction} leave none to train on: "
+            "give more samples or a smaller test_fraction"
+        )
     return n_test
 
 
 # --- losses: predictions, targets, labels, logits ---
+
 
 def is_batch(x: Any) -> bool:
     """A list, tuple or numpy array with at least one axis (a Value or a number is one sample)."""
@@ -155,14 +179,16 @@ def _plural_of(word: str) -> str:
     return word[:-5] + "indices" if word.endswith("index") else word + "s"
 
 
-def check_pairs(pred: Any, target: Any, loss: str,
-                what: tuple[str, str] = ("prediction", "target")) -> list[tuple[Any, Any]]:
+def check_pairs(
+    pred: Any, target: Any, loss: str, what: tuple[str, str] = ("prediction", "target")
+) -> list[tuple[Any, Any]]:
     """(prediction, target) pairs of one sample or a batch; length mismatches and empty batches raise."""
     (p1, t1), (ps, ts) = what, (_plural_of(what[0]), _plural_of(what[1]))
     if not is_batch(pred):
         if is_batch(target):
-            raise ValueError(f"{loss}: one {p1} but {len(target)} {ts}: give a list of {ps} for a batch, "
-                             f"or one {t1} for one sample")
+            raise ValueError(
+                f"{loss}: one {p1} but {len(target)} {ts}: give a list of {ps} for a batch, or one {t1} for one sample"
+            )
         return [(pred, target)]
     if not is_batch(target):
         raise ValueError(f"{loss}: {len(pred)} {ps} but one {t1} ({target!r}): give one {t1} per {p1}")
@@ -214,22 +240,29 @@ def _logit_row(row: Any, t: object) -> tuple[list[Value], int]:
 def check_logits(logits: Any, target_index: Any) -> list[tuple[list[Value], int]]:
     """cross_entropy's input as (logits, class index) pairs: one for one sample, one per sample for a batch."""
     if not is_batch(logits):
-        raise TypeError(f"cross_entropy: logits must be a list of Values (one per class) or a list of such "
-                        f"lists, not {type(logits).__name__}")
+        raise TypeError(
+            f"cross_entropy: logits must be a list of Values (one per class) or a list of such "
+            f"lists, not {type(logits).__name__}"
+        )
     if len(logits) == 0:
         raise ValueError("cross_entropy: logits is empty: give one logit per class (or a non-empty batch)")
     if not is_batch(target_index):  # one sample
         if is_batch(logits[0]):
-            raise ValueError(f"cross_entropy: a batch of {len(logits)} logit lists but one target index "
-                             f"({target_index!r}): give one index per sample")
+            raise ValueError(
+                f"cross_entropy: a batch of {len(logits)} logit lists but one target index "
+                f"({target_index!r}): give one index per sample"
+            )
         return [_logit_row(logits, target_index)]
     if not all(is_batch(row) for row in logits):
         raise ValueError("cross_entropy: a list of target indices needs a list of logit lists, one per sample")
-    return [_logit_row(row, t) for row, t in check_pairs(logits, target_index, "cross_entropy",
-                                                          ("logit list", "target index"))]
+    return [
+        _logit_row(row, t)
+        for row, t in check_pairs(logits, target_index, "cross_entropy", ("logit list", "target index"))
+    ]
 
 
 # --- nn, perceptron and model files: sizes, choices, inputs, states ---
+
 
 def check_choice(value: object, choices: Sequence[str], what: str) -> str:
     """``value`` if it is one of the names ``choices`` (``what`` says what it names: ``"init"``)."""
@@ -250,8 +283,9 @@ def check_rng(rng: object, what: str) -> random.Random:
 def check_sizes(sizes: object, what: str) -> list[int]:
     """Layer sizes such as ``[16, 16, 1]``: a non-empty list of ints >= 1."""
     if isinstance(sizes, (str, bytes, Mapping)) or not isinstance(sizes, Iterable):
-        raise TypeError(f"{what} must be a list of layer sizes such as [16, 16, 1], "
-                        f"not {type(sizes).__name__}: {sizes!r}")
+        raise TypeError(
+            f"{what} must be a list of layer sizes such as [16, 16, 1], not {type(sizes).__name__}: {sizes!r}"
+        )
     checked = [check_count(n, f"{what}[{i}]") for i, n in enumerate(sizes)]
     if not checked:
         raise ValueError(f"{what} is empty: give the size of each layer, such as [16, 16, 1]")
@@ -261,8 +295,10 @@ def check_sizes(sizes: object, what: str) -> list[int]:
 def check_inputs(x: object, nin: int, who: str) -> Sequence[Any]:
     """``x`` as ``nin`` numbers or Values, for a model's ``__call__`` (checked on every call: kept cheap)."""
     if isinstance(x, (Value, numbers.Number, str, bytes)) or not isinstance(x, Sized) or not isinstance(x, Iterable):
-        raise TypeError(f"{who} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r}; "
-                        "wrap a single input in a list: model([x])")
+        raise TypeError(
+            f"{who} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r}; "
+            "wrap a single input in a list: model([x])"
+        )
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}: give one number or Value per input")
     for i, xi in enumerate(x):
@@ -276,8 +312,9 @@ def check_row(x: object, nin: int, who: str) -> list[float]:
     return [xi.data if isinstance(xi, Value) else float(xi) for xi in check_inputs(x, nin, who)]
 
 
-def check_binary_examples(X: Iterable[object], y: Iterable[object], nin: int,
-                          who: str) -> tuple[list[list[float]], list[int]]:
+def check_binary_examples(
+    X: Iterable[object], y: Iterable[object], nin: int, who: str
+) -> tuple[list[list[float]], list[int]]:
     """``(rows, labels)``: at least one row of ``nin`` numbers, and one label, 0 or 1, per row."""
     rows = [check_row(x, nin, f"{who} row {i}") for i, x in enumerate(X)]
     labels = list(y)
@@ -299,64 +336,79 @@ def check_state(state: object, names: Sequence[str], owner: object) -> list[floa
         raise TypeError(f"load_state_dict takes a dict of name -> number, not {type(state).__name__}")
     for name in names:
         if name not in state:
-            raise ValueError(f"load_state_dict: parameter {name!r} is missing ({len(state)} names given, "
-                             f"{len(names)} expected): load a state saved from {owner!r}")
+            raise ValueError(
+                f"load_state_dict: parameter {name!r} is missing ({len(state)} names given, "
+                f"{len(names)} expected): load a state saved from {owner!r}"
+            )
     known = set(names)
     for name in state:
         if name not in known:
-            raise ValueError(f"load_state_dict: unexpected parameter {name!r}: {owner!r} has no such "
-                             "parameter; load a state saved from a model of the same shape")
+            raise ValueError(
+                f"load_state_dict: unexpected parameter {name!r}: {owner!r} has no such "
+                "parameter; load a state saved from a model of the same shape"
+            )
     values = []
     for name in names:
         v = state[name]
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise ValueError(f"load_state_dict: parameter {name!r} must be a number, "
-                             f"not {type(v).__name__}: {v!r}")
+            raise ValueError(f"load_state_dict: parameter {name!r} must be a number, not {type(v).__name__}: {v!r}")
         if not math.isfinite(v):
-            raise ValueError(f"load_state_dict: parameter {name!r} is {v}: weights must be finite "
-                             "(the training that made them diverged; lower the learning rate)")
+            raise ValueError(
+                f"load_state_dict: parameter {name!r} is {v}: weights must be finite "
+                "(the training that made them diverged; lower the learning rate)"
+            )
         values.append(float(v))
     return values
 
 
-def check_activation(activation: object, nonlin: bool, table: Mapping[str, Callable[[Value], Value]]
-                     ) -> tuple[str, Callable[[Value], Value]]:
+def check_activation(
+    activation: object, nonlin: bool, table: Mapping[str, Callable[[Value], Value]]
+) -> tuple[str, Callable[[Value], Value]]:
     """The (name, function) for an activation name or function; None means relu if ``nonlin`` else linear."""
     if activation is None:
         activation = "relu" if nonlin else "linear"  # micrograd's meaning of nonlin
     if isinstance(activation, str):
         if activation not in table:
-            raise ValueError(f"unknown activation {activation!r}: use one of {', '.join(table)}, "
-                             "or a function from Value to Value")
+            raise ValueError(
+                f"unknown activation {activation!r}: use one of {', '.join(table)}, or a function from Value to Value"
+            )
         return activation, table[activation]
     if callable(activation):
         return getattr(activation, "__name__", type(activation).__name__), activation
-    raise TypeError(f"activation must be a name ({', '.join(table)}) or a function from Value to Value, "
-                    f"not {type(activation).__name__}: {activation!r}")
+    raise TypeError(
+        f"activation must be a name ({', '.join(table)}) or a function from Value to Value, "
+        f"not {type(activation).__name__}: {activation!r}"
+    )
 
 
-def check_named_activation(name: str, fn: Callable[..., Any], table: Mapping[str, Callable[..., Any]],
-                           owner: object) -> str:
+def check_named_activation(
+    name: str, fn: Callable[..., Any], table: Mapping[str, Callable[..., Any]], owner: object
+) -> str:
     """``name`` if ``fn`` is the activation ``table`` gives that name: only a name can go in a model file."""
     if table.get(name) is not fn:
-        raise ValueError(f"cannot save {owner!r}: its activation {name!r} is a function, not one of the names "
-                         f"{', '.join(table)}; use a named activation, or keep state_dict() yourself")
+        raise ValueError(
+            f"cannot save {owner!r}: its activation {name!r} is a function, not one of the names "
+            f"{', '.join(table)}; use a named activation, or keep state_dict() yourself"
+        )
     return name
 
 
 def check_savable_class(model: object, classes: Mapping[str, type]) -> None:
     """``model`` is of one of the ``classes`` a model file can name (not a subclass: its file would not rebuild it)."""
     if classes.get(type(model).__name__) is not type(model):
-        raise TypeError(f"{type(model).__name__} cannot be saved: only {', '.join(classes)} can; "
-                        "keep its state_dict() yourself")
+        raise TypeError(
+            f"{type(model).__name__} cannot be saved: only {', '.join(classes)} can; keep its state_dict() yourself"
+        )
 
 
 def check_finite_state(state: dict[str, float], owner: object) -> dict[str, float]:
     """``state`` if every weight in it is finite (JSON has no inf or nan, and such a model is no use)."""
     for name, v in state.items():
         if not math.isfinite(v):
-            raise ValueError(f"cannot save {owner!r}: parameter {name!r} is {v}: training diverged; "
-                             "lower the learning rate, or load_state_dict() an earlier state")
+            raise ValueError(
+                f"cannot save {owner!r}: parameter {name!r} is {v}: training diverged; "
+                "lower the learning rate, or load_state_dict() an earlier state"
+            )
     return state
 
 
@@ -373,8 +425,10 @@ def check_seed(seed: object, who: str, *, none_means: int | None = None) -> int:
         return none_means
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         kind = "an int such as 0" if none_means is None else "an int or None"
-        raise TypeError(f"{who}: seed must be {kind}, not {type(seed).__name__}: {seed!r} "
-                        "(every random choice comes from an explicit seed, so runs reproduce)")
+        raise TypeError(
+            f"{who}: seed must be {kind}, not {type(seed).__name__}: {seed!r} "
+            "(every random choice comes from an explicit seed, so runs reproduce)"
+        )
     return int(seed)
 
 
@@ -401,17 +455,22 @@ def check_op(row: Any, table: Mapping[str, Any]) -> None:
     if row.name in table:
         raise ValueError(f"define_op: an op named {row.name!r} exists already: choose another name")
     if row.arity not in (1, 2) or isinstance(row.arity, bool):
-        raise ValueError(f"define_op {row.name!r}: arity must be 1 (a Value and an optional constant) or 2 (two "
-                         f"Values), got {row.arity!r}")
+        raise ValueError(
+            f"define_op {row.name!r}: arity must be 1 (a Value and an optional constant) or 2 (two "
+            f"Values), got {row.arity!r}"
+        )
     for what in ("forward", "local"):
         if not callable(getattr(row, what)):
             raise TypeError(f"define_op {row.name!r}: {what} must be a function, not {getattr(row, what)!r}")
     for what in ("python", "numpy"):
         code = getattr(row, what)
-        if code is not None and (not isinstance(code, tuple) or len(code) != 1 + row.arity
-                                 or not all(isinstance(c, str) for c in code)):
-            raise ValueError(f"define_op {row.name!r}: {what} must be a tuple of {1 + row.arity} expression strings, "
-                             f"the forward and then one local derivative per operand, got {code!r}")
+        if code is not None and (
+            not isinstance(code, tuple) or len(code) != 1 + row.arity or not all(isinstance(c, str) for c in code)
+        ):
+            raise ValueError(
+                f"define_op {row.name!r}: {what} must be a tuple of {1 + row.arity} expression strings, "
+                f"the forward and then one local derivative per operand, got {code!r}"
+            )
 
 
 def check_hand_made(op: object, children: Any, value: type) -> tuple[Any, ...]:
@@ -419,12 +478,16 @@ def check_hand_made(op: object, children: Any, value: type) -> tuple[Any, ...]:
     if not isinstance(op, str):
         raise TypeError(f"Value _op must be a str such as 'tanh', not {type(op).__name__}: {op!r}")
     if isinstance(children, (str, bytes)) or not isinstance(children, Iterable):
-        raise TypeError(f"Value's second argument is a label (a str) or, as in micrograd, its _children (a tuple of "
-                        f"Values), not {type(children).__name__}: {children!r}")
+        raise TypeError(
+            f"Value's second argument is a label (a str) or, as in micrograd, its _children (a tuple of "
+            f"Values), not {type(children).__name__}: {children!r}"
+        )
     found = tuple(children)
     if not 1 <= len(found) <= 2 or not all(isinstance(c, value) for c in found):
-        raise ValueError(f"Value _children must be one or two Values (the op's operands), got {found!r}; an op of "
-                         "more operands is several ops of one or two")
+        raise ValueError(
+            f"Value _children must be one or two Values (the op's operands), got {found!r}; an op of "
+            "more operands is several ops of one or two"
+        )
     return found
 
 
@@ -444,21 +507,27 @@ def check_samples(X: Any, who: str, features: int | None = None, why: str = "") 
     """
     X = _as_list(X)
     if not isinstance(X, list):
-        raise TypeError(f"{who}: X must be a list of samples (each a list of numbers) or a 2-D numpy array, "
-                        f"not {type(X).__name__}")
+        raise TypeError(
+            f"{who}: X must be a list of samples (each a list of numbers) or a 2-D numpy array, not {type(X).__name__}"
+        )
     if not X:
         raise ValueError(f"{who}: X is empty: give at least one sample")
-    shape = ("write one-feature samples as [[x0], [x1], ...]" if features in (None, 1)
-             else f"give each sample as a list of {features} numbers")
+    shape = (
+        "write one-feature samples as [[x0], [x1], ...]"
+        if features in (None, 1)
+        else f"give each sample as a list of {features} numbers"
+    )
     rows: list[list[float]] = []
     for i, row in enumerate(X):
         row = _as_list(row)
         if not isinstance(row, list):
-            raise ValueError(f"{who}: X must be 2-D, a list of samples each a list of numbers, but X[{i}] is "
-                             f"{row!r}; {shape}")
+            raise ValueError(
+                f"{who}: X must be 2-D, a list of samples each a list of numbers, but X[{i}] is {row!r}; {shape}"
+            )
         if len(row) != len(rows[0] if rows else row):
-            raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {len(rows[0])}: every sample "
-                             "needs the same number")
+            raise ValueError(
+                f"{who}: X[{i}] has {len(row)} features but X[0] has {len(rows[0])}: every sample needs the same number"
+            )
         for j, v in enumerate(row):
             if not isinstance(v, numbers.Real):
                 raise TypeError(f"{who}: X[{i}][{j}] is a {type(v).__name__}: {v!r}: features must be numbers")
@@ -483,27 +552,34 @@ def check_labels(y: Any, n: int, who: str) -> list[int]:
     if not isinstance(y, list):
         raise TypeError(f"{who}: y must be a list of class labels or a 1-D numpy array, not {type(y).__name__}")
     if len(y) != n:
-        raise ValueError(f"{who}: X has {plural(n, 'sample')} but y has {plural(len(y), 'label')}: give one label "
-                         "per sample")
+        raise ValueError(
+            f"{who}: X has {plural(n, 'sample')} but y has {plural(len(y), 'label')}: give one label per sample"
+        )
     labels = []
     for i, v in enumerate(y):
         if not isinstance(v, numbers.Real):
-            raise TypeError(f"{who}: y[{i}] is a {type(v).__name__}: {v!r}: labels must be numbers (class labels "
-                            "such as 0/1, -1/+1 or 0..k-1)")
+            raise TypeError(
+                f"{who}: y[{i}] is a {type(v).__name__}: {v!r}: labels must be numbers (class labels "
+                "such as 0/1, -1/+1 or 0..k-1)"
+            )
         if not float(v).is_integer():
-            raise ValueError(f"{who}: y[{i}] is {v!r}: labels must be whole numbers (class labels such as 0/1, "
-                             "-1/+1 or 0..k-1)")
+            raise ValueError(
+                f"{who}: y[{i}] is {v!r}: labels must be whole numbers (class labels such as 0/1, -1/+1 or 0..k-1)"
+            )
         labels.append(int(float(v)))
     return labels
 
 
 # --- fit's arguments (train.py) ---
 
+
 def check_model(model: Any, who: str) -> list[Any]:
     """``model.parameters()`` as a list, once the model is seen to be callable and to have them."""
     if not callable(model) or not callable(getattr(model, "parameters", None)):
-        raise TypeError(f"{who}: model must be callable and have parameters() (a tinygrad_dk.nn.Module such as MLP), "
-                        f"not {type(model).__name__}")
+        raise TypeError(
+            f"{who}: model must be callable and have parameters() (a tinygrad_dk.nn.Module such as MLP), "
+            f"not {type(model).__name__}"
+        )
     return list(model.parameters())
 
 
@@ -522,8 +598,10 @@ def check_l2(l2: object, who: str) -> float:
 def check_callbacks(callbacks: object, who: str) -> list[Any]:
     """``callbacks`` as a list of functions (one function alone is refused, with how to pass it)."""
     if not isinstance(callbacks, Iterable):
-        raise TypeError(f"{who}: callbacks must be a list of functions, not {type(callbacks).__name__}; "
-                        "wrap one function as callbacks=[f]")
+        raise TypeError(
+            f"{who}: callbacks must be a list of functions, not {type(callbacks).__name__}; "
+            "wrap one function as callbacks=[f]"
+        )
     functions = list(callbacks)
     for cb in functions:
         if not callable(cb):
@@ -542,44 +620,56 @@ def check_model_seed(seed: object, who: str) -> int | None:
 
 # --- optimizer states (optim.py) ---
 
-def check_optimizer_state(state: object, who: str, hyperparameters: Sequence[str]
-                          ) -> tuple[int, dict[str, Any], Mapping[Any, Any]]:
+
+def check_optimizer_state(
+    state: object, who: str, hyperparameters: Sequence[str]
+) -> tuple[int, dict[str, Any], Mapping[Any, Any]]:
     """An optimizer's `state_dict` for a ``who``: its step count, its hyperparameters (all of them) and its buffers."""
     what = f"{who}.load_state_dict"
     if not isinstance(state, Mapping):
         raise TypeError(f"{what} takes the dict that state_dict() made, not {type(state).__name__}")
     keys = ("optimizer", "steps", "hyperparameters", "state")
     if sorted(state) != sorted(keys):
-        raise ValueError(f"{what}: a state has the keys {', '.join(keys)} (as state_dict() makes them), "
-                         f"got {', '.join(map(str, state))}")
+        raise ValueError(
+            f"{what}: a state has the keys {', '.join(keys)} (as state_dict() makes them), "
+            f"got {', '.join(map(str, state))}"
+        )
     if state["optimizer"] != who:
-        raise ValueError(f"{what}: this is the state of {state['optimizer']!r}, not of {who}: load it into a "
-                         f"{state['optimizer']}")
+        raise ValueError(
+            f"{what}: this is the state of {state['optimizer']!r}, not of {who}: load it into a {state['optimizer']}"
+        )
     steps = check_count(state["steps"], f"{what}: steps", minimum=0)
     given, buffers = state["hyperparameters"], state["state"]
     for name, part in (("hyperparameters", given), ("state", buffers)):
         if not isinstance(part, Mapping):
             raise TypeError(f"{what}: {name} must be a dict, not {type(part).__name__}")
     if sorted(given) != sorted(hyperparameters):
-        raise ValueError(f"{what}: the hyperparameters must be {', '.join(hyperparameters)}, "
-                         f"got {', '.join(map(str, given))}")
+        raise ValueError(
+            f"{what}: the hyperparameters must be {', '.join(hyperparameters)}, got {', '.join(map(str, given))}"
+        )
     return steps, dict(given), buffers
 
 
-def check_optimizer_buffers(buffers: Mapping[Any, Any], expected: Mapping[str, bool], n: int,
-                            who: str) -> dict[str, list[Any]]:
+def check_optimizer_buffers(
+    buffers: Mapping[Any, Any], expected: Mapping[str, bool], n: int, who: str
+) -> dict[str, list[Any]]:
     """The per-parameter lists of an optimizer's state: the names ``expected`` (each: may it hold None?), ``n`` each."""
     what = f"{who}.load_state_dict"
     if sorted(buffers) != sorted(expected):
-        raise ValueError(f"{what}: for these hyperparameters the state holds {', '.join(expected) or 'nothing'}, "
-                         f"got {', '.join(map(str, buffers)) or 'nothing'}")
+        raise ValueError(
+            f"{what}: for these hyperparameters the state holds {', '.join(expected) or 'nothing'}, "
+            f"got {', '.join(map(str, buffers)) or 'nothing'}"
+        )
     checked = {}
     for name, none_ok in expected.items():
         values = buffers[name]
         if not isinstance(values, list) or len(values) != n:
             got = f"{len(values)} values" if isinstance(values, list) else type(values).__name__
-            raise ValueError(f"{what}: {name} must be a list of {n} numbers, one per parameter, got {got}: "
-                             "load a state saved by an optimizer of the same parameters")
-        checked[name] = [None if v is None and none_ok else check_real(v, f"{what}: {name}[{i}]")
-                         for i, v in enumerate(values)]
+            raise ValueError(
+                f"{what}: {name} must be a list of {n} numbers, one per parameter, got {got}: "
+                "load a state saved by an optimizer of the same parameters"
+            )
+        checked[name] = [
+            None if v is None and none_ok else check_real(v, f"{what}: {name}[{i}]") for i, v in enumerate(values)
+        ]
     return checked

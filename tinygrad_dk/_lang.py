@@ -26,8 +26,9 @@ def check_lang(lang: str | None, who: str = "tinygrad_dk") -> str:
     if lang is None:
         chosen = os.environ.get(LANG_ENV) or "en"  # set but empty counts as unset
         if chosen not in LANGUAGES:
-            raise ValueError(f"{LANG_ENV}={chosen!r} is not a language {who} knows: set it to one of {choices} "
-                             "or unset it")
+            raise ValueError(
+                f"{LANG_ENV}={chosen!r} is not a language {who} knows: set it to one of {choices} or unset it"
+            )
         return chosen
     if not isinstance(lang, str) or lang not in LANGUAGES:
         raise ValueError(f"{who}: unknown language {lang!r}: use one of {choices}")

@@ -53,6 +53,7 @@ class UsageError(Exception):
 
 # --- argument types: a bad value becomes a usage message with status 2 ---
 
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -112,6 +113,7 @@ def _numbers(text: str) -> list[float]:
 
 # --- output: checked before any slow work, then written through _files.staged ---
 
+
 def _check_folder(folder: Path, flag: str) -> None:
     """Fail early (status 1) when ``folder`` cannot take files: a file stands where a folder must, or no permission.
 
@@ -151,6 +153,7 @@ def _lang(args: argparse.Namespace, who: str) -> str:
 
 # --- the subcommands ---
 
+
 def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
     make = DATASETS[args.dataset]
     kwargs: dict[str, Any] = {"seed": args.seed}
@@ -178,8 +181,9 @@ def _loss_for(args: argparse.Namespace, X: list[list[float]], y: list[int]) -> s
     try:
         task_for(args.loss, _model_for(args, classes)(X[0]), y)
     except ValueError as error:
-        raise UsageError(f"--loss {args.loss} does not fit --dataset {args.dataset} ({classes} classes): "
-                         f"{error}") from error
+        raise UsageError(
+            f"--loss {args.loss} does not fit --dataset {args.dataset} ({classes} classes): {error}"
+        ) from error
     return str(args.loss)
 
 
@@ -198,8 +202,11 @@ def _engine_for(args: argparse.Namespace) -> str:
     """The engine `fit` trains with, by size, said aloud: compiled graphs where a learner looks at nodes, matrices for
     large data (the graph of a batch grows with every sample; a matrix product does not care)."""
     engine = "matrix" if args.samples >= MATRIX_FROM else "compiled"
-    why = (f"matrices, {args.samples:,} samples >= {MATRIX_FROM:,}" if engine == "matrix"
-           else f"compiled graph of Values, {args.samples:,} samples < {MATRIX_FROM:,}")
+    why = (
+        f"matrices, {args.samples:,} samples >= {MATRIX_FROM:,}"
+        if engine == "matrix"
+        else f"compiled graph of Values, {args.samples:,} samples < {MATRIX_FROM:,}"
+    )
     print(f"engine: {engine} ({why})")
     return engine
 
@@ -213,11 +220,25 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
     for batch_size in batch_sizes:
         model = _model_for(args, classes)  # same seed: every run starts from the same weights
         name = _run_name(batch_size)
-        history = fit(model, X, y, loss=loss, optimizer=args.optimizer, lr=args.lr,
-                      epochs=args.epochs, batch_size=batch_size, seed=args.seed, l2=args.l2,
-                      progress=not args.quiet, label=name, engine=engine)
-        print(f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
-              f"after {history.epochs} epochs ({sum(history.updates)} updates)")
+        history = fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            epochs=args.epochs,
+            batch_size=batch_size,
+            seed=args.seed,
+            l2=args.l2,
+            progress=not args.quiet,
+            label=name,
+            engine=engine,
+        )
+        print(
+            f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
+            f"after {history.epochs} epochs ({sum(history.updates)} updates)"
+        )
         runs.append((model, history))
     return runs, X, y
 
@@ -237,13 +258,18 @@ def cmd_train(args: argparse.Namespace) -> int:
             from tinygrad_dk.viz import plot_decision_boundary, plot_history
 
             shown = [_run_name(h.batch_size, lang) for _, h in runs]
-            plot_history({name: h for name, (_, h) in zip(shown, runs, strict=True)}, stage / "training.png",
-                         lang=lang)
+            plot_history({name: h for name, (_, h) in zip(shown, runs, strict=True)}, stage / "training.png", lang=lang)
             for (model, history), name in zip(runs, shown, strict=True):
                 title = _TRAIN_WORDS[lang]["title"].format(run=name, accuracy=f"{history.accuracy[-1]:.1%}")
-                plot_decision_boundary(model, X, y, stage / f"decision_boundary_{history.label.replace(' ', '_')}.png",
-                                       threshold=history.threshold,  # as fit decided it: 0.5 for mse
-                                       title=title, lang=lang)
+                plot_decision_boundary(
+                    model,
+                    X,
+                    y,
+                    stage / f"decision_boundary_{history.label.replace(' ', '_')}.png",
+                    threshold=history.threshold,  # as fit decided it: 0.5 for mse
+                    title=title,
+                    lang=lang,
+                )
             written += [args.plot / p.name for p in sorted(stage.iterdir())]
         if args.save is not None:  # last: a failed plot leaves no model file behind
             runs[0][0].save(args.save)
@@ -257,8 +283,9 @@ def _graph_input(args: argparse.Namespace, model: Module) -> list[float]:
     nin = getattr(model, "nin", None)
     x = args.input if args.input is not None else [0.5] * (nin or 2)
     if nin is not None and len(x) != nin:
-        raise CommandError(f"--input has {len(x)} numbers but the model takes {nin}; give {nin} like "
-                           + ",".join(["0.5"] * nin))
+        raise CommandError(
+            f"--input has {len(x)} numbers but the model takes {nin}; give {nin} like " + ",".join(["0.5"] * nin)
+        )
     return x
 
 
@@ -328,8 +355,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     def explained(out_dir: Path | None) -> str:
         try:
-            return explain(samples=args.sample or args.samples, format=args.format, lang=args.lang, seed=args.seed,
-                           out_dir=out_dir)
+            return explain(
+                samples=args.sample or args.samples, format=args.format, lang=args.lang, seed=args.seed, out_dir=out_dir
+            )
         except ValueError as error:  # explain checks its arguments (and TINYGRAD_DK_LANG) before any work
             raise UsageError(str(error)) from error
 
@@ -355,9 +383,22 @@ def cmd_explore(args: argparse.Namespace) -> int:
     X, y = _dataset(args)
     classes = len(set(y))
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
-    path = explore(_model_for(args, classes), X, y, out=args.out, batch_sizes=batch_sizes,
-                   loss=_loss_for(args, X, y), optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
-                   seed=args.seed, l2=args.l2, progress=not args.quiet, lang=lang, engine=_engine_for(args))
+    path = explore(
+        _model_for(args, classes),
+        X,
+        y,
+        out=args.out,
+        batch_sizes=batch_sizes,
+        loss=_loss_for(args, X, y),
+        optimizer=args.optimizer,
+        lr=args.lr,
+        epochs=args.epochs,
+        seed=args.seed,
+        l2=args.l2,
+        progress=not args.quiet,
+        lang=lang,
+        engine=_engine_for(args),
+    )
     _written([path])
     return 0
 
@@ -379,6 +420,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --- export: a model file as a PyTorch module ---
+
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Save a model file's network as a ``torch.nn.Sequential`` (`tinygrad_dk.torch.to_torch`), atomically."""
@@ -411,27 +453,45 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 # --- the parser ---
 
+
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help="toy data set (default moons)")
     parser.add_argument("--samples", type=_positive_int, default=100, help="number of samples (default 100)")
-    parser.add_argument("--noise", type=_nonnegative_float, default=None,
-                        help="noise of the data set (default: the data set's own, e.g. 0.1 for moons)")
+    parser.add_argument(
+        "--noise",
+        type=_nonnegative_float,
+        default=None,
+        help="noise of the data set (default: the data set's own, e.g. 0.1 for moons)",
+    )
     parser.add_argument("--layers", type=_layers, default=[16, 16], help="hidden layer sizes (default 16,16)")
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
-                        help="hidden activation (default relu)")
-    parser.add_argument("--loss", choices=LOSSES, default=None,
-                        help="loss (default hinge for two classes, cross_entropy for more)")
+    parser.add_argument(
+        "--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden activation (default relu)"
+    )
+    parser.add_argument(
+        "--loss", choices=LOSSES, default=None, help="loss (default hinge for two classes, cross_entropy for more)"
+    )
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="optimizer (default sgd)")
-    parser.add_argument("--lr", type=_positive_float, default=None,
-                        help="learning rate (default 0.1 for sgd, 0.01 for adam and adamw)")
+    parser.add_argument(
+        "--lr", type=_positive_float, default=None, help="learning rate (default 0.1 for sgd, 0.01 for adam and adamw)"
+    )
     parser.add_argument("--epochs", type=_positive_int, default=100, help="epochs (default 100)")
-    parser.add_argument("--batch-size", type=_batch_size, default=None, metavar="full|1|K",
-                        help="full = full-batch gradient descent (default), 1 = SGD, K = mini-batch")
+    parser.add_argument(
+        "--batch-size",
+        type=_batch_size,
+        default=None,
+        metavar="full|1|K",
+        help="full = full-batch gradient descent (default), 1 = SGD, K = mini-batch",
+    )
     parser.add_argument("--l2", type=_nonnegative_float, default=1e-4, help="L2 penalty (default 1e-4)")
     parser.add_argument("--seed", type=int, default=0, help="seed for data, weights and shuffling (default 0)")
     parser.add_argument("--compare", action="store_true", help="run full batch, mini-batch and SGD from one seed")
-    parser.add_argument("--compare-batch", type=_positive_int, default=16, metavar="K",
-                        help="the mini-batch size --compare uses (default 16)")
+    parser.add_argument(
+        "--compare-batch",
+        type=_positive_int,
+        default=16,
+        metavar="K",
+        help="the mini-batch size --compare uses (default 16)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -440,8 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinygrad-dk", description="Neural networks from scalars you can see.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="the example network step by step and the moons network, with their "
-                          "pictures (the main job)")
+    demo = sub.add_parser(
+        "demo", help="the example network step by step and the moons network, with their pictures (the main job)"
+    )
     demo.add_argument("--out", type=Path, default=Path(DEMO_OUT), help=f"output folder (default ./{DEMO_OUT}/)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=cmd_demo, parser=demo)
@@ -450,23 +511,42 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_options(train)
     train.add_argument("--save", type=Path, default=None, metavar="MODEL.json", help="save the trained model")
     train.add_argument("--plot", type=Path, default=None, metavar="DIR", help="write the plots to this folder")
-    train.add_argument("--lang", choices=LANGUAGES, default=None,
-                       help=f"language of the plots' words (default: ${LANG_ENV}, else en)")
+    train.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help=f"language of the plots' words (default: ${LANG_ENV}, else en)"
+    )
     train.set_defaults(run=cmd_train, parser=train)
 
-    graph = sub.add_parser("graph", help="draw the computation graph of the worked example, or of a saved model "
-                           "for one input")
-    graph.add_argument("--model", type=Path, default=None, help="a model saved with --save (default: the worked "
-                       "example's network and loss)")
+    graph = sub.add_parser(
+        "graph", help="draw the computation graph of the worked example, or of a saved model for one input"
+    )
+    graph.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="a model saved with --save (default: the worked example's network and loss)",
+    )
     graph.add_argument("--input", type=_numbers, default=None, help="the input, like 0.5,-0.2")
-    graph.add_argument("--out", type=Path, default=Path("computation_graph.svg"),
-                       help="the file to write: .svg, .png, .pdf or .dot (default computation_graph.svg)")
-    graph.add_argument("--rankdir", choices=("LR", "TB"), default=None,
-                       help="layout direction (default TB for the worked example, LR for --model)")
-    graph.add_argument("--condensed", action="store_true",
-                       help="one box per neuron, its weighted sum and activation folded in")
-    graph.add_argument("--max-nodes", type=_positive_int, default=None,
-                       help="refuse larger graphs (default: draw_dot's limit, 500); --condensed draws fewer nodes")
+    graph.add_argument(
+        "--out",
+        type=Path,
+        default=Path("computation_graph.svg"),
+        help="the file to write: .svg, .png, .pdf or .dot (default computation_graph.svg)",
+    )
+    graph.add_argument(
+        "--rankdir",
+        choices=("LR", "TB"),
+        default=None,
+        help="layout direction (default TB for the worked example, LR for --model)",
+    )
+    graph.add_argument(
+        "--condensed", action="store_true", help="one box per neuron, its weighted sum and activation folded in"
+    )
+    graph.add_argument(
+        "--max-nodes",
+        type=_positive_int,
+        default=None,
+        help="refuse larger graphs (default: draw_dot's limit, 500); --condensed draws fewer nodes",
+    )
     graph.set_defaults(run=cmd_graph, parser=graph)
 
     from tinygrad_dk.explain import FORMATS as EXPLAIN_FORMATS
@@ -474,24 +554,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="the worked backpropagation example, step by step")
     explain.add_argument("--format", choices=EXPLAIN_FORMATS, default="text")
-    explain.add_argument("--lang", choices=LANGUAGES, default=None,
-                         help=f"language of the text and Markdown (default: ${LANG_ENV}, else en)")
+    explain.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help=f"language of the text and Markdown (default: ${LANG_ENV}, else en)",
+    )
     batch = explain.add_mutually_exclusive_group()
-    batch.add_argument("--sample", type=_explain_sample, action="append", default=None, metavar="i1,i2,t1,t2",
-                       help="a training example; repeat it for a batch (default: Mazur's 0.05,0.1,0.01,0.99)")
-    batch.add_argument("--samples", type=_positive_int, default=None, metavar="N",
-                       help=f"a batch of N: Mazur's sample and N - 1 drawn from --seed (N at most {MAX_SAMPLES})")
+    batch.add_argument(
+        "--sample",
+        type=_explain_sample,
+        action="append",
+        default=None,
+        metavar="i1,i2,t1,t2",
+        help="a training example; repeat it for a batch (default: Mazur's 0.05,0.1,0.01,0.99)",
+    )
+    batch.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"a batch of N: Mazur's sample and N - 1 drawn from --seed (N at most {MAX_SAMPLES})",
+    )
     explain.add_argument("--seed", type=int, default=0, help="seed for the drawn samples (default 0)")
-    explain.add_argument("--out", type=Path, default=None, metavar="DIR",
-                         help="write the network before and after the full-batch update to this folder")
+    explain.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write the network before and after the full-batch update to this folder",
+    )
     explain.set_defaults(run=cmd_explain, parser=explain)
 
     explore = sub.add_parser("explore", help="write the explorer: one offline HTML page of a training run")
     _add_training_options(explore)
-    explore.add_argument("--out", type=Path, default=Path("explorer.html"), metavar="FILE.html",
-                         help="the page to write (default explorer.html)")
-    explore.add_argument("--lang", choices=LANGUAGES, default=None,
-                         help=f"language of the page (default: ${LANG_ENV}, else en)")
+    explore.add_argument(
+        "--out",
+        type=Path,
+        default=Path("explorer.html"),
+        metavar="FILE.html",
+        help="the page to write (default explorer.html)",
+    )
+    explore.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help=f"language of the page (default: ${LANG_ENV}, else en)"
+    )
     explore.set_defaults(run=cmd_explore, parser=explore)
 
     export = sub.add_parser("export", help="save a model file as a PyTorch module (needs torch)")
@@ -513,8 +619,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser: argparse.ArgumentParser = args.parser
         parser.error(str(error))  # exits with status 2
     except OSError as error:
-        print(f"tinygrad-dk {args.command}: could not write {error.filename or 'a file'}: "
-              f"{error.strerror or error}", file=sys.stderr)
+        print(
+            f"tinygrad-dk {args.command}: could not write {error.filename or 'a file'}: {error.strerror or error}",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -93,6 +93,7 @@ class CompileFallbackWarning(UserWarning):
 # --- numpy forms of the engine's helpers: same domain errors (raised for the first bad sample,
 # with the engine's own message) and the same inf on overflow ---
 
+
 def _np_log(a: Any) -> Any:
     bad = a <= 0
     if np.any(bad):
@@ -149,13 +150,30 @@ def _elementwise(fn: Callable[..., float], nin: int) -> Callable[..., Any]:
 
 
 _NAMESPACE: dict[str, Any] = {
-    "math": math, "inf": math.inf, "nan": math.nan, "log": math.log, "tanh": math.tanh,
-    "_sin": scalar.sin, "_cos": scalar.cos,
-    "_exp": scalar.exp, "_log": scalar.log, "_sqrt": scalar.sqrt, "_pow": scalar.power,
-    "_value_pow": scalar.value_power, "_d_pow": scalar.d_power, "_sigmoid": scalar.sigmoid,
-    "_softplus": scalar.softplus, "np": np, "_np_log": _np_log, "_np_sqrt": _np_sqrt, "_np_pow": _np_pow,
-    "_np_value_pow": _np_value_pow, "_np_d_pow": _np_d_pow, "_np_out_log": _np_out_log,
-    "_np_sigmoid": _np_sigmoid, "_np_softplus": _np_softplus,
+    "math": math,
+    "inf": math.inf,
+    "nan": math.nan,
+    "log": math.log,
+    "tanh": math.tanh,
+    "_sin": scalar.sin,
+    "_cos": scalar.cos,
+    "_exp": scalar.exp,
+    "_log": scalar.log,
+    "_sqrt": scalar.sqrt,
+    "_pow": scalar.power,
+    "_value_pow": scalar.value_power,
+    "_d_pow": scalar.d_power,
+    "_sigmoid": scalar.sigmoid,
+    "_softplus": scalar.softplus,
+    "np": np,
+    "_np_log": _np_log,
+    "_np_sqrt": _np_sqrt,
+    "_np_pow": _np_pow,
+    "_np_value_pow": _np_value_pow,
+    "_np_d_pow": _np_d_pow,
+    "_np_out_log": _np_out_log,
+    "_np_sigmoid": _np_sigmoid,
+    "_np_softplus": _np_softplus,
 }
 
 
@@ -167,10 +185,14 @@ def _template(op: Op) -> Template:
     only slower.
     """
     name, second = op.name, "{b}" if op.arity == 2 else "{k}"
-    python = op.python or (f"_F[{name!r}]({{a}}, {second})",
-                           *(f"_L[{name!r}]({{a}}, {second}, {{out}})[{e}]" for e in range(op.arity)))
-    numpy = op.numpy or (f"_VF[{name!r}]({{a}}, {second})",
-                         *(f"_VL[{name!r}, {e}]({{a}}, {second}, {{out}})" for e in range(op.arity)))
+    python = op.python or (
+        f"_F[{name!r}]({{a}}, {second})",
+        *(f"_L[{name!r}]({{a}}, {second}, {{out}})[{e}]" for e in range(op.arity)),
+    )
+    numpy = op.numpy or (
+        f"_VF[{name!r}]({{a}}, {second})",
+        *(f"_VL[{name!r}, {e}]({{a}}, {second}, {{out}})" for e in range(op.arity)),
+    )
     return Template(python[0], tuple(python[1:]), numpy[0], tuple(numpy[1:]))
 
 
@@ -178,10 +200,17 @@ def _fallback_namespace(names: set[str]) -> dict[str, Any]:
     forward = {name: OPS[name].forward for name in names}
     local = {name: OPS[name].local for name in names}
     # default arguments pin each lambda to its own op and edge
-    local_edges = {(name, e): _elementwise(lambda a, b, out, fn=OPS[name].local, e=e: fn(a, b, out)[e], 3)
-                   for name in names for e in range(OPS[name].arity)}
-    return {"_F": forward, "_L": local, "_VF": {name: _elementwise(forward[name], 2) for name in names},
-            "_VL": local_edges}
+    local_edges = {
+        (name, e): _elementwise(lambda a, b, out, fn=OPS[name].local, e=e: fn(a, b, out)[e], 3)
+        for name in names
+        for e in range(OPS[name].arity)
+    }
+    return {
+        "_F": forward,
+        "_L": local,
+        "_VF": {name: _elementwise(forward[name], 2) for name in names},
+        "_VL": local_edges,
+    }
 
 
 def _literal(x: Any) -> str:
@@ -200,8 +229,10 @@ def _check_leaves(values: Sequence[Any], what: str) -> tuple[Value, ...]:
         if not isinstance(v, Value):
             raise TypeError(f"{what} must be Values, not {type(v).__name__}: {v!r}")
         if v.op:
-            raise ValueError(f"{what} must be leaf Values (made by no op), but got a node made by "
-                             f"{v.op!r}: {v!r}; pass the leaves whose values change between runs")
+            raise ValueError(
+                f"{what} must be leaf Values (made by no op), but got a node made by "
+                f"{v.op!r}: {v!r}; pass the leaves whose values change between runs"
+            )
     if len(set(leaves)) != len(leaves):
         raise ValueError(f"{what} lists the same Value twice: list each leaf once")
     return leaves
@@ -282,17 +313,23 @@ def _classify(roots: tuple[Value, ...], params: tuple[Value, ...], inputs: tuple
 def _row(op: str) -> Op:
     """The op table's row for ``op``, with a warning if the compiled program must call its functions."""
     if op.endswith(" (by hand)"):
-        raise ValueError(f"a node was made by hand, micrograd's way (Value(data, children, {op[:-10]!r}) with a "
-                         "_backward closure): the compiler cannot read a closure's derivatives; make the op with "
-                         "tinygrad_dk.define_op, or train this graph eagerly")
+        raise ValueError(
+            f"a node was made by hand, micrograd's way (Value(data, children, {op[:-10]!r}) with a "
+            "_backward closure): the compiler cannot read a closure's derivatives; make the op with "
+            "tinygrad_dk.define_op, or train this graph eagerly"
+        )
     if op not in OPS:
         raise ValueError(f"a node was made by op {op!r}, which is not in the op table tinygrad_dk.ops.OPS")
     row = OPS[op]
     if row.python is None or row.numpy is None:
         missing = " and ".join(what for what in ("python", "numpy") if getattr(row, what) is None)
-        warnings.warn(f"op {op!r} has no compiled form ({missing}) in its row of tinygrad_dk.ops.OPS: the compiled "
-                      f"program calls OPS[{op!r}].forward and .local node by node (same results, slower); give "
-                      "define_op python= and numpy= expressions to compile it", CompileFallbackWarning, stacklevel=6)
+        warnings.warn(
+            f"op {op!r} has no compiled form ({missing}) in its row of tinygrad_dk.ops.OPS: the compiled "
+            f"program calls OPS[{op!r}].forward and .local node by node (same results, slower); give "
+            "define_op python= and numpy= expressions to compile it",
+            CompileFallbackWarning,
+            stacklevel=6,
+        )
     return row
 
 
@@ -310,7 +347,7 @@ def _kept(graph: _Graph) -> tuple[set[Value], dict[Value, int]]:
         for key, count in _placeholders(forward):
             uses[slot[key]] = uses.get(slot[key], 0) + count
         if node in graph.wants_grad:
-            for e, child in enumerate((a, b)[:len(local)]):
+            for e, child in enumerate((a, b)[: len(local)]):
                 if child in graph.wants_grad:
                     kept.update(slot[key] for key, _ in _placeholders(local[e]))
     return kept, uses
@@ -367,7 +404,7 @@ def _emit_backward(graph: _Graph, number: dict[Value, int]) -> list[str]:
 
     def write_sum(target: str, parts: list[str], start: str | None) -> None:
         for c in range(0, len(parts), _MAX_DEPTH):  # at most _MAX_DEPTH terms per statement
-            chunk = " + ".join(parts[c:c + _MAX_DEPTH])
+            chunk = " + ".join(parts[c : c + _MAX_DEPTH])
             backward.append(f"{target} = {chunk}" if start is None else f"{target} = {start} + {chunk}")
             start = target
 
@@ -381,7 +418,7 @@ def _emit_backward(graph: _Graph, number: dict[Value, int]) -> list[str]:
             g = f"g{number[node]}"
             write_sum(g, parts, None)
         a, b, _ = graph.operands[node]
-        for e, child in enumerate((a, b)[:len(graph.code(node)[1])]):
+        for e, child in enumerate((a, b)[: len(graph.code(node)[1])]):
             if child in graph.wants_grad:
                 terms[child].append(_edge_term(graph, node, e, g))
     for j, p in enumerate(graph.params):  # each parameter's gradient starts from G, as .grad accumulates
@@ -402,8 +439,9 @@ def _namespace(graph: _Graph) -> dict[str, Any]:
 _INDENT = "\n    "
 
 
-def _function(namespace: dict[str, Any], signature: str, body: list[str], filename: str
-              ) -> tuple[Callable[..., Any], str]:
+def _function(
+    namespace: dict[str, Any], signature: str, body: list[str], filename: str
+) -> tuple[Callable[..., Any], str]:
     """``def program(signature): body`` compiled in a copy of ``namespace``; and its source."""
     source = _INDENT.join([f"def program({signature}):", *body])
     namespace = dict(namespace)
@@ -422,8 +460,9 @@ class _Compiled:
     the roots only, and is compiled on first use.
     """
 
-    def __init__(self, roots: tuple[Value, ...], params: tuple[Value, ...], inputs: tuple[Value, ...], batch: bool,
-                 returns: str) -> None:
+    def __init__(
+        self, roots: tuple[Value, ...], params: tuple[Value, ...], inputs: tuple[Value, ...], batch: bool, returns: str
+    ) -> None:
         graph = _classify(roots, params, inputs, batch)  # phase 1
         forward, number = _emit_forward(graph)  # phases 2 and 3
         backward = _emit_backward(graph, number)  # phase 4
@@ -431,7 +470,8 @@ class _Compiled:
         roots_code = returns.format(*(graph.name[root] for root in roots))
         grads = [f"gp{j}" for j in range(len(params))]
         leaves = _unpack([f"p{j}" for j in range(len(params))], "P") + _unpack(
-            [f"x{j}" for j in range(len(inputs))], "X")
+            [f"x{j}" for j in range(len(inputs))], "X"
+        )
         self.namespace = _namespace(graph)
         body = [*leaves, *forward, *_unpack(grads, "G"), *backward, f"return {roots_code}, [{', '.join(grads)}]"]
         kind = "batch" if batch else "graph"
@@ -441,8 +481,9 @@ class _Compiled:
 
     def _forward(self, *args: Any) -> Any:
         if self._forward_function is None:
-            self._forward_function, _ = _function(self.namespace, "P, X", self._forward_body,
-                                                  "<tinygrad_dk compiled forward>")
+            self._forward_function, _ = _function(
+                self.namespace, "P, X", self._forward_body, "<tinygrad_dk compiled forward>"
+            )
         return self._forward_function(*args)
 
 
@@ -485,8 +526,13 @@ class Program(_Compiled):
         self.inputs = _check_leaves(inputs, "inputs")
         super().__init__((root,), self.params, self.inputs, batch=False, returns="{}")
 
-    def run(self, param_values: Sequence[float], input_values: Sequence[float] = (),
-            grads: Sequence[float] | None = None, seed: float = 1.0) -> tuple[float, list[float]]:
+    def run(
+        self,
+        param_values: Sequence[float],
+        input_values: Sequence[float] = (),
+        grads: Sequence[float] | None = None,
+        seed: float = 1.0,
+    ) -> tuple[float, list[float]]:
         """Forward and backward at new values: ``(root value, d root / d param for each param)``.
 
         ``grads`` are gradients to add to (zeros by default), as eager ``backward`` adds to
@@ -494,13 +540,17 @@ class Program(_Compiled):
         """
         n = len(self.params)
         start = [0.0] * n if grads is None else _as_floats(grads, n, "grads")
-        root, gradients = self._run(_as_floats(param_values, n, "parameter values"),
-                                    _as_floats(input_values, len(self.inputs), "input values"), start,
-                                    scalar.as_float(seed, "seed"))
+        root, gradients = self._run(
+            _as_floats(param_values, n, "parameter values"),
+            _as_floats(input_values, len(self.inputs), "input values"),
+            start,
+            scalar.as_float(seed, "seed"),
+        )
         return float(root), gradients
 
-    def run_unchecked(self, param_values: list[float], input_values: list[float], grads: list[float],
-                      seed: float) -> tuple[float, list[float]]:
+    def run_unchecked(
+        self, param_values: list[float], input_values: list[float], grads: list[float], seed: float
+    ) -> tuple[float, list[float]]:
         """`run` without its argument checks, for a caller that has checked them once (fit's compiled step).
 
         Every argument must be what `run` would make of it: lists of floats of the right
@@ -511,8 +561,12 @@ class Program(_Compiled):
 
     def forward(self, param_values: Sequence[float], input_values: Sequence[float] = ()) -> float:
         """The root's value only (no backward pass), at new parameter and input values."""
-        return float(self._forward(_as_floats(param_values, len(self.params), "parameter values"),
-                                   _as_floats(input_values, len(self.inputs), "input values")))
+        return float(
+            self._forward(
+                _as_floats(param_values, len(self.params), "parameter values"),
+                _as_floats(input_values, len(self.inputs), "input values"),
+            )
+        )
 
     def __repr__(self) -> str:
         return f"Program(nodes={self.n_nodes}, params={len(self.params)}, inputs={len(self.inputs)})"
@@ -538,8 +592,10 @@ class CompiledLoss:
 
     def __init__(self, build_loss: Callable[[], Value], params: Sequence[Value]) -> None:
         if not callable(build_loss):
-            raise TypeError(f"build_loss must be a function that returns the loss Value, not "
-                            f"{type(build_loss).__name__}: {build_loss!r}")
+            raise TypeError(
+                f"build_loss must be a function that returns the loss Value, not "
+                f"{type(build_loss).__name__}: {build_loss!r}"
+            )
         _check_leaves(params, "params")  # before the build, which may take a while
         loss = build_loss()
         if not isinstance(loss, Value):
@@ -575,8 +631,9 @@ class BatchProgram(_Compiled):
     ([0.0, 0.0, 9.0], [12.0, 6.0])
     """
 
-    def __init__(self, build: Callable[[list[Value]], Value | Sequence[Value]], params: Sequence[Value],
-                 example: Sequence[float]) -> None:
+    def __init__(
+        self, build: Callable[[list[Value]], Value | Sequence[Value]], params: Sequence[Value], example: Sequence[float]
+    ) -> None:
         self.params = _check_leaves(params, "params")
         if not callable(build):
             raise TypeError(f"build must be a function of a list of input Values, not {type(build).__name__}")
@@ -593,8 +650,10 @@ class BatchProgram(_Compiled):
     def _columns(self, rows: Any) -> tuple[list[np.ndarray], int]:
         data = np.asarray(rows, dtype=float)
         if data.ndim != 2 or data.shape[1] != self.n_inputs or data.shape[0] == 0:
-            raise ValueError(f"rows must be a 2-D array of shape (samples, {self.n_inputs}), one row per sample "
-                             f"and at least one sample, but got shape {data.shape}")
+            raise ValueError(
+                f"rows must be a 2-D array of shape (samples, {self.n_inputs}), one row per sample "
+                f"and at least one sample, but got shape {data.shape}"
+            )
         return list(np.ascontiguousarray(data.T)), data.shape[0]
 
     def _outputs(self, out: Any, n: int) -> np.ndarray:
@@ -616,8 +675,9 @@ class BatchProgram(_Compiled):
         shape = (n, self.n_outputs) if self.n_outputs else (n,)
         seed = np.ones(shape) if weights is None else np.asarray(weights, dtype=float)
         if seed.shape != shape:
-            raise ValueError(f"weights must have one number per sample and output, shape {shape}, "
-                             f"but got shape {seed.shape}")
+            raise ValueError(
+                f"weights must have one number per sample and output, shape {shape}, but got shape {seed.shape}"
+            )
         with np.errstate(all="ignore"):  # overflow gives inf, as in eager; domain errors raise
             out, grads = self._run(values, columns, [0.0] * len(values), list(seed.T) if self.n_outputs else seed)
         return self._outputs(out, n), [float(g) for g in grads]
@@ -634,8 +694,9 @@ class BatchProgram(_Compiled):
         return f"BatchProgram(nodes={self.n_nodes}, params={len(self.params)}, inputs={self.n_inputs}{outputs})"
 
 
-def compile_batch(build: Callable[[list[Value]], Value | Sequence[Value]], params: Sequence[Value],
-                  example: Sequence[float]) -> BatchProgram:
+def compile_batch(
+    build: Callable[[list[Value]], Value | Sequence[Value]], params: Sequence[Value], example: Sequence[float]
+) -> BatchProgram:
     """Record ``build(xs)`` on one sample (``xs``: one Value per number of ``example``); run it on batches.
 
     ``build`` returns a Value, or a list of Values (a model with several outputs), and must
@@ -646,9 +707,17 @@ def compile_batch(build: Callable[[list[Value]], Value | Sequence[Value]], param
 
 # --- training steps for fit ---
 
-def compile_fit_step(forward: Callable[[Any], Any], loss: Callable[[list[Any], list[Any]], Value],
-                     params: Sequence[Value], rows: Sequence[Sequence[float]], targets: Sequence[Any], *,
-                     l2: float = 0.0, full_batch: bool = True) -> Callable[[Sequence[int]], float]:
+
+def compile_fit_step(
+    forward: Callable[[Any], Any],
+    loss: Callable[[list[Any], list[Any]], Value],
+    params: Sequence[Value],
+    rows: Sequence[Sequence[float]],
+    targets: Sequence[Any],
+    *,
+    l2: float = 0.0,
+    full_batch: bool = True,
+) -> Callable[[Sequence[int]], float]:
     """``fit(compile=True)``'s step: ``step(batch)`` adds the batch loss's gradients to ``.grad``, returns the loss.
 
     ``forward(xs)`` is one sample's output as ``loss(outputs, targets)`` takes it, and
@@ -671,6 +740,7 @@ def compile_fit_step(forward: Callable[[Any], Any], loss: Callable[[list[Any], l
     from tinygrad_dk import losses  # the penalty's graph, exactly as eager fit builds it
 
     if full_batch:
+
         def build() -> Value:
             value = loss([forward(row) for row in rows], list(targets))
             return value + losses.l2(params) * l2 if l2 else value

@@ -29,6 +29,7 @@ U = TypeVar("U")
 
 # --- helpers ---
 
+
 def _sizes(n: int, groups: int) -> list[int]:
     """``n`` split into ``groups`` sizes that differ by at most one, the larger first."""
     return [n // groups + (1 if g < n % groups else 0) for g in range(groups)]
@@ -50,6 +51,7 @@ def _finish(rng: random.Random, points: list[tuple[float, float]], labels: list[
 
 
 # --- the data sets ---
+
 
 def make_moons(n_samples: int = 100, *, noise: float = 0.1, seed: int = 0) -> Dataset:
     """Two interleaving half circles, like scikit-learn's: class 0 is the upper arc, class 1 the lower.
@@ -75,8 +77,9 @@ def make_circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0
     rng = random.Random(check_seed(seed, "make_circles"))
     n_outer, n_inner = _sizes(n, 2)
     points = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, 2 * math.pi, n_outer, endpoint=False)]
-    points += [(factor * math.cos(t), factor * math.sin(t))
-               for t in _linspace(0.0, 2 * math.pi, n_inner, endpoint=False)]
+    points += [
+        (factor * math.cos(t), factor * math.sin(t)) for t in _linspace(0.0, 2 * math.pi, n_inner, endpoint=False)
+    ]
     return _finish(rng, points, [0] * n_outer + [1] * n_inner, noise)
 
 
@@ -133,8 +136,9 @@ def make_spiral(n_samples: int = 100, classes: int = 3, *, noise: float = 0.03, 
     return _finish(rng, points, labels, noise)
 
 
-def train_test_split(X: Sequence[T], y: Sequence[U], test_fraction: float = 0.25, *,
-                     seed: int = 0) -> tuple[list[T], list[T], list[U], list[U]]:
+def train_test_split(
+    X: Sequence[T], y: Sequence[U], test_fraction: float = 0.25, *, seed: int = 0
+) -> tuple[list[T], list[T], list[U], list[U]]:
     """Shuffle and split into ``(X_train, X_test, y_train, y_test)``; the test set gets ``ceil(n * test_fraction)``.
 
     >>> X_train, X_test, y_train, y_test = train_test_split([[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1])

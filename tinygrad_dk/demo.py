@@ -48,17 +48,17 @@ SETUP = "MLP(2, [16, 16, 1]) on make_moons(100), full-batch gradient descent, 10
 # What each file shows, one line each: `demo` fills in the numbers, the command prints the lines.
 DESCRIPTIONS = {
     "worked_example_graph.svg": "the main picture: the example network's graph on Mazur's sample (a full batch of 1), "
-                                "nodes named as `tinygrad-dk explain` names them; E_total = {error:.4f}",
+    "nodes named as `tinygrad-dk explain` names them; E_total = {error:.4f}",
     "worked_example_before.svg": "the example network before its full-batch update: weights on the lines, biases in "
-                                 "the neurons, and their gradients",
+    "the neurons, and their gradients",
     "worked_example_after.svg": "the example network after the update, w <- w - {lr:g} * dE/dw: E_total "
-                                "{error:.4f} -> {error_after:.4f}",
+    "{error:.4f} -> {error_after:.4f}",
     "moons_sample_graph.svg": "moons sample #{sample} {x}, class {label}, one box per neuron ({nodes:,} nodes in "
-                              "full): the largest loss, {sample_loss:.4f}; at loss 0 no gradient flows",
+    "full): the largest loss, {sample_loss:.4f}; at loss 0 no gradient flows",
     "moons_network.svg": "the trained moons network: its {weights} weights by colour and thickness, biases in the "
-                         "neurons",
+    "neurons",
     "moons_decision_boundary.png": "what the trained network answers over the plane, the 100 moons on top "
-                                   "(accuracy {accuracy:.1%})",
+    "(accuracy {accuracy:.1%})",
     "moons_training.png": "loss and accuracy after each of the moons run's {epochs} full-batch epochs",
     "moons_explorer.html": "the explorer page: step through the moons run and a sample's backward pass in a browser",
     "moons_model.json": "the trained moons model, for tinygrad_dk.nn.load or `tinygrad-dk graph --model`",
@@ -99,8 +99,19 @@ def demo(out_dir: str | os.PathLike[str], *, seed: int = 0, progress: bool = Tru
         X, y = make_moons(100, noise=0.1, seed=seed)
         model = MLP(2, [16, 16, 1], seed=seed)
         # 3. train (the explorer's recorder calls fit and keeps the weights of every epoch)
-        run = record_run(model, X, y, loss="hinge", optimizer="sgd", lr=0.5, epochs=100, l2=1e-4,
-                         label="full batch", progress=progress, compile=True)
+        run = record_run(
+            model,
+            X,
+            y,
+            loss="hinge",
+            optimizer="sgd",
+            lr=0.5,
+            epochs=100,
+            l2=1e-4,
+            label="full batch",
+            progress=progress,
+            compile=True,
+        )
         # 4. one sample through the trained network: the one with the largest loss, so that
         # gradients flow (a sample beyond the margin has hinge loss 0 and no gradient)
         worst = max(range(len(X)), key=lambda i: _sample_loss(model, X[i], y[i]).data)
@@ -114,14 +125,31 @@ def demo(out_dir: str | os.PathLike[str], *, seed: int = 0, progress: bool = Tru
         model.save(stage / "moons_model.json")
         names = sorted(path.name for path in stage.iterdir())
     history = run.history
-    numbers = {"error": example.error_start, "error_after": example.error_full_batch, "lr": example.lr,
-               "sample": worst, "x": _short(X[worst]), "label": y[worst], "nodes": nodes, "sample_loss": loss.data,
-               "weights": sum(len(n.w) for layer in model.layers for n in layer.neurons),
-               "accuracy": history.accuracy[-1], "epochs": history.epochs}
-    return DemoResult(files=[out / name for name in names],
-                      descriptions={name: text.format(**numbers) for name, text in DESCRIPTIONS.items()},
-                      loss=history.loss[-1], accuracy=history.accuracy[-1], sample=worst, x=X[worst], label=y[worst],
-                      sample_loss=loss.data, error=example.error_start, error_after=example.error_full_batch)
+    numbers = {
+        "error": example.error_start,
+        "error_after": example.error_full_batch,
+        "lr": example.lr,
+        "sample": worst,
+        "x": _short(X[worst]),
+        "label": y[worst],
+        "nodes": nodes,
+        "sample_loss": loss.data,
+        "weights": sum(len(n.w) for layer in model.layers for n in layer.neurons),
+        "accuracy": history.accuracy[-1],
+        "epochs": history.epochs,
+    }
+    return DemoResult(
+        files=[out / name for name in names],
+        descriptions={name: text.format(**numbers) for name, text in DESCRIPTIONS.items()},
+        loss=history.loss[-1],
+        accuracy=history.accuracy[-1],
+        sample=worst,
+        x=X[worst],
+        label=y[worst],
+        sample_loss=loss.data,
+        error=example.error_start,
+        error_after=example.error_full_batch,
+    )
 
 
 def _short(x: list[float]) -> str:
@@ -151,8 +179,10 @@ def _write_sample_graph(model: MLP, loss: Value, index: int, path: Path) -> int:
     loss.backward()
     values = topological_order(loss)
     nodes = len(values) + sum(1 for v in values if v.children)  # as draw_dot would draw it: values and ops
-    caption = (f"moons sample #{index} through the trained MLP(2, [16, 16, 1]), the sample with the largest hinge "
-               f"loss; its full graph has {nodes:,} nodes, drawn here one box per neuron")
+    caption = (
+        f"moons sample #{index} through the trained MLP(2, [16, 16, 1]), the sample with the largest hinge "
+        f"loss; its full graph has {nodes:,} nodes, drawn here one box per neuron"
+    )
     render(draw_dot(loss, params=model.parameters(), condensed=True, caption=caption), path)
     model.zero_grad()
     return nodes
@@ -165,8 +195,9 @@ def _write_network(model: MLP, path: Path) -> Path:
 
 def _write_decision_boundary(model: MLP, X: list[list[float]], y: list[int], run: Run, path: Path) -> Path:
     """The model's answer over the plane, titled with the accuracy training reached."""
-    return plot_decision_boundary(model, X, y, path, threshold=run.history.threshold,
-                                  title=f"two moons: accuracy {run.history.accuracy[-1]:.1%}")
+    return plot_decision_boundary(
+        model, X, y, path, threshold=run.history.threshold, title=f"two moons: accuracy {run.history.accuracy[-1]:.1%}"
+    )
 
 
 def _write_training(run: Run, path: Path) -> Path:

@@ -4,12 +4,8 @@ Every `Value` remembers the op that made it, its (at most two) children, and the
 derivative ``d self / d child`` along each child edge, computed once when the op runs.
 `backward` orders the graph topologically with an explicit stack (a chain of a million
 nodes is fine) and applies the chain rule along every edge: ``child.grad += local * grad``.
-
-Only the primitives in the op table carry derivative code; subtraction, division and
-negation are compositions of them. A node refers only to its children, never back to itself, so a
-graph holds no reference cycles and is freed by reference counting as soon as it is
-dropped; and it is one object, so the garbage collector has little to walk. The float
-functions the rows call, careful at the edges (domain errors, overflow), are in `_floats`.
+A node refers only to its children, so a dropped graph is freed by reference counting; the
+float functions the op rows call, careful at the edges (domain errors, overflow), are in `_floats`.
 """
 
 from __future__ import annotations
@@ -57,8 +53,10 @@ class Value:
     (-4.0, -2.0, 2.0)
     """
 
+    # fmt: off
     __slots__ = ("data", "grad", "label", "_made_by", "_constant", "_left", "_left_local", "_right", "_right_local",
                  "__dict__")  # a user's own attributes, as micrograd allows: the dict is made only when used
+    # fmt: on
 
     def __init__(self, data: Any, _children: Any = (), _op: str = "", label: str = "") -> None:
         """A leaf, ``Value(2.0, "x")``; or micrograd's ``Value(data, _children, _op)`` for an op made by hand."""
@@ -105,6 +103,8 @@ class Value:
         node.data = out if type(out) is float else float(out)  # a leaf set to an int or numpy number stays there
         return node
 
+    # one line per op reads as a table: the formatter leaves these blocks as they are
+    # fmt: off
     # --- method sugar: one line per op ---
     def __add__(self, other: Any) -> Value:
         return self._apply(ADD, other) if isinstance(other, Value) else self._apply(ADD_CONST, as_float(other, "+"))
@@ -167,8 +167,9 @@ class Value:
     @property
     def local_grads(self) -> tuple[float, ...]:
         """``d self / d child`` for each child, in the order of `children`."""
-        return () if self._left is None else (self._left_local,) if self._right is None else (self._left_local,
-                                                                                          self._right_local)
+        if self._left is None:
+            return ()
+        return (self._left_local,) if self._right is None else (self._left_local, self._right_local)
 
     # --- micrograd's names ---
     @property
@@ -186,10 +187,8 @@ class Value:
     def _backward(self, closure: Callable[[], None]) -> None: self.__dict__["_backward_by_hand"] = closure
 
     def _chain_rule_here(self) -> None:
-        if self._left is not None:
-            self._left.grad += self._left_local * self.grad
-            if self._right is not None:
-                self._right.grad += self._right_local * self.grad
+        for child, local in zip(self.children, self.local_grads, strict=True):
+            child.grad += local * self.grad
 
     # --- plain-number behaviour ---
     def __float__(self) -> float: return self.data
@@ -198,6 +197,8 @@ class Value:
     def __gt__(self, other: Any) -> bool: return self.data > _compared(other)
     def __ge__(self, other: Any) -> bool: return self.data >= _compared(other)
     __hash__ = object.__hash__  # by identity, and == stays identity: graphs put nodes in sets
+
+    # fmt: on
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

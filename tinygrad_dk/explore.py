@@ -73,8 +73,16 @@ from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.ops import OPS, Op, activation_rows
 from tinygrad_dk.train import History, fit, task_for
 
-__all__ = ["GRAPH_SCOPES", "WHOLE_GRAPH_LIMIT", "Run", "explore", "page_activations", "record_run", "render_html",
-           "write_explorer"]
+__all__ = [
+    "GRAPH_SCOPES",
+    "WHOLE_GRAPH_LIMIT",
+    "Run",
+    "explore",
+    "page_activations",
+    "record_run",
+    "render_html",
+    "write_explorer",
+]
 
 GRAPH_SCOPES = ("auto", "whole", "neurons")  # which part of a sample's graph the page shows
 WHOLE_GRAPH_LIMIT = 60  # "auto" shows a sample's whole graph up to this many nodes
@@ -106,8 +114,7 @@ class Run:
     def state(self, epoch: int) -> dict[str, float]:
         """The weights recorded after ``epoch`` as a ``state_dict`` (epoch 0: before training)."""
         if epoch not in self.epochs:
-            raise ValueError(f"Run.state: epoch {epoch!r} was not recorded; recorded epochs: "
-                             f"{_span(self.epochs)}")
+            raise ValueError(f"Run.state: epoch {epoch!r} was not recorded; recorded epochs: {_span(self.epochs)}")
         return dict(zip(self.names, self.frames[self.epochs.index(epoch)], strict=True))
 
 
@@ -133,18 +140,22 @@ def page_activations() -> dict[str, Op]:
 
 def _page_ops() -> dict[str, dict[str, Any]]:
     """What the page needs of each op: the symbol its boxes show; for an activation its JavaScript and constant."""
-    return {name: {"symbol": op.shown, "activation": op.activation, "js": op.js, "constant": op.constant}
-            for name, op in OPS.items()}
+    return {
+        name: {"symbol": op.shown, "activation": op.activation, "js": op.js, "constant": op.constant}
+        for name, op in OPS.items()
+    }
 
 
 # --- checks where the input enters ---
+
 
 def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
     """(inputs, neurons, activation) per layer of an MLP-like model; what the page can draw."""
     layers = getattr(model, "layers", None)
     if not isinstance(layers, (list, tuple)) or not layers:
-        raise TypeError(f"{who}: model must be a tinygrad_dk.nn.MLP (with .layers of neurons), not "
-                        f"{type(model).__name__}")
+        raise TypeError(
+            f"{who}: model must be a tinygrad_dk.nn.MLP (with .layers of neurons), not {type(model).__name__}"
+        )
     shape = []
     for k, layer in enumerate(layers, 1):
         neurons = getattr(layer, "neurons", None)
@@ -152,16 +163,22 @@ def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
             raise TypeError(f"{who}: layer {k} of the model has no .neurons list: build the model with tinygrad_dk.nn")
         acts = {getattr(n, "activation", None) for n in neurons}
         if len(acts) != 1:
-            raise ValueError(f"{who}: the neurons of layer {k} use different activations {sorted(map(str, acts))}; "
-                             "the page draws one activation per layer")
+            raise ValueError(
+                f"{who}: the neurons of layer {k} use different activations {sorted(map(str, acts))}; "
+                "the page draws one activation per layer"
+            )
         act = acts.pop()
         if act != "linear" and act not in page_activations():
-            raise ValueError(f"{who}: layer {k} uses activation {act!r}, which the page cannot evaluate: use one of "
-                             f"{', '.join([*page_activations(), 'linear'])}")
+            raise ValueError(
+                f"{who}: layer {k} uses activation {act!r}, which the page cannot evaluate: use one of "
+                f"{', '.join([*page_activations(), 'linear'])}"
+            )
         shape.append((len(neurons[0].w), len(neurons), str(act)))
     if shape[0][0] != 2:
-        raise ValueError(f"{who}: the explorer draws two-dimensional data, but the model has {shape[0][0]} inputs: "
-                         "use a model with 2 inputs, as MLP(2, [16, 16, 1])")
+        raise ValueError(
+            f"{who}: the explorer draws two-dimensional data, but the model has {shape[0][0]} inputs: "
+            "use a model with 2 inputs, as MLP(2, [16, 16, 1])"
+        )
     return shape
 
 
@@ -177,6 +194,7 @@ def _evenly(values: Sequence[int], count: int) -> list[int]:
 
 # --- one sample's graph, from the engine ---
 
+
 @dataclass
 class _Neuron:
     """One neuron in a sample's graph: its output, its weighted sum (the same node when linear), inputs, weights."""
@@ -190,8 +208,9 @@ class _Neuron:
     params: list[Value]  # its weights, then its bias
 
 
-def _sample_graph(model: Any, x: Sequence[float], target: Any, task: Any, scope: str
-                  ) -> tuple[dict[str, Any], dict[str, Any], int]:
+def _sample_graph(
+    model: Any, x: Sequence[float], target: Any, task: Any, scope: str
+) -> tuple[dict[str, Any], dict[str, Any], int]:
     """Build and backpropagate one sample's loss graph; export it whole or folded per neuron.
 
     Returns (structure, numbers, size of the whole graph). See `_export` for the order.
@@ -233,13 +252,14 @@ def _weighted_sum(out: Value, activation: str, label: str) -> Value:
         return out
     op = OPS.get(out.op)
     if op is None or op.activation != activation or len(out.children) != 1:
-        raise ValueError(f"explorer: neuron {label}'s activation {activation!r} did not make one node of the op "
-                         "table's row of that name: build the model with named activations (tinygrad_dk.nn)")
+        raise ValueError(
+            f"explorer: neuron {label}'s activation {activation!r} did not make one node of the op "
+            "table's row of that name: build the model with named activations (tinygrad_dk.nn)"
+        )
     return out.children[0]
 
 
-def _fold(order: list[Value], neurons: list[_Neuron], names: dict[int, str]
-          ) -> tuple[dict[str, Any], dict[str, Any]]:
+def _fold(order: list[Value], neurons: list[_Neuron], names: dict[int, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The graph with one box per neuron: each neuron's + and * nodes folded into its sum.
 
     Kept: the loss's own nodes, each neuron's output and sum, the inputs x1, x2 and, after
@@ -256,13 +276,23 @@ def _fold(order: list[Value], neurons: list[_Neuron], names: dict[int, str]
             stack.extend(v.children)
     inner = {id(v) for v in order} - kept
     structure, numbers_, index = _export(order, params, inner, names)
-    structure["neurons"] = [{"label": n.label, "layer": n.layer, "activation": n.activation, "out": index[id(n.out)],
-                             "sum": index[id(n.sum)], "params": [index[id(p)] for p in n.params]} for n in neurons]
+    structure["neurons"] = [
+        {
+            "label": n.label,
+            "layer": n.layer,
+            "activation": n.activation,
+            "out": index[id(n.out)],
+            "sum": index[id(n.sum)],
+            "params": [index[id(p)] for p in n.params],
+        }
+        for n in neurons
+    ]
     return structure, numbers_
 
 
-def _export(order: list[Value], params: list[Value], inner: set[int], names: dict[int, str]
-            ) -> tuple[dict[str, Any], dict[str, Any], dict[int, int]]:
+def _export(
+    order: list[Value], params: list[Value], inner: set[int], names: dict[int, str]
+) -> tuple[dict[str, Any], dict[str, Any], dict[int, int]]:
     """The structure, the numbers and the node index of a graph whose ``inner`` nodes are folded.
 
     ``order`` is the engine's: reverse topological, the loss first, the order in which
@@ -290,8 +320,10 @@ def _export(order: list[Value], params: list[Value], inner: set[int], names: dic
             d = factor * d  # d top / d child = d top / d v * d v / d child
             if id(child) in inner:
                 if id(child) in fold:
-                    raise ValueError("explorer: a neuron's weighted sum is used outside its neuron, so it cannot "
-                                     "be folded: build the model with tinygrad_dk.nn, or use graph='whole'")
+                    raise ValueError(
+                        "explorer: a neuron's weighted sum is used outside its neuron, so it cannot "
+                        "be folded: build the model with tinygrad_dk.nn, or use graph='whole'"
+                    )
                 fold[id(child)] = (top, d)
                 continue
             edges.append([top, index[id(child)]])
@@ -304,8 +336,12 @@ def _export(order: list[Value], params: list[Value], inner: set[int], names: dic
     nodes: list[dict[str, Any]] = [{"label": names.get(id(v), v.label), "op": v.op} for v in steps]
     nodes += [{"label": p.label, "op": p.op, "param": k} for k, p in enumerate(params)]
     structure: dict[str, Any] = {"nodes": nodes, "edges": edges, "same": same, "steps": len(steps)}
-    numbers_ = {"data": [v.data for v in steps], "grad": [v.grad for v in kept], "local": local,
-                "args": {str(i): v.arg for i, v in enumerate(steps) if v.arg is not None}}
+    numbers_ = {
+        "data": [v.data for v in steps],
+        "grad": [v.grad for v in kept],
+        "local": local,
+        "args": {str(i): v.arg for i, v in enumerate(steps) if v.arg is not None},
+    }
     return structure, numbers_, index
 
 
@@ -314,8 +350,9 @@ def _same_zero(a: float, b: float) -> bool:
     return a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
-def _backprop(model: Any, X: list[list[float]], task: Any, frames: dict[int, list[float]], scope: str,
-              max_graph_samples: int) -> dict[str, Any]:
+def _backprop(
+    model: Any, X: list[list[float]], task: Any, frames: dict[int, list[float]], scope: str, max_graph_samples: int
+) -> dict[str, Any]:
     """The graphs of some samples at some epochs, their structures shared (they rarely differ)."""
     n = len(X)
     samples = _evenly(list(range(n)), max_graph_samples)
@@ -328,8 +365,7 @@ def _backprop(model: Any, X: list[list[float]], task: Any, frames: dict[int, lis
         probe.load_state_dict(dict(zip(names, weights, strict=True)))
         per_sample = []
         for i in samples:
-            st, nums, size = _sample_graph(probe, X[i], task.targets[i], task,
-                                           "whole" if scope == "auto" else scope)
+            st, nums, size = _sample_graph(probe, X[i], task.targets[i], task, "whole" if scope == "auto" else scope)
             if scope == "auto":  # decided on the first graph: every sample's graph has the same shape
                 scope = "whole" if size <= WHOLE_GRAPH_LIMIT else "neurons"
                 if scope == "neurons":
@@ -339,8 +375,14 @@ def _backprop(model: Any, X: list[list[float]], task: Any, frames: dict[int, lis
             nums["s"] = shapes.index(st)
             per_sample.append(nums)
         graphs.append(per_sample)
-    return {"scope": scope, "size": size, "epochs": list(frames), "samples": samples, "structures": shapes,
-            "graphs": graphs}
+    return {
+        "scope": scope,
+        "size": size,
+        "epochs": list(frames),
+        "samples": samples,
+        "structures": shapes,
+        "graphs": graphs,
+    }
 
 
 def _scope_notes(run: Run, words: dict[str, str]) -> tuple[str, str]:
@@ -351,7 +393,7 @@ def _scope_notes(run: Run, words: dict[str, str]) -> tuple[str, str]:
         note, short = _say(words, "scope_whole", size=size), _say(words, "scope_whole_short", size=size)
     else:
         inside = {i for nr in st["neurons"] for i in (nr["out"], nr["sum"])}
-        loss_nodes = sum(1 for i, nd in enumerate(st["nodes"][:st["steps"]]) if nd["op"] and i not in inside)
+        loss_nodes = sum(1 for i, nd in enumerate(st["nodes"][: st["steps"]]) if nd["op"] and i not in inside)
         shape = f"MLP({run.layers[0][0]}, [{', '.join(str(nout) for _, nout, _ in run.layers)}])"
         note = _say(words, "scope_folded", size=size, shape=shape, params=len(st["nodes"]) - st["steps"])
         short = _say(words, "scope_folded_short", neurons=len(st["neurons"]), loss_nodes=loss_nodes, size=size)
@@ -363,9 +405,23 @@ def _scope_notes(run: Run, words: dict[str, str]) -> tuple[str, str]:
 
 # --- recording ---
 
-def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int = 100, max_frames: int = 101,
-               graph_epochs: int = 2, graph: str = "auto", max_graph_samples: int = 200, label: str = "",
-               batch_size: int | None = None, lang: str | None = None, **fit_kwargs: Any) -> Run:
+
+def record_run(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    loss: Any = "hinge",
+    epochs: int = 100,
+    max_frames: int = 101,
+    graph_epochs: int = 2,
+    graph: str = "auto",
+    max_graph_samples: int = 200,
+    label: str = "",
+    batch_size: int | None = None,
+    lang: str | None = None,
+    **fit_kwargs: Any,
+) -> Run:
     """Train ``model`` in place with `fit` and record what the explorer shows; return the `Run`.
 
     The weights are kept after every epoch, or after every k-th one (and the last) so that at
@@ -393,8 +449,9 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
     nodes, ``grad`` every node's gradient.
     """
     who = "record_run"
-    rows = check_samples(X, who, features=2, why=": the explorer draws two-dimensional data; give each sample as "
-                                                 "[x1, x2]")
+    rows = check_samples(
+        X, who, features=2, why=": the explorer draws two-dimensional data; give each sample as [x1, x2]"
+    )
     labels = check_labels(y, len(rows), who)
     layers = _structure(model, who)
     epochs = check_count(epochs, f"{who}: epochs", 1)
@@ -418,17 +475,35 @@ def record_run(model: Any, X: Any, y: Any, *, loss: Any = "hinge", epochs: int =
             kept_epochs.append(epoch)
             frames.append(list(model.state_dict().values()))
 
-    history = fit(model, rows, labels, loss=loss, epochs=epochs, batch_size=batch_size, label=label,
-                  callbacks=[*callbacks, keep], **fit_kwargs)
+    history = fit(
+        model,
+        rows,
+        labels,
+        loss=loss,
+        epochs=epochs,
+        batch_size=batch_size,
+        label=label,
+        callbacks=[*callbacks, keep],
+        **fit_kwargs,
+    )
     out = model(rows[0])
     task = task_for(loss, out if isinstance(out, Value) else list(out), [int(float(v)) for v in labels])
     chosen = _evenly(kept_epochs, graph_epochs)
-    backprop = _backprop(model, rows, task, {e: frames[kept_epochs.index(e)] for e in chosen}, graph,
-                         max_graph_samples)
+    backprop = _backprop(model, rows, task, {e: frames[kept_epochs.index(e)] for e in chosen}, graph, max_graph_samples)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
-    return Run(label=label, X=rows, classes=list(task.classes), layers=layers,
-               names=list(model.state_dict()), epochs=kept_epochs, frames=frames, history=history, loss=loss_name,
-               threshold=history.threshold, backprop=backprop)
+    return Run(
+        label=label,
+        X=rows,
+        classes=list(task.classes),
+        layers=layers,
+        names=list(model.state_dict()),
+        epochs=kept_epochs,
+        frames=frames,
+        history=history,
+        loss=loss_name,
+        threshold=history.threshold,
+        backprop=backprop,
+    )
 
 
 def _batch_label(batch_size: int | None, words: dict[str, str]) -> str:
@@ -438,6 +513,7 @@ def _batch_label(batch_size: int | None, words: dict[str, str]) -> str:
 
 
 # --- writing ---
+
 
 def _plain(value: Any) -> Any:
     """``value`` with NaN and infinities replaced by the page's markers (JSON has no such numbers)."""
@@ -459,15 +535,35 @@ def _document(runs: Sequence[Run], title: str, lang: str, words: dict[str, str])
         note, short = _scope_notes(r, words)
         return {**r.backprop, "scope_note": note, "scope_short": short}
 
-    return {"format": FORMAT, "version": 1, "title": title, "lang": lang, "words": words, "X": runs[0].X,
-            "y": runs[0].classes, "ops": _page_ops(),
-            "runs": [{"label": r.label, "loss": r.loss, "batch_size": r.history.batch_size,
-                      "threshold": r.threshold,
-                      "layers": [{"nin": a, "nout": b, "activation": c} for a, b, c in r.layers],
-                      "epochs": r.epochs, "weights": r.frames,
-                      "history": {"loss": r.history.loss, "accuracy": r.history.accuracy, "lr": r.history.lr,
-                                  "updates": r.history.updates},
-                      "backprop": backprop(r)} for r in runs]}
+    return {
+        "format": FORMAT,
+        "version": 1,
+        "title": title,
+        "lang": lang,
+        "words": words,
+        "X": runs[0].X,
+        "y": runs[0].classes,
+        "ops": _page_ops(),
+        "runs": [
+            {
+                "label": r.label,
+                "loss": r.loss,
+                "batch_size": r.history.batch_size,
+                "threshold": r.threshold,
+                "layers": [{"nin": a, "nout": b, "activation": c} for a, b, c in r.layers],
+                "epochs": r.epochs,
+                "weights": r.frames,
+                "history": {
+                    "loss": r.history.loss,
+                    "accuracy": r.history.accuracy,
+                    "lr": r.history.lr,
+                    "updates": r.history.updates,
+                },
+                "backprop": backprop(r),
+            }
+            for r in runs
+        ],
+    }
 
 
 def render_html(runs: Sequence[Run], title: str | None = None, *, lang: str | None = None) -> str:
@@ -482,8 +578,13 @@ def render_html(runs: Sequence[Run], title: str | None = None, *, lang: str | No
     data = json.dumps(_plain(_document(runs, title, lang, words)), separators=(",", ":"), allow_nan=False)
     # inside <script> only "</script" and "<!--" can end or confuse the element: no "<" survives
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    parts = {"TITLE": html.escape(title), "LANG": lang, "CSS": _asset("explorer.css"), "JS": _asset("explorer.js"),
-             "DATA": data}
+    parts = {
+        "TITLE": html.escape(title),
+        "LANG": lang,
+        "CSS": _asset("explorer.css"),
+        "JS": _asset("explorer.js"),
+        "DATA": data,
+    }
 
     def fill(m: re.Match[str]) -> str:  # __PART__ from parts, {{key}} from the words, escaped for HTML
         return parts[m.group(1)] if m.group(1) else html.escape(words[m.group(2)])
@@ -491,8 +592,9 @@ def render_html(runs: Sequence[Run], title: str | None = None, *, lang: str | No
     return re.sub(r"__(TITLE|LANG|CSS|JS|DATA)__|\{\{(\w+)\}\}", fill, _asset("template.html"))  # one pass
 
 
-def write_explorer(runs: Run | Iterable[Run], path: str | os.PathLike[str], *, title: str | None = None,
-                   lang: str | None = None) -> Path:
+def write_explorer(
+    runs: Run | Iterable[Run], path: str | os.PathLike[str], *, title: str | None = None, lang: str | None = None
+) -> Path:
     """Write the explorer page for one run or several (trained on the same data) to ``path``; return it.
 
     ``lang``: "en" or "da", the language of every word on the page (default: the environment
@@ -508,8 +610,10 @@ def write_explorer(runs: Run | Iterable[Run], path: str | os.PathLike[str], *, t
         if not isinstance(r, Run):
             raise TypeError(f"write_explorer: runs must be Runs from record_run, not {type(r).__name__}")
         if r.X != runs[0].X or r.classes != runs[0].classes:
-            raise ValueError(f"write_explorer: run {r.label!r} was trained on other data than run "
-                             f"{runs[0].label!r}: one page shows runs on the same X and y")
+            raise ValueError(
+                f"write_explorer: run {r.label!r} was trained on other data than run "
+                f"{runs[0].label!r}: one page shows runs on the same X and y"
+            )
     if title is not None and not isinstance(title, str):
         raise TypeError(f"write_explorer: title must be a string, not {type(title).__name__}")
     path = Path(path)
@@ -519,9 +623,17 @@ def write_explorer(runs: Run | Iterable[Run], path: str | os.PathLike[str], *, t
     return write_atomic(path, text.encode("utf-8"))
 
 
-def explore(model: Any, X: Any, y: Any, *, out: str | os.PathLike[str] = "explorer.html",
-            batch_sizes: Sequence[int | None] = (None,), title: str | None = None, lang: str | None = None,
-            **kwargs: Any) -> Path:
+def explore(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    out: str | os.PathLike[str] = "explorer.html",
+    batch_sizes: Sequence[int | None] = (None,),
+    title: str | None = None,
+    lang: str | None = None,
+    **kwargs: Any,
+) -> Path:
     """Train a copy of ``model`` once per batch size (None: full batch, 1: SGD) and write the page to ``out``.
 
     Every run starts from the same weights; ``model`` itself is not changed. Other keywords
@@ -533,15 +645,26 @@ def explore(model: Any, X: Any, y: Any, *, out: str | os.PathLike[str] = "explor
     if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, Sequence) or not batch_sizes:
         raise ValueError(f"explore: batch_sizes must be a non-empty list such as [None, 16, 1], got {batch_sizes!r}")
     if len(batch_sizes) > 1 and not isinstance(kwargs.get("optimizer"), (str, type(None))):
-        raise ValueError("explore: with several batch sizes give the optimizer by name ('sgd', 'adam', 'adamw'): "
-                         "each run trains its own copy of the model and needs its own optimizer")
+        raise ValueError(
+            "explore: with several batch sizes give the optimizer by name ('sgd', 'adam', 'adamw'): "
+            "each run trains its own copy of the model and needs its own optimizer"
+        )
     _structure(model, "explore")
     lang = check_lang(lang, "explore")  # before any training
     label = kwargs.pop("label", "")
     if not isinstance(label, str):
         raise TypeError(f"explore: label must be a string, not {type(label).__name__}")
     words = _words(lang)
-    runs = [record_run(copy.deepcopy(model), X, y, batch_size=b, lang=lang, **kwargs,
-                       label=(f"{label}: {_batch_label(b, words)}" if label and len(batch_sizes) > 1 else label))
-            for b in batch_sizes]
+    runs = [
+        record_run(
+            copy.deepcopy(model),
+            X,
+            y,
+            batch_size=b,
+            lang=lang,
+            **kwargs,
+            label=(f"{label}: {_batch_label(b, words)}" if label and len(batch_sizes) > 1 else label),
+        )
+        for b in batch_sizes
+    ]
     return write_explorer(runs, out, title=title, lang=lang)

@@ -31,8 +31,14 @@ def _evaluate(f: Callable[[list[Value]], Value], point: Sequence[float]) -> tupl
     return xs, out
 
 
-def gradcheck(f: Callable[[list[Value]], Value], inputs: Sequence[float | Value], *,
-              eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
+def gradcheck(
+    f: Callable[[list[Value]], Value],
+    inputs: Sequence[float | Value],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
     """Check ``d f / d inputs`` from ``backward()`` against central differences.
 
     ``f`` maps a list of Values (one per input, made fresh from the input numbers) to one
@@ -40,8 +46,9 @@ def gradcheck(f: Callable[[list[Value]], Value], inputs: Sequence[float | Value]
     input and returns True; otherwise raises `GradcheckError` with a table of all inputs.
     """
     if not (0 < eps < math.inf and atol >= 0 and rtol >= 0):  # written so that NaN fails too
-        raise ValueError(f"gradcheck: eps must be > 0 and finite, atol and rtol >= 0, got eps={eps}, atol={atol}, "
-                         f"rtol={rtol}")
+        raise ValueError(
+            f"gradcheck: eps must be > 0 and finite, atol and rtol >= 0, got eps={eps}, atol={atol}, rtol={rtol}"
+        )
     point = [_as_number(x) for x in inputs]
     if not point:
         raise ValueError("gradcheck: inputs is empty: give at least one number to differentiate at")
@@ -51,8 +58,8 @@ def gradcheck(f: Callable[[list[Value]], Value], inputs: Sequence[float | Value]
     rows, failed = [], False
     for i, x in enumerate(xs):
         # 1. numeric derivative from two more evaluations, every other input held still
-        up = _evaluate(f, [*point[:i], point[i] + eps, *point[i + 1:]])[1].data
-        down = _evaluate(f, [*point[:i], point[i] - eps, *point[i + 1:]])[1].data
+        up = _evaluate(f, [*point[:i], point[i] + eps, *point[i + 1 :]])[1].data
+        down = _evaluate(f, [*point[:i], point[i] - eps, *point[i + 1 :]])[1].data
         numeric = (up - down) / (2 * eps)
         # 2. compare; a non-finite gradient passes only if both agree exactly
         diff = abs(x.grad - numeric)
@@ -63,9 +70,11 @@ def gradcheck(f: Callable[[list[Value]], Value], inputs: Sequence[float | Value]
     if failed:
         header = ("input", "analytic", "numeric", "difference", "")
         widths = [max(len(r[c]) for r in [header, *rows]) for c in range(4)]
-        lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)), r[4]])
-                 for r in [header, *rows]]
+        lines = [
+            "  ".join([*(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)), r[4]]) for r in [header, *rows]
+        ]
         raise GradcheckError(
             f"gradcheck failed (eps={eps}, atol={atol}, rtol={rtol}): backward() disagrees with central differences\n"
-            + "\n".join(line.rstrip() for line in lines))
+            + "\n".join(line.rstrip() for line in lines)
+        )
     return True

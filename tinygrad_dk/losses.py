@@ -36,6 +36,7 @@ __all__ = ["bce_with_logits", "binary_cross_entropy", "cross_entropy", "half_sse
 
 # --- sums and means without extra nodes ---
 
+
 def _total(terms: Sequence[Value]) -> Value:
     """``terms[0] + terms[1] + ...`` without the extra ``0 + ...`` node that `sum` would add."""
     out = terms[0]
@@ -49,6 +50,7 @@ def _mean(terms: Sequence[Value]) -> Value:
 
 
 # --- regression-style losses ---
+
 
 def _squared_errors(pred: Any, target: Any, loss: str) -> list[Value]:
     errors = []
@@ -85,6 +87,7 @@ def half_sse(pred: Any, target: Any) -> Value:
 
 
 # --- binary classification ---
+
 
 def binary_cross_entropy(prob: Any, target: Any, *, eps: float = 1e-7) -> Value:
     """Mean of ``-(t * log(p) + (1 - t) * log(1 - p))`` for probabilities ``p`` in [0, 1].
@@ -149,6 +152,7 @@ def hinge(score: Any, label: Any) -> Value:
 
 # --- multi-class classification ---
 
+
 def _log_softmax_at(logits: list[Value], index: int) -> Value:
     """``-log softmax(logits)[index] = logsumexp(logits) - logits[index]``, stable for huge logits."""
     # logsumexp(x) = m + log(sum(exp(x - m))) for any m; m = max(x) keeps every exp <= 1. The max is
@@ -176,6 +180,7 @@ def cross_entropy(logits: Any, target_index: Any) -> Value:
 
 
 # --- regularisation ---
+
 
 def l2(params: Iterable[Value]) -> Value:
     """The sum of squares ``sum(p**2)`` of some parameters (0 for none): add ``lam * l2(...)`` to a loss.

@@ -49,6 +49,7 @@ class NoMatrixForm(TypeError):
 
 # --- activations: read from the op table's rows ---
 
+
 class Activation(NamedTuple):
     """One layer's activation as numpy: ``forward(Z) -> A`` and ``local(Z, A) -> f'(Z)`` (None: linear)."""
 
@@ -63,22 +64,28 @@ def activation(name: str, fn: Callable[[Value], Value]) -> Activation:
         return Activation("linear", None, None)  # A = Z, f'(Z) = 1: nothing to compute
     row = activation_rows().get(name)
     if row is None or ACTIVATIONS[name] is not fn:
-        raise NoMatrixForm(f"the activation {name!r} is a function of your own: it has no matrix form; "
-                           f"use one of {', '.join(ACTIVATIONS)}")
+        raise NoMatrixForm(
+            f"the activation {name!r} is a function of your own: it has no matrix form; "
+            f"use one of {', '.join(ACTIVATIONS)}"
+        )
     if row.numpy is None:
-        raise NoMatrixForm(f"the activation {name!r} has no numpy expressions in its op-table row: give define_op "
-                           "numpy=(forward, local) to run it as matrices")
+        raise NoMatrixForm(
+            f"the activation {name!r} has no numpy expressions in its op-table row: give define_op "
+            "numpy=(forward, local) to run it as matrices"
+        )
     k = literal(row.constant)  # the row's constant (leaky ReLU's slope)
     forward = row.numpy[0].format(a="Z", k=k)
     local = row.numpy[1].format(a="Z", k=k, out="A")
     # the row's own numpy code, made into functions once per model, as the compiler does
-    return Activation(name, eval(f"lambda Z: {forward}", dict(_NAMESPACE)),
-                      eval(f"lambda Z, A: {local}", dict(_NAMESPACE)))
+    return Activation(
+        name, eval(f"lambda Z: {forward}", dict(_NAMESPACE)), eval(f"lambda Z, A: {local}", dict(_NAMESPACE))
+    )
 
 
 # --- losses: per sample, summed over the chunk, and d(sum)/d(outputs) ---
 # S holds the outputs (one row per sample, one column per output); T the targets as `fit`
 # maps the labels (`tinygrad_dk.train.task_for`). The batch mean is taken by the caller.
+
 
 def _hinge(S: Array, T: Array) -> tuple[float, Array]:
     margin = S * -T + 1.0  # 1 - y * s, labels -1/+1, as losses.hinge builds it
@@ -107,14 +114,23 @@ def _cross_entropy(S: Array, T: Array) -> tuple[float, Array]:
 
 
 MATRIX_LOSSES: dict[str, Callable[[Array, Array], tuple[float, Array]]] = {
-    "hinge": _hinge, "mse": _mse, "bce": _bce, "cross_entropy": _cross_entropy}
+    "hinge": _hinge,
+    "mse": _mse,
+    "bce": _bce,
+    "cross_entropy": _cross_entropy,
+}
 
 
 # --- one batch, forward and backward ---
 
-def forward_backward(layers: Sequence[tuple[Array, Array, Activation]], X: Array, T: Array,
-                     loss: Callable[[Array, Array], tuple[float, Array]], scale: float
-                     ) -> tuple[float, list[tuple[Array, Array]]]:
+
+def forward_backward(
+    layers: Sequence[tuple[Array, Array, Activation]],
+    X: Array,
+    T: Array,
+    loss: Callable[[Array, Array], tuple[float, Array]],
+    scale: float,
+) -> tuple[float, list[tuple[Array, Array]]]:
     """The loss summed over the rows of ``X`` and, per layer, ``(dW, db)`` of ``scale`` times that sum.
 
     ``layers`` holds ``(W, b, activation)`` per layer; ``scale`` is ``1 / n`` for the mean over
@@ -141,6 +157,7 @@ def forward_backward(layers: Sequence[tuple[Array, Array, Activation]], X: Array
 
 # --- the model's own weights, read as matrices ---
 
+
 class MatrixForm:
     """An `MLP` read as matrices, with a loss: `loss_and_grads` and `scores` on numpy arrays of samples.
 
@@ -151,16 +168,21 @@ class MatrixForm:
     def __init__(self, model: Any, loss: str | Callable[..., Value]) -> None:
         layers = getattr(model, "layers", None)
         if not isinstance(layers, list) or not layers or not all(type(layer) is Layer for layer in layers):
-            raise NoMatrixForm(f"{type(model).__name__} is not an MLP of tinygrad_dk.nn.Layer layers: it has no "
-                               "matrix form")
+            raise NoMatrixForm(
+                f"{type(model).__name__} is not an MLP of tinygrad_dk.nn.Layer layers: it has no matrix form"
+            )
         self.params: list[Value] = model.parameters()
         order = [p for layer in layers for n in layer.neurons for p in (*n.w, n.b)]
         if len(order) != len(self.params) or any(p is not q for p, q in zip(order, self.params, strict=True)):
-            raise NoMatrixForm(f"{type(model).__name__}'s parameters() are not in the MLP's order (per neuron: "
-                               "weights, then bias): it has no matrix form")
+            raise NoMatrixForm(
+                f"{type(model).__name__}'s parameters() are not in the MLP's order (per neuron: "
+                "weights, then bias): it has no matrix form"
+            )
         if loss not in MATRIX_LOSSES:
-            raise NoMatrixForm(f"the loss {loss!r} is a function of your own: it has no matrix form; use one of "
-                               f"{', '.join(MATRIX_LOSSES)}")
+            raise NoMatrixForm(
+                f"the loss {loss!r} is a function of your own: it has no matrix form; use one of "
+                f"{', '.join(MATRIX_LOSSES)}"
+            )
         self.shapes = [(layer.nout, layer.nin) for layer in layers]
         self.activations = [activation(layer.activation, layer._fn) for layer in layers]
         self.loss_name: str = str(loss)
@@ -171,7 +193,7 @@ class MatrixForm:
         values = np.fromiter((p.data for p in self.params), float, len(self.params))
         layers, start = [], 0
         for (nout, nin), f in zip(self.shapes, self.activations, strict=True):
-            block = values[start:start + nout * (nin + 1)].reshape(nout, nin + 1)  # row i: neuron i's w..., b
+            block = values[start : start + nout * (nin + 1)].reshape(nout, nin + 1)  # row i: neuron i's w..., b
             layers.append((block[:, :-1], block[:, -1], f))
             start += nout * (nin + 1)
         return values, layers
@@ -182,7 +204,9 @@ class MatrixForm:
         n, total = len(X), 0.0
         blocks = [np.zeros((nout, nin + 1)) for nout, nin in self.shapes]  # per neuron: dW row, then db
         for start in range(0, n, CHUNK):  # the gradient of a sum is the sum of the chunks' gradients
-            part, grads = forward_backward(layers, X[start:start + CHUNK], T[start:start + CHUNK], self.loss, 1.0 / n)
+            part, grads = forward_backward(
+                layers, X[start : start + CHUNK], T[start : start + CHUNK], self.loss, 1.0 / n
+            )
             total += part
             for block, (dW, db) in zip(blocks, grads, strict=True):
                 block[:, :-1] += dW
@@ -199,7 +223,7 @@ class MatrixForm:
         _, layers = self.weights()
         parts = []
         for start in range(0, len(X), CHUNK):
-            A = X[start:start + CHUNK]
+            A = X[start : start + CHUNK]
             for W, b, f in layers:
                 Z = A @ W.T + b
                 A = Z if f.forward is None else f.forward(Z)

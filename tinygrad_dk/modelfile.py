@@ -60,12 +60,18 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     """Write ``model`` (an MLP, Perceptron, Layer or Neuron) to the JSON file ``path``, which `load` reads."""
     path = Path(path)
     check_savable_class(model, _CLASSES)
-    document = {"format": FORMAT, "version": VERSION, "class": type(model).__name__, "config": model._config(),
-                "state": check_finite_state(model.state_dict(), model)}
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "class": type(model).__name__,
+        "config": model._config(),
+        "state": check_finite_state(model.state_dict(), model),
+    }
     write_atomic(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode())  # floats as repr
 
 
 # --- reading: the file, then the document against the table ---
+
 
 def _read(path: Path) -> Any:
     """The JSON document in ``path``; a file that is missing, unreadable, empty or not JSON is a ModelFileError."""
@@ -82,8 +88,10 @@ def _read(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise ModelFileError(f"cannot load {path}: it is not valid JSON ({error.msg} at line {error.lineno}, "
-                             f"column {error.colno}); the file may be truncated, save the model again") from None
+        raise ModelFileError(
+            f"cannot load {path}: it is not valid JSON ({error.msg} at line {error.lineno}, "
+            f"column {error.colno}); the file may be truncated, save the model again"
+        ) from None
 
 
 def _keys(d: dict[str, Any]) -> str:
@@ -107,22 +115,42 @@ def _version_problem(d: dict[str, Any]) -> str:
 
 # (what is checked, how, the problem when it fails): in order, each row relying on the rows above it
 _CHECKS: list[tuple[str, Callable[[Any], bool], Callable[[Any], str]]] = [
-    ("the document is a JSON object", lambda d: isinstance(d, dict),
-     lambda d: f"it is not a model file (its JSON is a {type(d).__name__}, not an object)"),
-    ("its format is FORMAT", lambda d: d.get("format") == FORMAT,
-     lambda d: f"it is not a model file: its format is {d.get('format')!r}, not {FORMAT!r}"),
-    ("its version is VERSION", lambda d: type(d.get("version")) is int and d["version"] == VERSION,
-     _version_problem),
-    ("its class is one that loads", lambda d: isinstance(d.get("class"), str) and d["class"] in _CLASSES,
-     lambda d: f"its class is {d.get('class')!r}, not one of {', '.join(_CLASSES)}"),
-    ("its config is an object", lambda d: isinstance(d.get("config"), dict),
-     lambda d: f"its config is {type(d.get('config')).__name__}, not an object"),
-    ("its state is an object", lambda d: isinstance(d.get("state"), dict),
-     lambda d: f"its state is {type(d.get('state')).__name__}, not an object of name -> number"),
-    ("its config has every key its class needs", lambda d: not _missing(d),
-     lambda d: f"its config lacks {_missing(d)[0]!r} (a {d['class']} needs {_keys(d)})"),
-    ("its config has no other key", lambda d: not _unknown(d),
-     lambda d: f"its config has an unknown key {_unknown(d)[0]!r} (a {d['class']} takes {_keys(d)})"),
+    (
+        "the document is a JSON object",
+        lambda d: isinstance(d, dict),
+        lambda d: f"it is not a model file (its JSON is a {type(d).__name__}, not an object)",
+    ),
+    (
+        "its format is FORMAT",
+        lambda d: d.get("format") == FORMAT,
+        lambda d: f"it is not a model file: its format is {d.get('format')!r}, not {FORMAT!r}",
+    ),
+    ("its version is VERSION", lambda d: type(d.get("version")) is int and d["version"] == VERSION, _version_problem),
+    (
+        "its class is one that loads",
+        lambda d: isinstance(d.get("class"), str) and d["class"] in _CLASSES,
+        lambda d: f"its class is {d.get('class')!r}, not one of {', '.join(_CLASSES)}",
+    ),
+    (
+        "its config is an object",
+        lambda d: isinstance(d.get("config"), dict),
+        lambda d: f"its config is {type(d.get('config')).__name__}, not an object",
+    ),
+    (
+        "its state is an object",
+        lambda d: isinstance(d.get("state"), dict),
+        lambda d: f"its state is {type(d.get('state')).__name__}, not an object of name -> number",
+    ),
+    (
+        "its config has every key its class needs",
+        lambda d: not _missing(d),
+        lambda d: f"its config lacks {_missing(d)[0]!r} (a {d['class']} needs {_keys(d)})",
+    ),
+    (
+        "its config has no other key",
+        lambda d: not _unknown(d),
+        lambda d: f"its config has an unknown key {_unknown(d)[0]!r} (a {d['class']} takes {_keys(d)})",
+    ),
 ]
 
 

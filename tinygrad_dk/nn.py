@@ -52,14 +52,18 @@ from tinygrad_dk._checks import (
 from tinygrad_dk.engine import Value
 from tinygrad_dk.ops import Op, activation_rows
 
-# FORMAT, VERSION, ModelFileError, Perceptron and load come from `__getattr__` at the end
-__all__ = ["ACTIVATIONS", "FORMAT", "INITS", "MLP", "VERSION", "Layer", "ModelFileError",  # noqa: F822
-           "Module", "Neuron", "Perceptron", "load"]
+# names that moved, still importable from here through `__getattr__` at the end
+_ELSEWHERE = {
+    "Perceptron": "tinygrad_dk.perceptron",  # a module of its own, which imports Module from here
+    **{name: "tinygrad_dk.modelfile" for name in ("FORMAT", "VERSION", "ModelFileError", "load")},
+}
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron", *_ELSEWHERE]
 
 INITS = ("uniform", "xavier", "he")  # weight initializations; every bias starts at 0
 
 
 # --- activations: "linear", and every row of the op table that names itself an activation ---
+
 
 def linear(v: Value) -> Value:
     """The identity: no activation."""
@@ -107,6 +111,7 @@ ACTIVATIONS: Mapping[str, Callable[[Value], Value]] = _Activations()
 
 
 # --- the modules ---
+
 
 class Module:
     """The base of every model: parameters, gradients, state, files and a summary."""
@@ -179,8 +184,10 @@ class Module:
     def summary(self) -> str:
         """A table of the layers: inputs, neurons, activation and parameter counts."""
         header = ("layer", "inputs", "neurons", "activation", "weights", "biases", "parameters")
-        rows = [(name, str(nin), str(nout), act, str(nin * nout), str(nout), str(nin * nout + nout))
-                for name, nin, nout, act in self._rows()]
+        rows = [
+            (name, str(nin), str(nout), act, str(nin * nout), str(nout), str(nin * nout + nout))
+            for name, nin, nout, act in self._rows()
+        ]
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
         def line(row: Sequence[str]) -> str:
@@ -188,8 +195,7 @@ class Module:
             cells = [cell.ljust(w) if i in (0, 3) else cell.rjust(w) for i, (cell, w) in pairs]  # text left
             return "  ".join(cells).rstrip()
 
-        return "\n".join([repr(self), line(header), *map(line, rows),
-                          f"total parameters: {len(self.parameters())}"])
+        return "\n".join([repr(self), line(header), *map(line, rows), f"total parameters: {len(self.parameters())}"])
 
 
 class Neuron(Module):
@@ -208,8 +214,16 @@ class Neuron(Module):
     _PARTS = ("w", "b")  # the weights, then the bias
     _CONFIG_KEYS = ("nin", "activation", "init")
 
-    def __init__(self, nin: int, nonlin: bool = True, *, activation: str | Callable[[Value], Value] | None = None,
-                 rng: random.Random | None = None, init: str = "uniform", fan_out: int = 1) -> None:
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: str | Callable[[Value], Value] | None = None,
+        rng: random.Random | None = None,
+        init: str = "uniform",
+        fan_out: int = 1,
+    ) -> None:
         self.nin = check_count(nin, "Neuron nin")
         self.activation, self._fn = check_activation(activation, nonlin, ACTIVATIONS)
         self._call = None if self._fn is linear else self._fn  # skip the identity call
@@ -243,8 +257,11 @@ class Neuron(Module):
         return self._forward(check_inputs(x, self.nin, "Neuron"))
 
     def _config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "activation": check_named_activation(self.activation, self._fn, ACTIVATIONS, self),
-                "init": self.init}
+        return {
+            "nin": self.nin,
+            "activation": check_named_activation(self.activation, self._fn, ACTIVATIONS, self),
+            "init": self.init,
+        }
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         return [("neuron", self.nin, 1, self.activation)]
@@ -264,16 +281,24 @@ class Layer(Module):
     _PARTS = ("neurons",)
     _CONFIG_KEYS = ("nin", "nout", "activation", "init")
 
-    def __init__(self, nin: int, nout: int, nonlin: bool = True, *,
-                 activation: str | Callable[[Value], Value] | None = None, rng: random.Random | None = None,
-                 init: str = "uniform") -> None:
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        nonlin: bool = True,
+        *,
+        activation: str | Callable[[Value], Value] | None = None,
+        rng: random.Random | None = None,
+        init: str = "uniform",
+    ) -> None:
         self.nin = check_count(nin, "Layer nin")
         self.nout = check_count(nout, "Layer nout")
         self.activation, self._fn = check_activation(activation, nonlin, ACTIVATIONS)
         self.init = check_choice(init, INITS, "init")
         rng = check_rng(rng, "Layer rng")  # one generator for all neurons, so no two start alike
-        self.neurons = [Neuron(self.nin, activation=self._fn, rng=rng, init=self.init, fan_out=self.nout)
-                        for _ in range(self.nout)]
+        self.neurons = [
+            Neuron(self.nin, activation=self._fn, rng=rng, init=self.init, fan_out=self.nout) for _ in range(self.nout)
+        ]
         for j, neuron in enumerate(self.neurons):
             for p in neuron.parameters():
                 p.label = f"n{j + 1}.{p.label}"
@@ -287,8 +312,12 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def _config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "nout": self.nout,
-                "activation": check_named_activation(self.activation, self._fn, ACTIVATIONS, self), "init": self.init}
+        return {
+            "nin": self.nin,
+            "nout": self.nout,
+            "activation": check_named_activation(self.activation, self._fn, ACTIVATIONS, self),
+            "init": self.init,
+        }
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         return [("layer", self.nin, self.nout, self.activation)]
@@ -316,9 +345,16 @@ class MLP(Module):
     _PARTS = ("layers",)
     _CONFIG_KEYS = ("nin", "nouts", "activation", "output_activation", "init", "seed")
 
-    def __init__(self, nin: int, nouts: Iterable[int], *, activation: str | Callable[[Value], Value] = "relu",
-                 output_activation: str | Callable[[Value], Value] = "linear", init: str = "uniform",
-                 seed: int | None = None) -> None:
+    def __init__(
+        self,
+        nin: int,
+        nouts: Iterable[int],
+        *,
+        activation: str | Callable[[Value], Value] = "relu",
+        output_activation: str | Callable[[Value], Value] = "linear",
+        init: str = "uniform",
+        seed: int | None = None,
+    ) -> None:
         self.nin = check_count(nin, "MLP nin")
         self.nouts = check_sizes(nouts, "MLP nouts")
         self.activation, hidden = check_activation(activation, True, ACTIVATIONS)
@@ -330,8 +366,10 @@ class MLP(Module):
         rng = None if self.seed is None else random.Random(self.seed)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
-        self.layers = [Layer(sizes[i], sizes[i + 1], activation=output if i == last else hidden, rng=rng,
-                             init=self.init) for i in range(len(self.nouts))]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation=output if i == last else hidden, rng=rng, init=self.init)
+            for i in range(len(self.nouts))
+        ]
         for i, layer in enumerate(self.layers):
             for p in layer.parameters():
                 p.label = f"L{i + 1}.{p.label}"
@@ -344,25 +382,29 @@ class MLP(Module):
         return out[0] if len(out) == 1 else list(out)
 
     def _config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "nouts": list(self.nouts),
-                "activation": check_named_activation(self.activation, self._fns[0], ACTIVATIONS, self),
-                "output_activation": check_named_activation(self.output_activation, self._fns[1], ACTIVATIONS, self),
-                "init": self.init, "seed": self.seed}
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": check_named_activation(self.activation, self._fns[0], ACTIVATIONS, self),
+            "output_activation": check_named_activation(self.output_activation, self._fns[1], ACTIVATIONS, self),
+            "init": self.init,
+            "seed": self.seed,
+        }
 
     def _rows(self) -> list[tuple[str, int, int, str]]:
         return [(f"L{i + 1}", layer.nin, layer.nout, layer.activation) for i, layer in enumerate(self.layers)]
 
     def __repr__(self) -> str:
         extra = (f", init={self.init!r}" if self.init != "uniform" else "") + (
-            f", seed={self.seed}" if self.seed is not None else "")
-        return (f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
-                f"output_activation={self.output_activation!r}{extra})")
+            f", seed={self.seed}" if self.seed is not None else ""
+        )
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r}{extra})"
+        )
 
 
 # --- names that moved, still importable from here ---
-
-_ELSEWHERE = {"Perceptron": "tinygrad_dk.perceptron",  # a module of its own, which imports Module from here
-              **{name: "tinygrad_dk.modelfile" for name in ("FORMAT", "VERSION", "ModelFileError", "load")}}
 
 
 def __getattr__(name: str) -> Any:

@@ -63,6 +63,8 @@ class Op(NamedTuple):
 
 # The rows. Python and numpy columns compute exactly what forward and local compute, with the
 # same float functions, so compiled programs equal eager ones to the last bit.
+# the table reads row by row: the formatter leaves it as it is
+# fmt: off
 ADD = Op("add", 2, lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), "+",
          python=("{a} + {b}", "1.0", "1.0"), numpy=("{a} + {b}", "1.0", "1.0"))
 MUL = Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a), "*",
@@ -116,6 +118,7 @@ SOFTPLUS = Op("softplus", 1, lambda a, _: softplus(a), lambda a, _, out: (sigmoi
 
 OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADD_CONST, MUL_CONST, POW_CONST, EXP, LOG, SQRT, ABS, SIN,
                                              COS, STEP, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS)}
+# fmt: on
 
 
 def activation_rows() -> dict[str, Op]:
@@ -127,8 +130,10 @@ _HAND_MADE: dict[tuple[str, int], Op] = {}  # one row per (micrograd op name, op
 
 
 def _made_by_hand(*_: Any) -> Any:
-    raise TypeError("an op made micrograd's way, Value(data, children, op), has no forward or local derivatives "
-                    "of its own: its chain rule is the _backward closure assigned to it; use define_op for a real op")
+    raise TypeError(
+        "an op made micrograd's way, Value(data, children, op), has no forward or local derivatives "
+        "of its own: its chain rule is the _backward closure assigned to it; use define_op for a real op"
+    )
 
 
 def by_hand(op: str, children: Any, value: type) -> tuple[Op, tuple[Any, Any]]:
@@ -138,16 +143,26 @@ def by_hand(op: str, children: Any, value: type) -> tuple[Op, tuple[Any, Any]]:
     children = check_hand_made(op, children, value)
     key = (op, len(children))
     if key not in _HAND_MADE:
-        _HAND_MADE[key] = Op(f"{op} (by hand)", len(children), _made_by_hand, _made_by_hand, op or "by hand",
-                             micrograd=op, by_hand=True)  # a name no row of the table has
+        _HAND_MADE[key] = Op(
+            f"{op} (by hand)", len(children), _made_by_hand, _made_by_hand, op or "by hand", micrograd=op, by_hand=True
+        )  # a name no row of the table has
     return _HAND_MADE[key], (children[0], children[1] if len(children) == 2 else None)
 
 
-def define_op(name: str, forward: Callable[[float, Any], float],
-              local: Callable[[float, Any, float], tuple[float, ...]], *, arity: int = 1, symbol: str | None = None,
-              python: tuple[str, ...] | None = None, numpy: tuple[str, ...] | None = None,
-              activation: str | None = None, js: str | None = None, constant: float | None = None,
-              formula: str | None = None) -> Callable[..., Any]:
+def define_op(
+    name: str,
+    forward: Callable[[float, Any], float],
+    local: Callable[[float, Any, float], tuple[float, ...]],
+    *,
+    arity: int = 1,
+    symbol: str | None = None,
+    python: tuple[str, ...] | None = None,
+    numpy: tuple[str, ...] | None = None,
+    activation: str | None = None,
+    js: str | None = None,
+    constant: float | None = None,
+    formula: str | None = None,
+) -> Callable[..., Any]:
     """Add a row to the op table and return the function that applies it to a Value.
 
     ``forward(a, k) -> out`` and ``local(a, k, out) -> (d out / d a,)`` for a unary op (``k``

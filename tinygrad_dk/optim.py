@@ -80,9 +80,12 @@ class Optimizer:
         ``params`` order. The parameters themselves are the model's: save them with it.
         """
         hyperparameters = {name: getattr(self, name) for name in self._HYPERPARAMETERS}
-        return {"optimizer": type(self).__name__, "steps": self.steps,
-                "hyperparameters": {k: list(v) if isinstance(v, tuple) else v for k, v in hyperparameters.items()},
-                "state": {name: list(getattr(self, name)) for name in self._buffers()}}
+        return {
+            "optimizer": type(self).__name__,
+            "steps": self.steps,
+            "hyperparameters": {k: list(v) if isinstance(v, tuple) else v for k, v in hyperparameters.items()},
+            "state": {name: list(getattr(self, name)) for name in self._buffers()},
+        }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Resume from ``state`` (made by `state_dict`): hyperparameters, step count and buffers; all checked first."""
@@ -110,8 +113,14 @@ class SGD(Optimizer):
 
     _HYPERPARAMETERS = ("lr", "momentum", "nesterov", "weight_decay")
 
-    def __init__(self, params: Iterable[Value], lr: float = 0.1, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.1,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
         self.momentum = check_real(momentum, "SGD: momentum", at_least=0)
         self.nesterov = check_nesterov(nesterov, self.momentum)
@@ -149,8 +158,15 @@ class Adam(Optimizer):
     _HYPERPARAMETERS = ("lr", "betas", "eps", "weight_decay", "amsgrad")
     _decoupled = False  # AdamW decays the weights directly instead
 
-    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(params, lr)
         name = type(self).__name__
         self.betas = check_betas(betas, name)
@@ -188,6 +204,13 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

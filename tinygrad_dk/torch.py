@@ -80,13 +80,17 @@ def __getattr__(name: str) -> Any:
 def _activation_module(name: str, fn: Any, where: str) -> Any:
     """The torch module for the named activation of ``where`` (None for linear); a function of your own is refused."""
     if ACTIVATIONS.get(name) is not fn:
-        raise ValueError(f"to_torch: {where} uses {name!r}, a function of your own, which torch does not know: "
-                         f"use one of the named activations {', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            f"to_torch: {where} uses {name!r}, a function of your own, which torch does not know: "
+            f"use one of the named activations {', '.join(ACTIVATIONS)}"
+        )
     if name == "linear":
         return None
     if name not in TORCH_ACTIVATIONS:
-        raise ValueError(f"to_torch: {where} uses the activation {name!r}, which has no torch module here: "
-                         f"use one of {', '.join([*TORCH_ACTIVATIONS, 'linear'])}")
+        raise ValueError(
+            f"to_torch: {where} uses the activation {name!r}, which has no torch module here: "
+            f"use one of {', '.join([*TORCH_ACTIVATIONS, 'linear'])}"
+        )
     cls, kwargs = TORCH_ACTIVATIONS[name]
     return _step()() if cls == "Step" else getattr(_torch().nn, cls)(**kwargs)
 
@@ -113,10 +117,14 @@ def _activation_name(module: Any, where: str, torch: ModuleType) -> str | None:
     """Our activation name for a torch activation module; None if ``module`` is not an activation."""
     if isinstance(module, torch.nn.Identity):
         return "linear"
-    if isinstance(module, torch.nn.LeakyReLU) and module.negative_slope != TORCH_ACTIVATIONS["leaky_relu"][1][
-            "negative_slope"]:
-        raise ValueError(f"from_torch: {where} has the slope {module.negative_slope}; tinygrad_dk's leaky_relu has "
-                         "0.01: use LeakyReLU(0.01)")
+    if (
+        isinstance(module, torch.nn.LeakyReLU)
+        and module.negative_slope != TORCH_ACTIVATIONS["leaky_relu"][1]["negative_slope"]
+    ):
+        raise ValueError(
+            f"from_torch: {where} has the slope {module.negative_slope}; tinygrad_dk's leaky_relu has "
+            "0.01: use LeakyReLU(0.01)"
+        )
     if isinstance(module, torch.nn.Softplus) and module.beta != 1:
         raise ValueError(f"from_torch: {where} has beta={module.beta}; tinygrad_dk's softplus has beta 1")
     for name, (cls, _) in TORCH_ACTIVATIONS.items():
@@ -132,20 +140,27 @@ def _layers_of(sequential: Any, torch: ModuleType) -> list[tuple[Any, str]]:
         where = f"layer {i} ({module})"
         if isinstance(module, torch.nn.Linear):
             if module.bias is None:
-                raise ValueError(f"from_torch: {where} has no bias; every tinygrad_dk neuron has one: "
-                                 "use Linear(..., bias=True)")
+                raise ValueError(
+                    f"from_torch: {where} has no bias; every tinygrad_dk neuron has one: use Linear(..., bias=True)"
+                )
             if layers and module.in_features != layers[-1][0].out_features:
-                raise ValueError(f"from_torch: {where} takes {module.in_features} inputs, but the layer before "
-                                 f"gives {layers[-1][0].out_features}")
+                raise ValueError(
+                    f"from_torch: {where} takes {module.in_features} inputs, but the layer before "
+                    f"gives {layers[-1][0].out_features}"
+                )
             layers.append((module, "linear"))
             continue
         name = _activation_name(module, where, torch)
         if name is None:
-            raise ValueError(f"from_torch: cannot map {where}: tinygrad_dk has Linear layers and the activations "
-                             f"{', '.join(TORCH_ACTIVATIONS)} (and Identity)")
+            raise ValueError(
+                f"from_torch: cannot map {where}: tinygrad_dk has Linear layers and the activations "
+                f"{', '.join(TORCH_ACTIVATIONS)} (and Identity)"
+            )
         if not layers or layers[-1][1] != "linear":
-            raise ValueError(f"from_torch: {where} follows {'no Linear' if not layers else 'another activation'}: "
-                             "each activation must come right after a Linear")
+            raise ValueError(
+                f"from_torch: {where} follows {'no Linear' if not layers else 'another activation'}: "
+                "each activation must come right after a Linear"
+            )
         layers[-1] = (layers[-1][0], name)
     return layers
 
@@ -159,18 +174,26 @@ def from_torch(sequential: Any) -> MLP:
     """
     torch = _torch()
     if not isinstance(sequential, torch.nn.Sequential):
-        raise TypeError(f"from_torch takes a torch.nn.Sequential of Linear layers and activations, "
-                        f"not {type(sequential).__name__}")
+        raise TypeError(
+            f"from_torch takes a torch.nn.Sequential of Linear layers and activations, not {type(sequential).__name__}"
+        )
     layers = _layers_of(sequential, torch)
     if not layers:
         raise ValueError("from_torch: the Sequential has no Linear layer: give it at least one")
     hidden = {name for _, name in layers[:-1]}
     if len(hidden) > 1:
-        raise ValueError(f"from_torch: the hidden layers use {', '.join(name for _, name in layers[:-1])}; an MLP "
-                         "has one activation for all its hidden layers")
+        raise ValueError(
+            f"from_torch: the hidden layers use {', '.join(name for _, name in layers[:-1])}; an MLP "
+            "has one activation for all its hidden layers"
+        )
     activation = hidden.pop() if hidden else "relu"
-    model = MLP(layers[0][0].in_features, [linear.out_features for linear, _ in layers], activation=activation,
-                output_activation=layers[-1][1], seed=0)
+    model = MLP(
+        layers[0][0].in_features,
+        [linear.out_features for linear, _ in layers],
+        activation=activation,
+        output_activation=layers[-1][1],
+        seed=0,
+    )
     state = {}
     for i, (linear, _) in enumerate(layers):
         weight, bias = linear.weight.detach().tolist(), linear.bias.detach().tolist()

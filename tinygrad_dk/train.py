@@ -38,14 +38,35 @@ from tinygrad_dk._checks import (
 from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
-__all__ = ["ENGINES", "LOSSES", "OPTIMIZERS", "History", "MatrixFallbackWarning", "Model", "Task", "TrainingDiverged",
-           "accuracy", "fit", "predict", "scores", "task_for", "threshold_for"]
+__all__ = [
+    "ENGINES",
+    "LOSSES",
+    "OPTIMIZERS",
+    "History",
+    "MatrixFallbackWarning",
+    "Model",
+    "Task",
+    "TrainingDiverged",
+    "accuracy",
+    "fit",
+    "predict",
+    "scores",
+    "task_for",
+    "threshold_for",
+]
 
-_LOSS_FUNCTIONS = ((losses.hinge, "hinge"), (losses.mse, "mse"), (losses.bce_with_logits, "bce"),
-                   (losses.cross_entropy, "cross_entropy"))
+_LOSS_FUNCTIONS = (
+    (losses.hinge, "hinge"),
+    (losses.mse, "mse"),
+    (losses.bce_with_logits, "bce"),
+    (losses.cross_entropy, "cross_entropy"),
+)
 LOSSES = tuple(name for _, name in _LOSS_FUNCTIONS)  # the loss names `fit` understands
 OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {  # name -> (class, default lr in `fit`)
-    "sgd": (SGD, 0.1), "adam": (Adam, 0.01), "adamw": (AdamW, 0.01)}
+    "sgd": (SGD, 0.1),
+    "adam": (Adam, 0.01),
+    "adamw": (AdamW, 0.01),
+}
 ENGINES = ("scalar", "compiled", "matrix")  # how `fit` runs a step: Values, a compiled graph, or matrices
 
 
@@ -99,8 +120,7 @@ class TrainingDiverged(ValueError):
     state (momentum, Adam's moments) is not rolled back: build a new one to go on.
     """
 
-    def __init__(self, problem: str, *, epoch: int, batch: tuple[int, int] | None, lr: float,
-                 history: History) -> None:
+    def __init__(self, problem: str, *, epoch: int, batch: tuple[int, int] | None, lr: float, history: History) -> None:
         where = f"epoch {epoch}" + (f", batch {batch[0]} of {batch[1]}" if batch else "")
         super().__init__(f"training diverged at {where}: {problem}. Try a smaller learning rate than lr={lr:g}")
         self.epoch, self.batch, self.history = epoch, batch[0] if batch else None, history
@@ -108,12 +128,15 @@ class TrainingDiverged(ValueError):
 
 # --- the data, checked where it enters ---
 
+
 def _binary(labels: list[int], who: str) -> list[int]:
     """Two-class labels 0/1 or -1/+1 as 0/1 (1 is the positive class)."""
     found = set(labels)
     if not (found <= {0, 1} or found <= {-1, 1}):
-        raise ValueError(f"{who}: a model with one output needs two classes labelled 0/1 or -1/+1, got labels "
-                         f"{sorted(found)}; for k classes give the model k outputs")
+        raise ValueError(
+            f"{who}: a model with one output needs two classes labelled 0/1 or -1/+1, got labels "
+            f"{sorted(found)}; for k classes give the model k outputs"
+        )
     return [1 if v == 1 else 0 for v in labels]
 
 
@@ -150,6 +173,7 @@ def _classes(labels: list[int], out: Value | list[Value], who: str) -> list[int]
 
 # --- evaluating a model ---
 
+
 def scores(model: Model, X: Any) -> list[float] | list[list[float]]:
     """The model's raw outputs (``.data``) per sample: a float each, or a list per sample for several outputs."""
     outs = [_outputs(model(row), "scores") for row in check_samples(X, "scores")]
@@ -184,6 +208,7 @@ def accuracy(model: Model, X: Any, y: Any, *, threshold: float = 0.0) -> float:
 
 # --- what each loss needs ---
 
+
 @dataclass(frozen=True)
 class Task:
     """What `fit` trains against: the batch loss, per-sample targets and classes, the decision threshold."""
@@ -198,8 +223,9 @@ def _loss_name(loss: Any, who: str) -> Any:
     """The name of a built-in loss (``losses.hinge`` is ``"hinge"``); a function of the user's own as it is."""
     name = next((n for f, n in _LOSS_FUNCTIONS if f is loss), loss)
     if not callable(name) and (not isinstance(name, str) or name not in LOSSES):
-        raise ValueError(f"{who}: unknown loss {loss!r}: use one of {', '.join(LOSSES)}, or a function "
-                         "(outputs, labels) -> Value")
+        raise ValueError(
+            f"{who}: unknown loss {loss!r}: use one of {', '.join(LOSSES)}, or a function (outputs, labels) -> Value"
+        )
     return name
 
 
@@ -224,16 +250,20 @@ def task_for(loss: Any, out: Value | list[Value], labels: list[int]) -> Task:
         return Task(name, labels, _classes(labels, out, "fit"), threshold)
     if name == "cross_entropy":
         if single:
-            raise ValueError("fit: loss='cross_entropy' needs a model with one output per class (k >= 2); "
-                             "with one output use loss='bce' or 'hinge'")
+            raise ValueError(
+                "fit: loss='cross_entropy' needs a model with one output per class (k >= 2); "
+                "with one output use loss='bce' or 'hinge'"
+            )
         classes = _indices(labels, k, "fit")
         return Task(losses.cross_entropy, classes, classes, threshold)
     if name == "mse" and not single:  # one-hot targets, argmax prediction
         classes = _indices(labels, k, "fit")
         return Task(losses.mse, [[1.0 if j == c else 0.0 for j in range(k)] for c in classes], classes, threshold)
     if not single:
-        raise ValueError(f"fit: loss={name!r} needs a model with one output (a score); for k classes use "
-                         "loss='cross_entropy' with k outputs")
+        raise ValueError(
+            f"fit: loss={name!r} needs a model with one output (a score); for k classes use "
+            "loss='cross_entropy' with k outputs"
+        )
     classes = _binary(labels, "fit")
     if name == "hinge":
         return Task(losses.hinge, [2.0 * c - 1.0 for c in classes], classes, threshold)  # labels -1/+1
@@ -245,18 +275,23 @@ def task_for(loss: Any, out: Value | list[Value], labels: list[int]) -> Task:
 def _optimizer(optimizer: Any, params: list[Value], lr: float | None) -> Optimizer:
     if isinstance(optimizer, Optimizer):
         if lr is not None:
-            raise ValueError(f"fit: lr={lr!r} given with an optimizer instance: set the learning rate on the "
-                             f"optimizer ({type(optimizer).__name__}(params, lr=...)) instead")
+            raise ValueError(
+                f"fit: lr={lr!r} given with an optimizer instance: set the learning rate on the "
+                f"optimizer ({type(optimizer).__name__}(params, lr=...)) instead"
+            )
         owned = {id(p) for p in params}
         if not all(id(p) in owned for p in optimizer.params):
-            raise ValueError("fit: the optimizer holds Values that are not the model's parameters: build it "
-                             "from model.parameters()")
+            raise ValueError(
+                "fit: the optimizer holds Values that are not the model's parameters: build it from model.parameters()"
+            )
         return optimizer
     if optimizer is None:
         optimizer = "sgd"
     if not isinstance(optimizer, str) or optimizer.lower() not in OPTIMIZERS:
-        raise ValueError(f"fit: unknown optimizer {optimizer!r}: use one of {', '.join(OPTIMIZERS)}, or an "
-                         "Optimizer such as SGD(model.parameters(), lr=0.1)")
+        raise ValueError(
+            f"fit: unknown optimizer {optimizer!r}: use one of {', '.join(OPTIMIZERS)}, or an "
+            "Optimizer such as SGD(model.parameters(), lr=0.1)"
+        )
     cls, default_lr = OPTIMIZERS[optimizer.lower()]
     return cls(params, lr=default_lr if lr is None else lr)
 
@@ -267,8 +302,9 @@ _Step = Callable[[list[int]], float]  # fills .grad for a batch (indices into th
 _Evaluate = Callable[[], float]  # the training accuracy at the current parameters
 
 
-def _eager(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float,
-           full_batch: bool) -> tuple[_Step, _Evaluate]:
+def _eager(
+    model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float, full_batch: bool
+) -> tuple[_Step, _Evaluate]:
     """Build the batch's loss graph and run ``backward``, every step; evaluate with Values.
 
     Full batch: the accuracy pass after an epoch has just run the model on every row at the
@@ -298,8 +334,9 @@ def _eager(model: Model, params: list[Value], rows: list[list[float]], task: Tas
     return step, evaluate
 
 
-def _compiled(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float,
-              full_batch: bool) -> tuple[_Step, _Evaluate]:
+def _compiled(
+    model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float, full_batch: bool
+) -> tuple[_Step, _Evaluate]:
     """``fit(compile=True)``: the step `tinygrad_dk.compile.compile_fit_step` builds; evaluate with numpy.
 
     The accuracy pass runs one sample's recorded graph over every row at once (`compile_batch`).
@@ -320,8 +357,9 @@ def _compiled(model: Model, params: list[Value], rows: list[list[float]], task: 
     return step, evaluate
 
 
-def _matrix(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float,
-            full_batch: bool) -> tuple[_Step, _Evaluate]:
+def _matrix(
+    model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float, full_batch: bool
+) -> tuple[_Step, _Evaluate]:
     """``engine="matrix"``: every layer as one matrix product over the batch (`tinygrad_dk.matrix`); evaluate so too.
 
     The samples become one numpy array, once; a batch is a selection of its rows.
@@ -359,8 +397,9 @@ def _engine(engine: str | None, compile: bool) -> str:
     return engine
 
 
-def _choose(model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float, full_batch: bool,
-            engine: str) -> tuple[_Step, _Evaluate]:
+def _choose(
+    model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float, full_batch: bool, engine: str
+) -> tuple[_Step, _Evaluate]:
     """The step and evaluation of ``engine``; what an engine cannot run falls back, with a warning naming it."""
     own_loss = all(task.loss is not f for f, _ in _LOSS_FUNCTIONS)
     if engine == "matrix":
@@ -370,14 +409,18 @@ def _choose(model: Model, params: list[Value], rows: list[list[float]], task: Ta
             return _matrix(model, params, rows, task, l2, full_batch)
         except NoMatrixForm as error:  # a function of the user's own: the graph engines run anything
             engine = "scalar" if own_loss else "compiled"
-            warnings.warn(f"fit(engine='matrix'): {error}; this run uses engine={engine!r}", MatrixFallbackWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"fit(engine='matrix'): {error}; this run uses engine={engine!r}", MatrixFallbackWarning, stacklevel=3
+            )
     if engine == "compiled" and own_loss:
         from tinygrad_dk.compile import CompileFallbackWarning
 
-        warnings.warn(f"fit(compile=True) compiles the built-in losses ({', '.join(LOSSES)}) only: a loss function "
-                      "of your own may branch on .data, which a recorded graph would freeze, so this run is eager",
-                      CompileFallbackWarning, stacklevel=3)
+        warnings.warn(
+            f"fit(compile=True) compiles the built-in losses ({', '.join(LOSSES)}) only: a loss function "
+            "of your own may branch on .data, which a recorded graph would freeze, so this run is eager",
+            CompileFallbackWarning,
+            stacklevel=3,
+        )
         engine = "scalar"
     return (_compiled if engine == "compiled" else _eager)(model, params, rows, task, l2, full_batch)
 
@@ -386,7 +429,7 @@ def _batches(order: list[int], size: int, rng: random.Random | None) -> list[lis
     """An epoch's batches of ``size`` indices, after shuffling ``order`` in place with ``rng`` (None: in order)."""
     if rng is not None and size < len(order):
         rng.shuffle(order)
-    return [order[i:i + size] for i in range(0, len(order), size)]
+    return [order[i : i + size] for i in range(0, len(order), size)]
 
 
 def _step_or_undo(opt: Optimizer, params: list[Value]) -> str | None:
@@ -430,11 +473,25 @@ def _progress_bar(epochs: int, label: str, progress: bool) -> Any:
     return tqdm(range(1, epochs + 1), desc=label or "fit", unit="epoch")
 
 
-def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[Any]], Value] = "hinge",
-        optimizer: Optimizer | str | None = None, lr: float | None = None, epochs: int = 100,
-        batch_size: int | None = None, shuffle: bool = True, seed: int = 0, l2: float = 0.0,
-        progress: bool = True, callbacks: Iterable[Callable[[int, Any, History], object]] = (),
-        label: str = "", engine: str | None = None, compile: bool = False) -> History:
+def fit(
+    model: Model,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | Callable[[list[Any], list[Any]], Value] = "hinge",
+    optimizer: Optimizer | str | None = None,
+    lr: float | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    seed: int = 0,
+    l2: float = 0.0,
+    progress: bool = True,
+    callbacks: Iterable[Callable[[int, Any, History], object]] = (),
+    label: str = "",
+    engine: str | None = None,
+    compile: bool = False,
+) -> History:
     """Train ``model`` on ``X`` (samples) and ``y`` (class labels) by gradient descent; return the `History`.
 
     How many samples make one update is the difference between the three classic methods:
@@ -515,8 +572,13 @@ def fit(model: Model, X: Any, y: Any, *, loss: str | Callable[[list[Any], list[A
                     p.grad = 0.0
                 batch_loss = step(batch)  # forward and backward
                 if not math.isfinite(batch_loss):
-                    raise TrainingDiverged(f"the loss is {batch_loss}; the model keeps its last finite parameters",
-                                           epoch=epoch, batch=at, lr=batch_lr, history=history)
+                    raise TrainingDiverged(
+                        f"the loss is {batch_loss}; the model keeps its last finite parameters",
+                        epoch=epoch,
+                        batch=at,
+                        lr=batch_lr,
+                        history=history,
+                    )
                 problem = _step_or_undo(opt, params)  # opt.step(), undone if it makes a parameter non-finite
                 if problem is not None:
                     raise TrainingDiverged(problem, epoch=epoch, batch=at, lr=batch_lr, history=history)

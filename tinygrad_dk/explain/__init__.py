@@ -56,8 +56,11 @@ TARGETS = (0.01, 0.99)  # for o1, o2
 LEARNING_RATE = 0.5
 HIDDEN_BIAS = 0.35  # Mazur's b1, on h1 and h2
 OUTPUT_BIAS = 0.60  # Mazur's b2, on o1 and o2
-SOURCE = ("Matt Mazur", "A Step by Step Backpropagation Example",
-          "https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/")
+SOURCE = (
+    "Matt Mazur",
+    "A Step by Step Backpropagation Example",
+    "https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/",
+)
 PUBLISHED_ERROR_AFTER = 0.291027924  # the error after the first update, as Mazur's post prints it
 _MAZUR = ((0.05, 0.10), (0.01, 0.99), 0.5)  # his sample and learning rate, for the note on that number
 
@@ -94,9 +97,14 @@ _OUTPUTS = ("o1", "o2")
 
 # --- what the example is made of --------------------------------------------------------
 
+
 def _pair(values: object, what: str) -> tuple[float, float]:
-    if (isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) != 2
-            or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)):
+    if (
+        isinstance(values, (str, bytes))
+        or not isinstance(values, Sequence)
+        or len(values) != 2
+        or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
+    ):
         raise TypeError(f"Sample: {what} must be two numbers, got {values!r}")
     if not all(math.isfinite(v) for v in values):
         raise ValueError(f"Sample: {what} must be finite numbers, got {values!r}")
@@ -275,6 +283,7 @@ class BatchComparison:
 
 # --- building and running the network ---------------------------------------------------
 
+
 class _Pass(NamedTuple):
     inputs: list[Value]
     hidden: list[Value]
@@ -369,13 +378,15 @@ class _Graph(NamedTuple):
     nets: dict[str, Value]  # net_h1 ... net_o2: the sigmoids' inputs
 
 
-def _chain(graph: _Graph, name: str, leaf: Value, target: str) -> tuple[tuple[Factor, Factor, Factor],
-                                                                         tuple[Term, ...]]:
+def _chain(
+    graph: _Graph, name: str, leaf: Value, target: str
+) -> tuple[tuple[Factor, Factor, Factor], tuple[Term, ...]]:
     """Mazur's factors dE_total/dout * dout/dnet * dnet/d(name) for a parameter of neuron ``target``.
 
     A hidden neuron's output reaches E_total through every output neuron, so its first
     factor is the sum of one `Term` per output, each itself three factors.
     """
+
     def d_error_d_out(neuron: str) -> Factor:
         return _factor(f"dE_total/dout_{neuron}", graph.loss, graph.outs[neuron])
 
@@ -385,8 +396,11 @@ def _chain(graph: _Graph, name: str, leaf: Value, target: str) -> tuple[tuple[Fa
     through: list[Term] = []
     if target in _HIDDEN:
         for out in _OUTPUTS:
-            parts = (d_error_d_out(out), d_out_d_net(out),
-                     _factor(f"dnet_{out}/dout_{target}", graph.nets[out], graph.outs[target]))
+            parts = (
+                d_error_d_out(out),
+                d_out_d_net(out),
+                _factor(f"dnet_{out}/dout_{target}", graph.nets[out], graph.outs[target]),
+            )
             through.append(Term(f"dE_{out}/dout_{target}", out, parts, math.prod(f.value for f in parts)))
     factors = (d_error_d_out(target), d_out_d_net(target), _factor(f"dnet_{target}/d{name}", graph.nets[target], leaf))
     return factors, tuple(through)
@@ -412,25 +426,31 @@ def _worked(sample: Sample, weights: Mapping[str, float]) -> WorkedExample:
     neurons = []
     for (bias_name, bias_param, _), name in zip(_BIASES, _HIDDEN + _OUTPUTS, strict=True):
         wires = [wire for wire in _WIRES if wire.target == name]
-        neurons.append(NeuronStep(
-            name=name,
-            weights=tuple((wire.name, params[wire.param].data) for wire in wires),
-            inputs=tuple((source_names[wire.source], sources[wire.source].data) for wire in wires),
-            bias=(bias_name, params[bias_param].data),
-            net=graph.nets[name].data,
-            out=outs[name].data,
-        ))
+        neurons.append(
+            NeuronStep(
+                name=name,
+                weights=tuple((wire.name, params[wire.param].data) for wire in wires),
+                inputs=tuple((source_names[wire.source], sources[wire.source].data) for wire in wires),
+                bias=(bias_name, params[bias_param].data),
+                net=graph.nets[name].data,
+                out=outs[name].data,
+            )
+        )
 
     # 3. The error of each output (the graph's E_o1 and E_o2); E_total, their sum, is the root.
-    errors = tuple(OutputError(name, target, outs[name].data, error.data)
-                   for name, target, error in zip(_OUTPUTS, sample.targets, run.errors, strict=True))
+    errors = tuple(
+        OutputError(name, target, outs[name].data, error.data)
+        for name, target, error in zip(_OUTPUTS, sample.targets, run.errors, strict=True)
+    )
 
     # 4. The chain rule, parameter by parameter, from the local derivatives on the graph's edges
     # (output layer first, the order backpropagation reaches them).
     wires = sorted(_WIRES, key=lambda wire: wire.target in _HIDDEN)
     weight_chains = [_chain(graph, wire.name, params[wire.param], wire.target) for wire in wires]
-    bias_chains = [_chain(graph, name, params[param], neuron)
-                   for (name, param, _), neuron in zip(_BIASES, _HIDDEN + _OUTPUTS, strict=True)]
+    bias_chains = [
+        _chain(graph, name, params[param], neuron)
+        for (name, param, _), neuron in zip(_BIASES, _HIDDEN + _OUTPUTS, strict=True)
+    ]
 
     # 5. backward() gives every parameter its gradient, to set beside the products of the factors.
     run.loss.backward()
@@ -438,18 +458,49 @@ def _worked(sample: Sample, weights: Mapping[str, float]) -> WorkedExample:
     for wire, (factors, through) in zip(wires, weight_chains, strict=True):
         leaf = params[wire.param]
         grad = math.prod(factor.value for factor in factors)
-        steps.append(WeightStep(wire.name, wire.param, wire.source, wire.target, leaf.data, factors, through,
-                                grad, leaf.grad, leaf.data - LEARNING_RATE * grad))
+        steps.append(
+            WeightStep(
+                wire.name,
+                wire.param,
+                wire.source,
+                wire.target,
+                leaf.data,
+                factors,
+                through,
+                grad,
+                leaf.grad,
+                leaf.data - LEARNING_RATE * grad,
+            )
+        )
     biases = tuple(
-        BiasStep(name, param, params[param].data, math.prod(f.value for f in factors), neuron, factors, through,
-                 params[param].grad)
-        for (name, param, _), neuron, (factors, through) in zip(_BIASES, _HIDDEN + _OUTPUTS, bias_chains,
-                                                                   strict=True))
+        BiasStep(
+            name,
+            param,
+            params[param].data,
+            math.prod(f.value for f in factors),
+            neuron,
+            factors,
+            through,
+            params[param].grad,
+        )
+        for (name, param, _), neuron, (factors, through) in zip(_BIASES, _HIDDEN + _OUTPUTS, bias_chains, strict=True)
+    )
 
     # 6. The updated network (weights only, as in Mazur's post) and its error.
     updated = _build({step.name: step.after for step in steps})
-    return WorkedExample(model, updated, run.loss, sample, LEARNING_RATE, tuple(neurons), errors, run.loss.data,
-                         tuple(steps), biases, _forward(updated, sample).loss.data)
+    return WorkedExample(
+        model,
+        updated,
+        run.loss,
+        sample,
+        LEARNING_RATE,
+        tuple(neurons),
+        errors,
+        run.loss.data,
+        tuple(steps),
+        biases,
+        _forward(updated, sample).loss.data,
+    )
 
 
 def worked_example(sample: Sample | Sequence[float] | None = None) -> WorkedExample:
@@ -461,6 +512,7 @@ def worked_example(sample: Sample | Sequence[float] | None = None) -> WorkedExam
 
 
 # --- a batch: full batch versus SGD -----------------------------------------------------
+
 
 def _check_seed(seed: object) -> int:
     return check_seed(seed, "explain")
@@ -500,8 +552,9 @@ def make_samples(n: int, *, seed: int = 0) -> tuple[Sample, ...]:
     return tuple(samples)
 
 
-def _batch(samples: int | Sequence[Sample | Sequence[float]] | None, seed: int) -> tuple[tuple[Sample, ...],
-                                                                                          int | None]:
+def _batch(
+    samples: int | Sequence[Sample | Sequence[float]] | None, seed: int
+) -> tuple[tuple[Sample, ...], int | None]:
     """The batch and the seed that drew it (None when given): Mazur's sample, N made ones, or those given."""
     if samples is None:
         return (Sample(INPUTS, TARGETS),), None
@@ -529,8 +582,9 @@ def _mean(losses: Sequence[Value]) -> Value:
     return cost
 
 
-def compare_batch_sgd(samples: int | Sequence[Sample | Sequence[float]] | None = None, *,
-                      seed: int = 0) -> BatchComparison:
+def compare_batch_sgd(
+    samples: int | Sequence[Sample | Sequence[float]] | None = None, *, seed: int = 0
+) -> BatchComparison:
     """One full-batch update (gradients averaged over the samples) beside one SGD update per sample.
 
     ``samples`` is None (Mazur's sample alone), a number N (`make_samples` with ``seed``) or
@@ -568,8 +622,22 @@ def _compare(data: tuple[Sample, ...], drawn_by: int | None) -> BatchComparison:
 
     rows = tuple(compared(w.name, w.param, full_batch[w.name], weights[w.name]) for w in _WIRES)
     bias_rows = tuple(compared(name, param, value, value) for name, param, value in _BIASES)
-    return BatchComparison(data, drawn_by, LEARNING_RATE, rows, cost.data, _cost(full_batch, data), errors[-1],
-                           bias_rows, passes, tuple(steps), tuple(errors), model, _build(full_batch), cost)
+    return BatchComparison(
+        data,
+        drawn_by,
+        LEARNING_RATE,
+        rows,
+        cost.data,
+        _cost(full_batch, data),
+        errors[-1],
+        bias_rows,
+        passes,
+        tuple(steps),
+        tuple(errors),
+        model,
+        _build(full_batch),
+        cost,
+    )
 
 
 def _engine_grad(example: WorkedExample, name: str) -> float:
@@ -590,16 +658,20 @@ def _through_updated_output_weights(example: WorkedExample) -> float:
     final = dict(after)
     for step in example.weights:
         if step.through:  # a hidden weight: dE_total/dout_h = sum over o of delta_o * w_(h -> o)
-            share = math.fsum(term.factors[0].value * term.factors[1].value * after[wire[step.target, term.output]]
-                              for term in step.through)
+            share = math.fsum(
+                term.factors[0].value * term.factors[1].value * after[wire[step.target, term.output]]
+                for term in step.through
+            )
             final[step.name] = step.before - example.lr * share * step.factors[1].value * step.factors[2].value
     return _forward(_build(final), example.sample).loss.data
 
 
 # --- pictures ---------------------------------------------------------------------------
 
-def draw_worked_graph(example: WorkedExample | BatchComparison | None = None, *, rankdir: str = "TB",
-                      condensed: bool = False) -> Diagram:
+
+def draw_worked_graph(
+    example: WorkedExample | BatchComparison | None = None, *, rankdir: str = "TB", condensed: bool = False
+) -> Diagram:
     """The computation graph of the example's error, every node the text names under its name.
 
     ``example`` defaults to Mazur's sample (`worked_example`); for a `BatchComparison` it is
@@ -619,14 +691,20 @@ def draw_worked_graph(example: WorkedExample | BatchComparison | None = None, *,
     root = example.loss if isinstance(example, WorkedExample) else example.cost
     first = samples[0]
     if len(samples) == 1:
-        what = (f"one sample, i1 = {first.inputs[0]:g}, i2 = {first.inputs[1]:g}, targets {first.targets[0]:g} and "
-                f"{first.targets[1]:g} (a full batch of size 1)")
+        what = (
+            f"one sample, i1 = {first.inputs[0]:g}, i2 = {first.inputs[1]:g}, targets {first.targets[0]:g} and "
+            f"{first.targets[1]:g} (a full batch of size 1)"
+        )
     else:
-        what = (f"a full batch of {len(samples)} samples: sample k's nodes end in [k], and E, the cost, is the "
-                "mean of their E_total")
-    caption = [f"Matt Mazur's 2-2-2 sigmoid network on {what}",
-               f"data: the forward pass; grad: d {root.label} / d node, from backward(); the names are those of "
-               "tinygrad-dk explain"]
+        what = (
+            f"a full batch of {len(samples)} samples: sample k's nodes end in [k], and E, the cost, is the "
+            "mean of their E_total"
+        )
+    caption = [
+        f"Matt Mazur's 2-2-2 sigmoid network on {what}",
+        f"data: the forward pass; grad: d {root.label} / d node, from backward(); the names are those of "
+        "tinygrad-dk explain",
+    ]
     return draw_dot(root, params=example.model.parameters(), rankdir=rankdir, caption=caption, condensed=condensed)
 
 
@@ -641,20 +719,42 @@ def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str |
     n = len(example.samples) if isinstance(example, BatchComparison) else 1
     gradient = "dE_total/dw, of the one sample" if n == 1 else f"dE/dw, the mean over the {n} samples"
     # four decimals: the hidden weights move by 0.0002, which two would hide (w1 = 0.15 before and after)
-    before = render(draw_network(example.model, show_weights=True, show_grads=True, inputs=("i1", "i2"), digits=4,
-                                 caption=f"Before the full-batch update: each weight w and its gradient {gradient}"),
-                    directory / "worked_example_before.svg")
-    after = render(draw_network(example.updated, show_weights=True, inputs=("i1", "i2"), digits=4,
-                                caption=f"After one full-batch update, w <- w - lr * dE/dw with lr = {example.lr:g} "
-                                        "(the biases stay, as in Mazur's post)"),
-                   directory / "worked_example_after.svg")
+    before = render(
+        draw_network(
+            example.model,
+            show_weights=True,
+            show_grads=True,
+            inputs=("i1", "i2"),
+            digits=4,
+            caption=f"Before the full-batch update: each weight w and its gradient {gradient}",
+        ),
+        directory / "worked_example_before.svg",
+    )
+    after = render(
+        draw_network(
+            example.updated,
+            show_weights=True,
+            inputs=("i1", "i2"),
+            digits=4,
+            caption=f"After one full-batch update, w <- w - lr * dE/dw with lr = {example.lr:g} "
+            "(the biases stay, as in Mazur's post)",
+        ),
+        directory / "worked_example_after.svg",
+    )
     return before, after
 
 
 # --- the whole example, written out ----------------------------------------------------
 
-def explain(*, samples: int | Sequence[Sample | Sequence[float]] | None = None, format: str = "text",
-            lang: str | None = None, out_dir: str | Path | None = None, seed: int = 0) -> str:
+
+def explain(
+    *,
+    samples: int | Sequence[Sample | Sequence[float]] | None = None,
+    format: str = "text",
+    lang: str | None = None,
+    out_dir: str | Path | None = None,
+    seed: int = 0,
+) -> str:
     """The worked example, every number, as text, Markdown or JSON: full batch beside SGD on a batch.
 
     ``samples`` is None (Mazur's sample alone: a full batch of size 1), a number N (Mazur's

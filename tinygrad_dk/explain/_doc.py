@@ -58,8 +58,10 @@ def to_text(blocks: Sequence[Block]) -> str:
             parts.append("\n".join(f"    {line}" for line in block.lines))
         else:
             widths = [max(len(row[k]) for row in (block.header, *block.rows)) for k in range(len(block.header))]
-            lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-                     for row in (block.header, tuple("-" * width for width in widths), *block.rows)]
+            lines = [
+                "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                for row in (block.header, tuple("-" * width for width in widths), *block.rows)
+            ]
             parts.append("\n".join(f"    {line}" for line in lines))
     return "\n\n".join(parts) + "\n"
 

@@ -27,8 +27,10 @@ from tinygrad_dk.explain import (
 
 def _factor(factor: Factor) -> dict[str, Any]:
     """A factor's value and its paths, each a list of edges ``{"op": ..., "local": ...}``."""
-    return {"value": factor.value,
-            "paths": [[{"op": edge.op, "local": edge.local} for edge in path] for path in factor.paths]}
+    return {
+        "value": factor.value,
+        "paths": [[{"op": edge.op, "local": edge.local} for edge in path] for path in factor.paths],
+    }
 
 
 def _factors(factors: tuple[Factor, ...]) -> dict[str, Any]:
@@ -41,8 +43,12 @@ def _term(term: Term) -> dict[str, Any]:
 
 def _gradient(step: WeightStep | BiasStep) -> dict[str, Any]:
     """A parameter's chain rule: ``value`` is the product of the factors, ``grad`` what backward() left."""
-    return {"value": step.grad, "grad": step.engine_grad, "factors": _factors(step.factors),
-            "through": {term.name: _term(term) for term in step.through}}
+    return {
+        "value": step.grad,
+        "grad": step.engine_grad,
+        "factors": _factors(step.factors),
+        "through": {term.name: _term(term) for term in step.through},
+    }
 
 
 def _order(step: WeightStep | BiasStep) -> tuple[bool, str]:
@@ -57,19 +63,29 @@ def _pass(k: int, example: WorkedExample) -> dict[str, Any]:
         forward[f"net_{neuron.name}"] = neuron.net
         forward[f"out_{neuron.name}"] = neuron.out
     errors = {f"E_{e.name}": e.error for e in example.errors} | {"E_total": example.total_error}
-    return {"sample": k, "forward": forward, "error": errors,
-            "gradients": {step.name: _gradient(step) for step in sorted(example.steps(), key=_order)},
-            "weights_after_this_sample_alone": {s.name: s.after for s in sorted(example.weights, key=lambda s: s.name)}}
+    return {
+        "sample": k,
+        "forward": forward,
+        "error": errors,
+        "gradients": {step.name: _gradient(step) for step in sorted(example.steps(), key=_order)},
+        "weights_after_this_sample_alone": {s.name: s.after for s in sorted(example.weights, key=lambda s: s.name)},
+    }
 
 
 def _sgd(c: BatchComparison) -> dict[str, Any]:
     steps = []
     for k, (example, error) in enumerate(zip(c.sgd, c.sgd_errors, strict=True), start=1):
         weights = sorted(example.weights, key=lambda s: s.name)
-        steps.append({"sample": k, "weights_before": {s.name: s.before for s in weights},
-                      "gradients": {s.name: s.grad for s in weights},
-                      "weights_after": {s.name: s.after for s in weights},
-                      "E_total": example.total_error, "error_after": error})
+        steps.append(
+            {
+                "sample": k,
+                "weights_before": {s.name: s.before for s in weights},
+                "gradients": {s.name: s.grad for s in weights},
+                "weights_after": {s.name: s.after for s in weights},
+                "E_total": example.total_error,
+                "error_after": error,
+            }
+        )
     return {"steps": steps, "weights_after": {p.name: p.sgd for p in c.weights}, "error_after": c.error_sgd}
 
 
@@ -80,8 +96,10 @@ def to_json(c: BatchComparison, stale: float | None = None, pictures: tuple[Path
         "source": {"author": author, "title": title, "url": url},
         "learning_rate": c.lr,
         "seed": c.seed,
-        "samples": [{"i1": s.inputs[0], "i2": s.inputs[1], "target_o1": s.targets[0], "target_o2": s.targets[1]}
-                    for s in c.samples],
+        "samples": [
+            {"i1": s.inputs[0], "i2": s.inputs[1], "target_o1": s.targets[0], "target_o2": s.targets[1]}
+            for s in c.samples
+        ],
         "weights_before": {p.name: p.start for p in c.weights},
         "biases": {p.name: p.start for p in c.biases},
         "updated": [p.name for p in c.weights],
@@ -94,8 +112,11 @@ def to_json(c: BatchComparison, stale: float | None = None, pictures: tuple[Path
         "sgd": _sgd(c),
     }
     if stale is not None:
-        data["mazur"] = {"published_error_after": PUBLISHED_ERROR_AFTER, "error_after": c.error_full_batch,
-                         "error_after_through_updated_w5_w8": stale}
+        data["mazur"] = {
+            "published_error_after": PUBLISHED_ERROR_AFTER,
+            "error_after": c.error_full_batch,
+            "error_after_through_updated_w5_w8": stale,
+        }
     if pictures is not None:
         data["pictures"] = {"before": Path(pictures[0]).name, "after": Path(pictures[1]).name}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -58,8 +58,9 @@ def _introduction(c: BatchComparison, w: Words) -> list[Block]:
     n, first = len(c.samples), c.passes[0]
     author, title, url = SOURCE
     if n > 1:
-        batch = w.batch_many.format(n=n) + " " + (w.given if c.seed is None else w.drawn.format(others=n - 1,
-                                                                                                seed=c.seed))
+        batch = (
+            w.batch_many.format(n=n) + " " + (w.given if c.seed is None else w.drawn.format(others=n - 1, seed=c.seed))
+        )
     else:
         batch = w.batch_one_mazur if _first_is_mazurs(c) else w.batch_one
     cost = "E_total = 1/2 * sum (target - out)^2" if n == 1 else f"E = (E_total[1] + ... + E_total[{n}]) / {n}"
@@ -69,15 +70,22 @@ def _introduction(c: BatchComparison, w: Words) -> list[Block]:
         Para(w.intro.format(author=author, title=title, url=url)),
         Para(w.terms),
         Para(batch),
-        Table((w.quantity, w.value), (
-            *((f"{s.name} ({s.source} -> {s.target})", num(s.before))
-              for s in sorted(first.weights, key=lambda s: s.name)),
-            *((f"{b.name} ({b.param})", num(b.value)) for b in first.biases),
-            (w.cost_function, cost),
-            (w.learning_rate, num(c.lr)),
-        )),
-        Table((w.sample, "i1", "i2", "target_o1", "target_o2"),
-              tuple((str(k), *map(num, s.inputs), *map(num, s.targets)) for k, s in enumerate(c.samples, start=1))),
+        Table(
+            (w.quantity, w.value),
+            (
+                *(
+                    (f"{s.name} ({s.source} -> {s.target})", num(s.before))
+                    for s in sorted(first.weights, key=lambda s: s.name)
+                ),
+                *((f"{b.name} ({b.param})", num(b.value)) for b in first.biases),
+                (w.cost_function, cost),
+                (w.learning_rate, num(c.lr)),
+            ),
+        ),
+        Table(
+            (w.sample, "i1", "i2", "target_o1", "target_o2"),
+            tuple((str(k), *map(num, s.inputs), *map(num, s.targets)) for k, s in enumerate(c.samples, start=1)),
+        ),
         Para(w.biases.format(b1=num(hidden_bias), b2=num(output_bias))),
     ]
 
@@ -108,8 +116,11 @@ def _errors(c: BatchComparison, w: Words) -> list[Block]:
     n = len(c.samples)
     blocks: list[Block] = [Heading(2, w.error_heading), Para(w.error_one if n == 1 else w.error_many)]
     for k, example in enumerate(c.passes, start=1):
-        lines = [f"E_{e.name} = 1/2 * (target_{e.name} - out_{e.name})^2 = 1/2 * ({num(e.target)} - {num(e.out)})^2"
-                 f" = {num(e.error)}" for e in example.errors]  # out is in (0, 1): no brackets needed
+        lines = [
+            f"E_{e.name} = 1/2 * (target_{e.name} - out_{e.name})^2 = 1/2 * ({num(e.target)} - {num(e.out)})^2"
+            f" = {num(e.error)}"
+            for e in example.errors
+        ]  # out is in (0, 1): no brackets needed
         lines.append(f"E_total = {' + '.join(f'E_{e.name}' for e in example.errors)} = {num(example.total_error)}")
         blocks += [*_sample_heading(c, w, k), Lines(tuple(lines))]
     if n > 1:
@@ -157,8 +168,11 @@ def _parameter(step: WeightStep | BiasStep, w: Words, level: int, lr: float | No
         heading = f"{step.name}: {step.source} -> {step.target} (parameter {step.param}) = {num(step.before)}"
     else:
         heading = w.bias_heading.format(name=step.name, neuron=step.target, param=step.param, value=num(step.value))
-    return [Heading(level, heading), Lines(_formulas(step)),
-            Table((w.quantity, w.edges, w.value), _rows(step, w, lr), frozenset({0, 1}))]
+    return [
+        Heading(level, heading),
+        Lines(_formulas(step)),
+        Table((w.quantity, w.edges, w.value), _rows(step, w, lr), frozenset({0, 1})),
+    ]
 
 
 def _backward(c: BatchComparison, w: Words) -> list[Block]:
@@ -183,12 +197,16 @@ def _backward(c: BatchComparison, w: Words) -> list[Block]:
 
 def _averaging(c: BatchComparison, w: Words) -> list[Block]:
     n, d = len(c.samples), f"d{_cost(c)}"
+
     def added(grads: tuple[float, ...]) -> str:
         return term(grads[0]) if len(grads) == 1 else f"({' + '.join(term(g) for g in grads)})"
 
     lines = [f"{d}/d{p.name} = {added(p.grads)} / {n} = {num(p.mean_grad)}" for p in (*c.weights, *c.biases)]
-    return [Heading(2, w.averaging_heading), Para(w.averaging_one if n == 1 else w.averaging_many.format(n=n)),
-            Lines(tuple(lines))]
+    return [
+        Heading(2, w.averaging_heading),
+        Para(w.averaging_one if n == 1 else w.averaging_many.format(n=n)),
+        Lines(tuple(lines)),
+    ]
 
 
 def _update(c: BatchComparison, w: Words, stale: float | None) -> list[Block]:
@@ -197,17 +215,35 @@ def _update(c: BatchComparison, w: Words, stale: float | None) -> list[Block]:
     blocks: list[Block] = [
         Heading(2, w.update_heading),
         Para(w.update_text.format(d=d, lr=num(c.lr))),
-        Lines(tuple(f"{p.name} - lr * {d}/d{p.name} = {term(p.start)} - {term(c.lr)} * {term(p.mean_grad)} = "
-                    f"{num(p.full_batch)}" for p in c.weights)),
-        Lines((w.cost_before.format(cost=cost, value=num(c.error_start)),
-               w.cost_after.format(cost=cost, value=num(c.error_full_batch)))),
+        Lines(
+            tuple(
+                f"{p.name} - lr * {d}/d{p.name} = {term(p.start)} - {term(c.lr)} * {term(p.mean_grad)} = "
+                f"{num(p.full_batch)}"
+                for p in c.weights
+            )
+        ),
+        Lines(
+            (
+                w.cost_before.format(cost=cost, value=num(c.error_start)),
+                w.cost_after.format(cost=cost, value=num(c.error_full_batch)),
+            )
+        ),
         Para(w.biases_kept),
     ]
     if stale is not None:
         w1 = c.passes[0].weight("w1").after
-        blocks.append(Para(w.mazur_note.format(
-            published=num(PUBLISHED_ERROR_AFTER), ours=num(c.error_full_batch), stale=num(stale), w1=num(w1),
-            published8=f"{PUBLISHED_ERROR_AFTER:.8f}", ours8=f"{c.error_full_batch:.8f}")))
+        blocks.append(
+            Para(
+                w.mazur_note.format(
+                    published=num(PUBLISHED_ERROR_AFTER),
+                    ours=num(c.error_full_batch),
+                    stale=num(stale),
+                    w1=num(w1),
+                    published8=f"{PUBLISHED_ERROR_AFTER:.8f}",
+                    ours8=f"{c.error_full_batch:.8f}",
+                )
+            )
+        )
     return blocks
 
 
@@ -218,10 +254,16 @@ def _sgd(c: BatchComparison, w: Words) -> list[Block]:
         weights = sorted(step.weights, key=lambda s: s.name)
         blocks += [
             Heading(3, w.step_heading.format(k=k)),
-            Table((w.weight, w.before, "dE_total/dw", w.after),
-                  tuple((s.name, num(s.before), num(s.grad), num(s.after)) for s in weights)),
-            Lines((w.step_error.format(k=k, value=num(step.total_error)),
-                   w.step_cost.format(cost=cost, k=k, value=num(error)))),
+            Table(
+                (w.weight, w.before, "dE_total/dw", w.after),
+                tuple((s.name, num(s.before), num(s.grad), num(s.after)) for s in weights),
+            ),
+            Lines(
+                (
+                    w.step_error.format(k=k, value=num(step.total_error)),
+                    w.step_cost.format(cost=cost, k=k, value=num(error)),
+                )
+            ),
         ]
     return blocks
 
@@ -232,13 +274,18 @@ def _versus(c: BatchComparison, w: Words) -> list[Block]:
     return [
         Heading(2, w.versus_heading.format(samples=_count(n, w.sample, w.samples))),
         Para(w.versus.format(updates=updates)),
-        Table((w.weight, w.start, f"d{cost}/dw", w.full_batch, w.sgd.format(updates=updates)),
-              tuple((p.name, num(p.start), num(p.mean_grad), num(p.full_batch), num(p.sgd)) for p in c.weights)),
-        Table((w.weights, w.cost.format(cost=cost)), (
-            (w.start, num(c.error_start)),
-            (w.after_full_batch, num(c.error_full_batch)),
-            (w.after_sgd.format(updates=updates), num(c.error_sgd)),
-        )),
+        Table(
+            (w.weight, w.start, f"d{cost}/dw", w.full_batch, w.sgd.format(updates=updates)),
+            tuple((p.name, num(p.start), num(p.mean_grad), num(p.full_batch), num(p.sgd)) for p in c.weights),
+        ),
+        Table(
+            (w.weights, w.cost.format(cost=cost)),
+            (
+                (w.start, num(c.error_start)),
+                (w.after_full_batch, num(c.error_full_batch)),
+                (w.after_sgd.format(updates=updates), num(c.error_sgd)),
+            ),
+        ),
     ]
 
 
@@ -250,17 +297,24 @@ def _pictures(w: Words, number: int, before: Path, after: Path) -> list[Block]:
     ]
 
 
-def document(comparison: BatchComparison, lang: str = "en", stale: float | None = None,
-             pictures: tuple[Path, Path] | None = None) -> list[Block]:
+def document(
+    comparison: BatchComparison, lang: str = "en", stale: float | None = None, pictures: tuple[Path, Path] | None = None
+) -> list[Block]:
     """The worked example in ``lang``: forward, error, backward, averaging, the update, SGD, the two side by side.
 
     ``stale`` is the error after the update with w1..w4's gradients taken through the updated
     w5..w8, for the note on the number Mazur's post prints (only for his sample alone).
     """
     w = WORDS[lang]
-    blocks = [*_introduction(comparison, w), *_forward(comparison, w), *_errors(comparison, w),
-              *_backward(comparison, w), *_averaging(comparison, w), *_update(comparison, w, stale),
-              *_sgd(comparison, w)]
+    blocks = [
+        *_introduction(comparison, w),
+        *_forward(comparison, w),
+        *_errors(comparison, w),
+        *_backward(comparison, w),
+        *_averaging(comparison, w),
+        *_update(comparison, w, stale),
+        *_sgd(comparison, w),
+    ]
     number = 7
     if len(comparison.samples) > 1:  # with one sample, step 6 already says SGD made the same update
         blocks += _versus(comparison, w)

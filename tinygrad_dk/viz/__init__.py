@@ -20,5 +20,14 @@ from tinygrad_dk.viz.history import plot_history
 from tinygrad_dk.viz.network import draw_network
 from tinygrad_dk.viz.rendering import Diagram, RenderError, render, to_svg
 
-__all__ = ["Diagram", "RenderError", "draw_dot", "draw_network", "plot_activations", "plot_decision_boundary",
-           "plot_history", "render", "to_svg"]
+__all__ = [
+    "Diagram",
+    "RenderError",
+    "draw_dot",
+    "draw_network",
+    "plot_activations",
+    "plot_decision_boundary",
+    "plot_history",
+    "render",
+    "to_svg",
+]

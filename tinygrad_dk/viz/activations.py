@@ -35,10 +35,18 @@ class _Words:
 
 
 _WORDS = {
-    "en": _Words(function="f(x)", derivative="f'(x), one backward() per point", at_zero="f'(0)",
-                 suptitle="Activation functions and their derivatives, computed by the engine"),
-    "da": _Words(function="f(x)", derivative="f'(x), ét backward() pr. punkt", at_zero="f'(0)",
-                 suptitle="Aktiveringsfunktioner og deres afledte, beregnet af motoren"),
+    "en": _Words(
+        function="f(x)",
+        derivative="f'(x), one backward() per point",
+        at_zero="f'(0)",
+        suptitle="Activation functions and their derivatives, computed by the engine",
+    ),
+    "da": _Words(
+        function="f(x)",
+        derivative="f'(x), ét backward() pr. punkt",
+        at_zero="f'(0)",
+        suptitle="Aktiveringsfunktioner og deres afledte, beregnet af motoren",
+    ),
 }
 
 
@@ -82,8 +90,13 @@ def _break_jumps(xs: np.ndarray, ys: np.ndarray, tol: float = 0.25) -> tuple[np.
     return np.insert(xs, jumps, np.nan), np.insert(ys, jumps, np.nan)
 
 
-def plot_activations(path: str | os.PathLike[str], *, x_range: tuple[float, float] = (-4.0, 4.0),
-                     points: int = 401, lang: str | None = None) -> Path:
+def plot_activations(
+    path: str | os.PathLike[str],
+    *,
+    x_range: tuple[float, float] = (-4.0, 4.0),
+    points: int = 401,
+    lang: str | None = None,
+) -> Path:
     """Draw every activation of the op table (step, sigmoid, tanh, ReLU, leaky ReLU, softplus) and its derivative.
 
     ``lang``: "en" or "da" for the legend and the title (default: the environment variable
@@ -100,15 +113,14 @@ def plot_activations(path: str | os.PathLike[str], *, x_range: tuple[float, floa
     rows = -(-len(drawn) // 3)  # three plots a row
     figure = new_figure(11, 3.1 * rows)
     axes = figure.subplots(rows, 3, squeeze=False)
-    for ax in axes.flat[len(drawn):]:
+    for ax in axes.flat[len(drawn) :]:
         ax.set_visible(False)
     for ax, (title, formula, f) in zip(axes.flat, drawn, strict=False):
         ys, ds = value_and_derivative(f, xs)
         ax.axhline(0, color=NEUTRAL, linewidth=0.6)
         ax.axvline(0, color=NEUTRAL, linewidth=0.6)
         ax.plot(*_break_jumps(xs, ys), color=POSITIVE, linewidth=2.2, label=words.function)
-        ax.plot(*_break_jumps(xs, ds), color=NEGATIVE, linewidth=1.8, linestyle="--",
-                label=words.derivative)
+        ax.plot(*_break_jumps(xs, ds), color=NEGATIVE, linewidth=1.8, linestyle="--", label=words.derivative)
         zero = value_and_derivative(f, np.array([0.0]))[1][0]  # the engine's choice at a kink
         ax.plot([0.0], [zero], "o", color=NEGATIVE, markersize=4, label=words.at_zero)
         ax.set_title(f"{title}:  {formula}", fontsize=11)
@@ -117,6 +129,7 @@ def plot_activations(path: str | os.PathLike[str], *, x_range: tuple[float, floa
         ax.grid(alpha=0.3)
         ax.set_xlabel("x")
     figure.suptitle(words.suptitle, fontsize=12)
-    figure.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=10,
-                  frameon=False)
+    figure.legend(
+        *axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=10, frameon=False
+    )
     return save_figure(figure, target, "plot_activations")

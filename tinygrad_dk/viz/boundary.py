@@ -38,10 +38,18 @@ class _Words:
 
 
 _WORDS = {
-    "en": _Words(title="decision boundary ({how}): {accuracy} of the points right", score="model score",
-                 argmax="argmax of the outputs", klass="class {c}"),
-    "da": _Words(title="beslutningsgrænse ({how}): {accuracy} af punkterne rigtige", score="modellens score",
-                 argmax="argmax af outputtene", klass="klasse {c}"),
+    "en": _Words(
+        title="decision boundary ({how}): {accuracy} of the points right",
+        score="model score",
+        argmax="argmax of the outputs",
+        klass="class {c}",
+    ),
+    "da": _Words(
+        title="beslutningsgrænse ({how}): {accuracy} af punkterne rigtige",
+        score="modellens score",
+        argmax="argmax af outputtene",
+        klass="klasse {c}",
+    ),
 }
 
 
@@ -70,9 +78,17 @@ def _light(colour: str, amount: float = 0.65) -> tuple[float, float, float]:
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
-def plot_decision_boundary(model: Any, X: Iterable[Sequence[float]], y: Iterable[int],
-                           path: str | os.PathLike[str], *, resolution: int = DEFAULT_RESOLUTION,
-                           threshold: float = 0.0, title: str | None = None, lang: str | None = None) -> Path:
+def plot_decision_boundary(
+    model: Any,
+    X: Iterable[Sequence[float]],
+    y: Iterable[int],
+    path: str | os.PathLike[str],
+    *,
+    resolution: int = DEFAULT_RESOLUTION,
+    threshold: float = 0.0,
+    title: str | None = None,
+    lang: str | None = None,
+) -> Path:
     """Draw the model's answer over the data's range, with the points coloured by class, to ``path``.
 
     One output: the score's colour (blue above the threshold, orange below) and the boundary
@@ -97,13 +113,15 @@ def plot_decision_boundary(model: Any, X: Iterable[Sequence[float]], y: Iterable
     xx, yy = np.meshgrid(gx, gy)
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     everywhere = _grid_scores(model, np.vstack([grid, points]))  # one compile for the grid and the points
-    scores, at_points = everywhere[:len(grid)], everywhere[len(grid):]
+    scores, at_points = everywhere[: len(grid)], everywhere[len(grid) :]
     outputs = scores.shape[1]
 
     classes = sorted(set(labels.tolist()))
     if outputs == 1 and len(classes) > 2:
-        raise ValueError(f"plot_decision_boundary: a model with one output separates two classes, but y holds "
-                         f"{len(classes)}: {classes}; give a model one output per class")
+        raise ValueError(
+            f"plot_decision_boundary: a model with one output separates two classes, but y holds "
+            f"{len(classes)}: {classes}; give a model one output per class"
+        )
 
     figure = new_figure(6.4, 5.2)
     ax = figure.subplots()
@@ -112,10 +130,11 @@ def plot_decision_boundary(model: Any, X: Iterable[Sequence[float]], y: Iterable
         threshold = float(threshold)
         score = scores[:, 0].reshape(xx.shape)
         span = float(np.nanmax(np.abs(score - threshold))) or 1.0
-        cmap = ListedColormap([_light(NEGATIVE, 0.8 - 0.6 * t) for t in np.linspace(0, 1, 64)][::-1]
-                              + [_light(POSITIVE, 0.8 - 0.6 * t) for t in np.linspace(0, 1, 64)])
-        filled = ax.contourf(xx, yy, score, levels=24, cmap=cmap,
-                             norm=Normalize(threshold - span, threshold + span))
+        cmap = ListedColormap(
+            [_light(NEGATIVE, 0.8 - 0.6 * t) for t in np.linspace(0, 1, 64)][::-1]
+            + [_light(POSITIVE, 0.8 - 0.6 * t) for t in np.linspace(0, 1, 64)]
+        )
+        filled = ax.contourf(xx, yy, score, levels=24, cmap=cmap, norm=Normalize(threshold - span, threshold + span))
         figure.colorbar(filled, ax=ax, label=words.score, shrink=0.85)
         if np.nanmin(score) < threshold < np.nanmax(score):
             ax.contour(xx, yy, score, levels=[threshold], colors="black", linewidths=1.5)
@@ -125,12 +144,21 @@ def plot_decision_boundary(model: Any, X: Iterable[Sequence[float]], y: Iterable
     else:
         # 2b. k outputs: the class with the largest output, one colour each
         if min(classes) < 0 or max(classes) >= outputs:
-            raise ValueError(f"plot_decision_boundary: the model has {outputs} outputs, so labels must be 0 to "
-                             f"{outputs - 1}, but y holds {min(classes) if min(classes) < 0 else max(classes)}")
+            raise ValueError(
+                f"plot_decision_boundary: the model has {outputs} outputs, so labels must be 0 to "
+                f"{outputs - 1}, but y holds {min(classes) if min(classes) < 0 else max(classes)}"
+            )
         colours = [_CLASS_COLOURS[k % len(_CLASS_COLOURS)] for k in range(outputs)]
         winner = scores.argmax(axis=1).reshape(xx.shape)  # underneath: no white gaps where regions meet
-        ax.pcolormesh(xx, yy, winner, cmap=ListedColormap([_light(c) for c in colours]), vmin=-0.5,
-                      vmax=outputs - 0.5, shading="nearest")
+        ax.pcolormesh(
+            xx,
+            yy,
+            winner,
+            cmap=ListedColormap([_light(c) for c in colours]),
+            vmin=-0.5,
+            vmax=outputs - 0.5,
+            shading="nearest",
+        )
         for k in range(outputs):
             # class k wins where its output beats the best of the others: margin > 0. Filling each
             # margin's positive side gives smooth region edges, without argmax's staircase.
@@ -145,8 +173,16 @@ def plot_decision_boundary(model: Any, X: Iterable[Sequence[float]], y: Iterable
     # 3. the data, coloured by its true class
     for c in classes:
         mine = labels == c
-        ax.scatter(points[mine, 0], points[mine, 1], s=28, color=colour_of[c], edgecolors="black",
-                   linewidths=0.6, label=words.klass.format(c=c), zorder=3)
+        ax.scatter(
+            points[mine, 0],
+            points[mine, 1],
+            s=28,
+            color=colour_of[c],
+            edgecolors="black",
+            linewidths=0.6,
+            label=words.klass.format(c=c),
+            zorder=3,
+        )
     accuracy = float(np.mean(predicted == labels))
     ax.set_title(title or words.title.format(how=how, accuracy=f"{accuracy:.0%}"), fontsize=11)
     ax.set_xlabel("x1")

@@ -50,7 +50,7 @@ def labelled_parameters(nodes: Iterable[Value]) -> set[Value]:
 
 
 def node_kind(node: Value, root: Value, params: set[Value]) -> str:
-    """"output", "inner", "parameter", "input" or "constant": how `draw_dot` colours ``node``.
+    """ "output", "inner", "parameter", "input" or "constant": how `draw_dot` colours ``node``.
 
     >>> x, w = Value(1.0, "x1"), Value(0.5, "w1")
     >>> y = x * w + 2.0
@@ -111,8 +111,14 @@ def _record(node: Value, style: _Style) -> str:
 
 def _add_key(graph: Diagram, kinds: set[str], rankdir: str, notes: list[str]) -> None:
     """A colour key: one swatch per kind present; and, under the drawing, ``notes``: how to read it."""
-    names = {"parameter": "parameter", "input": "input", "constant": "constant", "inner": "result of an op",
-             "neuron": "neuron (w·x + b, activation)", "output": "output"}
+    names = {
+        "parameter": "parameter",
+        "input": "input",
+        "constant": "constant",
+        "inner": "result of an op",
+        "neuron": "neuron (w·x + b, activation)",
+        "output": "output",
+    }
     swatches = [f"key_{kind}" for kind in names if kind in kinds]
     across = rankdir in ("LR", "RL")  # ranks run across the page: consecutive ranks make a row
     with graph.subgraph(name="cluster_key") as key:
@@ -123,15 +129,27 @@ def _add_key(graph: Diagram, kinds: set[str], rankdir: str, notes: list[str]) ->
             for kind, name in names.items():
                 if kind in kinds:
                     rounded = {"style": "rounded,filled"} if kind == "neuron" else {}  # as the neurons' boxes
-                    row.node(f"key_{kind}", name, shape="box", fillcolor=KIND_COLOURS.get(kind, KIND_COLOURS["inner"]),
-                             fontsize="10", height="0.25", **rounded)
+                    row.node(
+                        f"key_{kind}",
+                        name,
+                        shape="box",
+                        fillcolor=KIND_COLOURS.get(kind, KIND_COLOURS["inner"]),
+                        fontsize="10",
+                        height="0.25",
+                        **rounded,
+                    )
             for left, right in itertools.pairwise(swatches):
                 row.edge(left, right, style="invis")  # keep the swatches in order
     # How to read the edges goes in the graph's label, under the drawing: a wide node in the key
     # would share a rank with the graph and stretch it.
     if notes:
-        graph.attr(label="".join(f"{_label_line(note)}\\l" for note in notes), labelloc="b", labeljust="l",
-                   fontcolor=EDGE_LABEL_COLOUR, fontsize="10")
+        graph.attr(
+            label="".join(f"{_label_line(note)}\\l" for note in notes),
+            labelloc="b",
+            labeljust="l",
+            fontcolor=EDGE_LABEL_COLOUR,
+            fontsize="10",
+        )
 
 
 def _label_line(text: str) -> str:
@@ -143,17 +161,23 @@ def _notes(caption: str | Sequence[str], style: _Style, folds: int, unlabelled: 
     """The lines under the drawing: the caller's caption, then how to read the boxes and the edges."""
     notes = [caption] if isinstance(caption, str) else list(caption)
     if folds:
-        notes.append(f"condensed: each of the {folds} rounded boxes is one neuron, its weighted sum net = w·x + b "
-                     "(weights and bias folded in, not drawn) and its activation's output"
-                     + (", with that output's grad" if style.show_grad else ""))
+        notes.append(
+            f"condensed: each of the {folds} rounded boxes is one neuron, its weighted sum net = w·x + b "
+            "(weights and bias folded in, not drawn) and its activation's output"
+            + (", with that output's grad" if style.show_grad else "")
+        )
     if style.edge_labels:
-        notes.append("∂ on an edge = d result / d operand, stored when the op ran"
-                     + ("; into a neuron: d out / d input, their product through the neuron" if folds else ""))
+        notes.append(
+            "∂ on an edge = d result / d operand, stored when the op ran"
+            + ("; into a neuron: d out / d input, their product through the neuron" if folds else "")
+        )
     if style.edge_labels and style.show_grad:
         notes.append("a node's grad = sum over the edges leaving it of ∂ times the grad of the result")
     if unlabelled:
-        notes.append(f"∂ not written on the {unlabelled} lines into neurons, too many to read (more than "
-                     f"{MAX_NEURON_EDGE_LABELS}): blue = positive, orange = negative, thicker = larger |∂|")
+        notes.append(
+            f"∂ not written on the {unlabelled} lines into neurons, too many to read (more than "
+            f"{MAX_NEURON_EDGE_LABELS}): blue = positive, orange = negative, thicker = larger |∂|"
+        )
     return notes
 
 
@@ -193,6 +217,7 @@ def _drawing_order(root: Value) -> list[Value]:
 
 # --- condensed: one box per neuron --------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Fold:
     """A neuron found in a graph: its weighted sum ``net = w·x + b`` and activation, drawn as one box.
@@ -220,8 +245,9 @@ def _product_with_parameter(node: Value, params: set[Value]) -> tuple[Value, Val
     return None
 
 
-def _weighted_sum(net: Value, params: set[Value], uses: dict[Value, int]
-                  ) -> tuple[list[Value], list[tuple[Value, float]]] | None:
+def _weighted_sum(
+    net: Value, params: set[Value], uses: dict[Value, int]
+) -> tuple[list[Value], list[tuple[Value, float]]] | None:
     """The nodes and terms of ``net`` if it is a sum of products ``w * x`` and bias parameters, else None.
 
     Each term is ``(x, d net / d x)``, the product of the stored local derivatives down to it. The
@@ -284,8 +310,9 @@ def find_neurons(nodes: Sequence[Value], params: set[Value]) -> dict[Value, Fold
         out = above if above is not None and above.op in OPS and OPS[above.op].activation else net
         local = out.local_grads[0] if out is not net else 1.0  # d out / d net
         inside = [v for v in inside if v is not out] + ([net] if out is not net else [])
-        found[out] = Fold(out, net, tuple((x, local * d) for x, d in terms), frozenset(inside),
-                          _fold_name(out, net, inside))
+        found[out] = Fold(
+            out, net, tuple((x, local * d) for x, d in terms), frozenset(inside), _fold_name(out, net, inside)
+        )
         folded.update(inside)
     return found
 
@@ -303,6 +330,7 @@ def _fold_record(fold: Fold, style: _Style) -> str:
 
 # --- draw_dot -------------------------------------------------------------------------------
 
+
 def _check_options(root: object, rankdir: object, max_nodes: object) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value (the root of a graph), got {type(root).__name__}: {root!r}")
@@ -314,10 +342,12 @@ def _check_options(root: object, rankdir: object, max_nodes: object) -> None:
 
 def _too_many(count: int, max_nodes: int, condensed: bool) -> ValueError:
     fold = "" if condensed else " (or condensed=True: one box per neuron)"
-    return ValueError(f"draw_dot: the graph has {count} nodes, more than max_nodes={max_nodes}, too many to read "
-                      "or lay out quickly: draw a smaller graph (one sample's loss instead of the whole batch's, "
-                      f"through a small network such as MLP(2, [2, 1])){fold}, or pass max_nodes={count} to draw "
-                      "it anyway (Graphviz may then take minutes)")
+    return ValueError(
+        f"draw_dot: the graph has {count} nodes, more than max_nodes={max_nodes}, too many to read "
+        "or lay out quickly: draw a smaller graph (one sample's loss instead of the whole batch's, "
+        f"through a small network such as MLP(2, [2, 1])){fold}, or pass max_nodes={count} to draw "
+        "it anyway (Graphviz may then take minutes)"
+    )
 
 
 def _edge_style(local: float, largest: float) -> dict[str, str]:
@@ -356,16 +386,33 @@ def _draw_value(graph: Diagram, node: Value, ids: dict[Value, str], fill: str, s
     graph.node(ids[node], _record(node, style), fillcolor=fill)
     if node.children:
         op_id = ids[node] + "op"
-        graph.node(op_id, op_text(node), shape="ellipse", fillcolor=OP_COLOUR, fontsize="10",
-                   margin="0.05,0.02", height="0.3", width="0.3", color="#868e96")
+        graph.node(
+            op_id,
+            op_text(node),
+            shape="ellipse",
+            fillcolor=OP_COLOUR,
+            fontsize="10",
+            margin="0.05,0.02",
+            height="0.3",
+            width="0.3",
+            color="#868e96",
+        )
         graph.edge(op_id, ids[node])
         for child, local in zip(node.children, node.local_grads, strict=True):
             graph.edge(ids[child], op_id, **(_derivative(local, style.label_attr) if style.edge_labels else {}))
 
 
-def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True, edge_labels: bool = True,
-             max_nodes: int = DEFAULT_MAX_NODES, params: Iterable[Value] | None = None, condensed: bool = False,
-             caption: str | Sequence[str] = ()) -> Diagram:
+def draw_dot(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    edge_labels: bool = True,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    params: Iterable[Value] | None = None,
+    condensed: bool = False,
+    caption: str | Sequence[str] = (),
+) -> Diagram:
     """The computation graph below ``root`` as a `graphviz.Digraph`; `render` writes it to a file.
 
     Colours tell parameters (those in ``params``; without it, leaves labelled like ``w1``,
@@ -402,9 +449,15 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True, edge_l
 
     lines = [local for fold in folds.values() for _, local in fold.inputs]
     crowded = len(lines) > MAX_NEURON_EDGE_LABELS
-    style = _Style(rankdir, show_grad, condensed or rankdir in ("TB", "BT"), edge_labels,
-                   edge_labels and not crowded, "taillabel" if crowded else "label",
-                   max((abs(d) for d in lines if math.isfinite(d)), default=0.0) or 1.0)
+    style = _Style(
+        rankdir,
+        show_grad,
+        condensed or rankdir in ("TB", "BT"),
+        edge_labels,
+        edge_labels and not crowded,
+        "taillabel" if crowded else "label",
+        max((abs(d) for d in lines if math.isfinite(d)), default=0.0) or 1.0,
+    )
     graph = Diagram("computation_graph")
     graph.attr(rankdir=rankdir, bgcolor="white", fontname=FONT, fontsize="11", nodesep="0.25", ranksep="0.35")
     if crowded:  # a real label would put a rank of label nodes between every two ranks: one per line

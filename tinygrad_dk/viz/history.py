@@ -41,14 +41,32 @@ class _Words:
 
 
 _WORDS = {
-    "en": _Words(loss_title="training loss per epoch", loss="loss", log_scale=" (log scale)",
-                 accuracy_title="training accuracy per epoch", accuracy="accuracy", epoch="epoch",
-                 no_accuracy="no accuracy recorded", diverged="diverged at epoch {epoch}", final="final {value}",
-                 training="training", run="run {k}"),
-    "da": _Words(loss_title="træningstab pr. epoke", loss="tab", log_scale=" (logaritmisk skala)",
-                 accuracy_title="træningsnøjagtighed pr. epoke", accuracy="nøjagtighed", epoch="epoke",
-                 no_accuracy="ingen nøjagtighed registreret", diverged="divergerede i epoke {epoch}",
-                 final="til sidst {value}", training="træning", run="kørsel {k}"),
+    "en": _Words(
+        loss_title="training loss per epoch",
+        loss="loss",
+        log_scale=" (log scale)",
+        accuracy_title="training accuracy per epoch",
+        accuracy="accuracy",
+        epoch="epoch",
+        no_accuracy="no accuracy recorded",
+        diverged="diverged at epoch {epoch}",
+        final="final {value}",
+        training="training",
+        run="run {k}",
+    ),
+    "da": _Words(
+        loss_title="træningstab pr. epoke",
+        loss="tab",
+        log_scale=" (logaritmisk skala)",
+        accuracy_title="træningsnøjagtighed pr. epoke",
+        accuracy="nøjagtighed",
+        epoch="epoke",
+        no_accuracy="ingen nøjagtighed registreret",
+        diverged="divergerede i epoke {epoch}",
+        final="til sidst {value}",
+        training="træning",
+        run="kørsel {k}",
+    ),
 }
 
 
@@ -61,8 +79,10 @@ def _runs(histories: Any, words: _Words) -> list[tuple[str, Any]]:
     elif isinstance(histories, Sequence) and not isinstance(histories, (str, bytes)):
         runs = [(getattr(h, "label", "") or words.run.format(k=i + 1), h) for i, h in enumerate(histories)]
     else:
-        raise TypeError(f"plot_history takes a History, a list of Histories or a dict label -> History, "
-                        f"not {type(histories).__name__}")
+        raise TypeError(
+            f"plot_history takes a History, a list of Histories or a dict label -> History, "
+            f"not {type(histories).__name__}"
+        )
     if not runs:
         raise ValueError("plot_history got no histories: pass at least one History from fit()")
     for label, h in runs:
@@ -101,15 +121,28 @@ def plot_history(histories: Any, path: str | os.PathLike[str], *, lang: str | No
         note = words.diverged.format(epoch=diverged) if diverged else words.final.format(value=f"{loss[-1]:.4g}")
         if len(loss):
             lowest, highest = min(lowest, float(loss.min())), max(highest, float(loss.max()))
-            loss_ax.plot(epochs, loss, color=colour, linewidth=1.8, marker="o" if len(loss) < 30 else None,
-                         markersize=3, label=f"{label} ({note})")
+            loss_ax.plot(
+                epochs,
+                loss,
+                color=colour,
+                linewidth=1.8,
+                marker="o" if len(loss) < 30 else None,
+                markersize=3,
+                label=f"{label} ({note})",
+            )
         accuracy = list(getattr(h, "accuracy", None) or [])
         if accuracy:
             acc, _ = _finite_prefix(accuracy)
             worst = min(worst, float(acc.min(initial=1.0)))
-            acc_ax.plot(np.arange(1, len(acc) + 1), acc, color=colour, linewidth=1.8,
-                        marker="o" if len(acc) < 30 else None, markersize=3,
-                        label=f"{label} ({words.final.format(value=f'{acc[-1]:.0%}')})" if len(acc) else label)
+            acc_ax.plot(
+                np.arange(1, len(acc) + 1),
+                acc,
+                color=colour,
+                linewidth=1.8,
+                marker="o" if len(acc) < 30 else None,
+                markersize=3,
+                label=f"{label} ({words.final.format(value=f'{acc[-1]:.0%}')})" if len(acc) else label,
+            )
     if lowest > 0 and highest / lowest > 20:  # losses that fall by orders of magnitude read better on a log axis
         loss_ax.set_yscale("log")
         loss_ax.yaxis.set_major_formatter(lambda v, _: f"{v:g}")  # 0.01 rather than 10^-2
@@ -120,8 +153,7 @@ def plot_history(histories: Any, path: str | os.PathLike[str], *, lang: str | No
     acc_ax.set_ylim(max(0.0, math.floor(worst * 10 - 0.5) / 10) - 0.01, 1.01)  # zoom in on the climb to 100%
     acc_ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     if not acc_ax.lines:
-        acc_ax.text(0.5, 0.5, words.no_accuracy, ha="center", va="center", transform=acc_ax.transAxes,
-                    color="#868e96")
+        acc_ax.text(0.5, 0.5, words.no_accuracy, ha="center", va="center", transform=acc_ax.transAxes, color="#868e96")
     for ax in (loss_ax, acc_ax):
         ax.set_xlabel(words.epoch)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 2.5

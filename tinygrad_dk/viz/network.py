@@ -39,8 +39,10 @@ def _layers(model: Any) -> list[list[Any]]:
     elif hasattr(model, "w") and hasattr(model, "b"):
         layers = [SimpleNamespace(neurons=[model])]
     else:
-        raise TypeError(f"draw_network needs an MLP, Layer, Neuron or Perceptron (an object with .layers, "
-                        f".neurons or .w and .b), got {type(model).__name__}")
+        raise TypeError(
+            f"draw_network needs an MLP, Layer, Neuron or Perceptron (an object with .layers, "
+            f".neurons or .w and .b), got {type(model).__name__}"
+        )
     if not isinstance(layers, Sequence) or not layers:
         raise ValueError(f"draw_network: the model's .layers must be a non-empty list, got {layers!r}")
     result = []
@@ -51,8 +53,10 @@ def _layers(model: Any) -> list[list[Any]]:
         for neuron in neurons:
             w, b = getattr(neuron, "w", None), getattr(neuron, "b", None)
             if not (isinstance(b, Value) and isinstance(w, Sequence) and all(isinstance(wi, Value) for wi in w)):
-                raise TypeError(f"draw_network: every neuron of layer {i + 1} needs .w (a list of Values) "
-                                f"and .b (a Value); got {type(neuron).__name__}")
+                raise TypeError(
+                    f"draw_network: every neuron of layer {i + 1} needs .w (a list of Values) "
+                    f"and .b (a Value); got {type(neuron).__name__}"
+                )
         result.append(list(neurons))
     return result
 
@@ -69,9 +73,16 @@ def _named(p: Value, fallback: str, digits: int) -> str:
     return f"{name} = {number(p.data, digits)}" if name else number(p.data, digits)
 
 
-def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = False,
-                 max_edge_labels: int = MAX_EDGE_LABELS, inputs: Sequence[str] | None = None,
-                 caption: str | Sequence[str] = (), digits: int = 2) -> Diagram:
+def draw_network(
+    model: Any,
+    *,
+    show_weights: bool = True,
+    show_grads: bool = False,
+    max_edge_labels: int = MAX_EDGE_LABELS,
+    inputs: Sequence[str] | None = None,
+    caption: str | Sequence[str] = (),
+    digits: int = 2,
+) -> Diagram:
     """The neuron-level picture of an MLP (or Layer, Neuron, Perceptron); `render` writes it to a file.
 
     Each weight sits on its line and each bias in its neuron, after its name when the
@@ -92,16 +103,40 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
 
     graph = Diagram("network")
     spread = label_edges and show_grads  # two labels per line
-    graph.attr(rankdir="LR", bgcolor="white", fontname=FONT, fontsize="11",  # labels need room between lines
-               ranksep="3.0" if label_edges else "1.4", nodesep="1.4" if label_edges else "0.06", splines="line",
-               ordering="out", outputorder="edgesfirst")  # neurons drawn over the lines
-    graph.attr("node", fontname=FONT, fontsize="10", shape="ellipse", style="filled", fixedsize="true",
-               width="1.0", height="0.75" if show_grads else "0.6")
+    graph.attr(
+        rankdir="LR",
+        bgcolor="white",
+        fontname=FONT,
+        fontsize="11",  # labels need room between lines
+        ranksep="3.0" if label_edges else "1.4",
+        nodesep="1.4" if label_edges else "0.06",
+        splines="line",
+        ordering="out",
+        outputorder="edgesfirst",
+    )  # neurons drawn over the lines
+    graph.attr(
+        "node",
+        fontname=FONT,
+        fontsize="10",
+        shape="ellipse",
+        style="filled",
+        fixedsize="true",
+        width="1.0",
+        height="0.75" if show_grads else "0.6",
+    )
     # A weight's number sits beside its line, near the neuron it feeds, where the lines into one
     # neuron have spread apart; in the middle they would cross, and so would their labels. At 30
     # degrees off the line, "w6 = 0.45" clears both its own line and its neighbour's.
-    graph.attr("edge", fontname=FONT, arrowsize="0.4", dir="none", labelfontname=FONT, labelfontsize="9",
-               labeldistance="4", labelangle="30")
+    graph.attr(
+        "edge",
+        fontname=FONT,
+        arrowsize="0.4",
+        dir="none",
+        labelfontname=FONT,
+        labelfontsize="9",
+        labeldistance="4",
+        labelangle="30",
+    )
 
     # 1. the inputs, then each layer's neurons, one column (rank) each
     previous = [f"x{i + 1}" for i in range(nin)]
@@ -119,14 +154,21 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
                 text = f"{getattr(neuron, 'activation', '')}\n{_named(neuron.b, 'b', digits)}"
                 if show_grads:
                     text += f"\ngrad {number(neuron.b.grad, digits)}"
-                column.node(name, text, fillcolor=KIND_COLOURS["output" if last else "inner"],
-                            color=sign_colour(neuron.b.data), penwidth="1.5")
+                column.node(
+                    name,
+                    text,
+                    fillcolor=KIND_COLOURS["output" if last else "inner"],
+                    color=sign_colour(neuron.b.data),
+                    penwidth="1.5",
+                )
             _keep_in_order(column, names)
         # 2. one line per weight, into the neuron it feeds
         for name, neuron in zip(names, layer, strict=True):
             if len(neuron.w) != len(previous):
-                raise ValueError(f"draw_network: neuron {name} has {len(neuron.w)} weights but the layer before it "
-                                 f"has {len(previous)} outputs")
+                raise ValueError(
+                    f"draw_network: neuron {name} has {len(neuron.w)} weights but the layer before it "
+                    f"has {len(previous)} outputs"
+                )
             for source, w in zip(previous, neuron.w, strict=True):
                 size = abs(w.data) / largest if math.isfinite(w.data) else 1.0  # 0 to 1; a diverged weight: 1
                 alpha = "" if label_edges else f"{int(60 + 195 * size):02x}"  # faint small weights in a crowd
@@ -140,9 +182,11 @@ def draw_network(model: Any, *, show_weights: bool = True, show_grads: bool = Fa
 
     # 3. the caption: how to read it, and what was left out
     lines = [caption] if isinstance(caption, str) else list(caption)
-    lines.append(f"{nin} inputs, layers of {', '.join(str(len(layer)) for layer in layers)} neurons, "
-                 f"{len(weights)} weights; blue = positive, orange = negative, thicker = larger |w|; "
-                 "b = bias (the border shows its sign)")
+    lines.append(
+        f"{nin} inputs, layers of {', '.join(str(len(layer)) for layer in layers)} neurons, "
+        f"{len(weights)} weights; blue = positive, orange = negative, thicker = larger |w|; "
+        "b = bias (the border shows its sign)"
+    )
     if spread:
         lines.append("on a line: its weight near the neuron it feeds, its grad where it starts")
     if show_weights and not label_edges:

