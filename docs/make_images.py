@@ -17,7 +17,7 @@ import numpy as np
 
 from tinygrad_dk import Value
 from tinygrad_dk.data import make_blobs, make_moons
-from tinygrad_dk.explain import draw_worked_example, worked_example
+from tinygrad_dk.explain import draw_worked_example, draw_worked_graph, worked_example
 from tinygrad_dk.nn import MLP, Neuron, Perceptron
 from tinygrad_dk.train import fit
 from tinygrad_dk.viz import (
@@ -257,6 +257,7 @@ def tutorial_pictures(out: Path) -> list[Path]:
 
     # --- the worked example's network before the update (with its gradients) and after it
     written += draw_worked_example(worked_example(), out)
+    written.append(render(draw_worked_graph(), out / "worked_example_graph.svg"))
     return written
 
 
