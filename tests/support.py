@@ -73,3 +73,16 @@ def need_program(name: str) -> str:
             pytest.fail(f"{name} must be on PATH in CI (.ci/run installs it)")
         pytest.skip(f"{name} is not on PATH")
     return path
+
+
+# Headless Chromium for the browser tests: no sandbox (root), no GPU, and no background traffic,
+# which this machine's closed network would refuse.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]

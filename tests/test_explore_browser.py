@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import need_module, need_program
+from support import CHROMIUM_ARGS, need_module, need_program
 
 from tinygrad_dk import explore as ex
 from tinygrad_dk.data import make_blobs, make_moons
@@ -23,15 +23,6 @@ from tinygrad_dk.nn import MLP
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
 Data = tuple[list[list[float]], list[int]]
 TIMES = "\u00d7"  # the multiplication sign the page writes

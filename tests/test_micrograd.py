@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
 
 import pytest
 from support import need_module
@@ -173,14 +172,6 @@ def micrograd_demo_losses(value: type, mlp: type, X: list[list[float]], y: list[
             p.data -= learning_rate * p.grad
         trace.append(float(total_loss.data))
     return trace
-
-
-@pytest.fixture
-def global_random() -> Iterator[None]:
-    """Put the global random state back after a test that seeds it, as a script of micrograd's would."""
-    saved = random.getstate()
-    yield
-    random.setstate(saved)
 
 
 @pytest.mark.usefixtures("global_random")

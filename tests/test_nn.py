@@ -10,7 +10,6 @@ import re
 import statistics
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -330,14 +329,6 @@ def test_layer_and_neuron_check_their_inputs() -> None:
 
 
 # --- initialization ---
-
-
-@pytest.fixture
-def global_random() -> Iterator[None]:
-    """Put the global random state back after a test that seeds it."""
-    saved = random.getstate()
-    yield
-    random.setstate(saved)
 
 
 @pytest.mark.usefixtures("global_random")

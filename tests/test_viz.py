@@ -16,7 +16,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.text import Text
-from support import IN_CI, need_module, need_program, need_wasm_graphviz
+from support import CHROMIUM_ARGS, IN_CI, need_module, need_program, need_wasm_graphviz
 
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.explain import worked_example
@@ -580,15 +580,6 @@ TEXT_OUTSIDE_ITS_BOX = """() => {
 # Liberation Sans, Nimbus Sans). "grad 0.0100" in those fonts: g r a d, space, 0 . 0 1 0 0 are
 # 1139 + 682 + 1139 + 1139 + 569 + 5 * 1139 + 569 = 10932 units of 2048 per em.
 HELVETICA_SAMPLE, HELVETICA_SAMPLE_EM = "grad 0.0100", 10932 / 2048
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]  # as in test_explore_browser.py
 
 
 def test_wasm_graphviz_measures_text_with_helvetica_widths(no_dot: None) -> None:
