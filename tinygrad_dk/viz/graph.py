@@ -368,9 +368,10 @@ class _Style(NamedTuple):
     largest: float  # the largest |∂| into a neuron, to scale the unlabelled lines by
 
 
-def _derivative(local: float, attr: str = "label") -> dict[str, str]:
-    """An edge's ∂, as its label or (``attr="taillabel"``) beside its tail."""
-    return {attr: f"∂={local:.4f}", "fontcolor" if attr == "label" else "labelfontcolor": EDGE_LABEL_COLOUR}
+def _derivative(local: float | None, attr: str = "label") -> dict[str, str]:
+    """An edge's ∂, as its label or (``attr="taillabel"``) beside its tail; None: an op made by hand stores none."""
+    text = f"∂={local:.4f}" if local is not None else "∂ in its _backward"
+    return {attr: text, "fontcolor" if attr == "label" else "labelfontcolor": EDGE_LABEL_COLOUR}
 
 
 def _draw_fold(graph: Diagram, fold: Fold, ids: dict[Value, str], fill: str, style: _Style) -> None:
@@ -398,8 +399,10 @@ def _draw_value(graph: Diagram, node: Value, ids: dict[Value, str], fill: str, s
             color="#868e96",
         )
         graph.edge(op_id, ids[node])
+        stored = node.op in OPS  # not so for an op made by hand, micrograd's way: its chain rule is a closure
         for child, local in zip(node.children, node.local_grads, strict=True):
-            graph.edge(ids[child], op_id, **(_derivative(local, style.label_attr) if style.edge_labels else {}))
+            attrs = _derivative(local if stored else None, style.label_attr) if style.edge_labels else {}
+            graph.edge(ids[child], op_id, **attrs)
 
 
 def draw_dot(
