@@ -152,15 +152,15 @@ _WORDS = {
             "input": "input",
             "constant": "konstant",
             "inner": "resultat af en operation",
-            "neuron": "neuron (w·x + b, aktiveringsfunktion)",
+            "neuron": "neuron (w·x + b,\naktiveringsfunktion)",  # two lines: one would widen a rank of the graph
             "output": "output",
         },
-        condensed="sammenfoldet: hver af de {folds} afrundede kasser er én neuron, dens vægtede sum net = w·x + b "
-        "(vægte og bias foldet ind, ikke tegnet) og outputtet fra dens aktiveringsfunktion",
-        condensed_grad=", med outputtets grad",
+        condensed="sammenfoldet: hver af de {folds} afrundede kasser er én neuron: dens vægtede sum net = w·x + b "
+        "(vægte og bias foldet ind, ikke tegnet) og dens aktiveringsfunktions output",
+        condensed_grad=", med dets grad",
         edges="∂ på en kant = d resultat / d operand, gemt da operationen kørte",
         edges_into_neuron="; ind i en neuron: d out / d input, produktet gennem neuronen",
-        grads="en knudes grad = summen over kanterne ud fra den af ∂ gange resultatets grad",
+        grads="en knudes grad = summen, over kanterne ud fra den, af ∂ gange resultatets grad",
         unlabelled="∂ står ikke på de {unlabelled} linjer ind i neuronerne, for mange til at læse (flere end "
         "{most}): blå = positiv, orange = negativ, tykkere = større |∂|",
     ),

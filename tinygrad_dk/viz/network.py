@@ -35,7 +35,7 @@ _WORDS = {
         "summary": "{nin} input, lag med {sizes} neuroner, {weights} vægte; blå = positiv, orange = negativ, "
         "tykkere = større |w|; b = bias (randen viser dens fortegn)",
         "spread": "på en linje: vægten ved den neuron, den fører ind i, og dens grad, hvor linjen begynder",
-        "unwritten": "vægtenes værdier står der ikke: {weights} er flere end max_edge_labels={most}",
+        "unwritten": "vægtenes værdier er udeladt: {weights} er flere end max_edge_labels={most}",
     },
 }
 
