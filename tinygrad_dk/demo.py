@@ -78,6 +78,7 @@ class _Words:
     descriptions: dict[str, str]  # as `DESCRIPTIONS`
     sample_caption: str  # {index}, {nodes}
     boundary_title: str  # {accuracy}
+    loss: str  # the label of the sample's loss in its graph
 
 
 _WORDS = {
@@ -88,6 +89,7 @@ _WORDS = {
         sample_caption="moons sample #{index} through the trained MLP(2, [16, 16, 1]), the sample with the largest "
         "hinge loss; its full graph has {nodes:,} nodes, drawn here one box per neuron",
         boundary_title="two moons: accuracy {accuracy:.1%}",
+        loss="loss",
     ),
     # In Danish a comma is the decimal mark, so 1,634 would read as a fraction: counts go without a separator.
     "da": _Words(
@@ -115,6 +117,7 @@ _WORDS = {
         sample_caption="halvmåne-eksempel #{index} gennem den trænede MLP(2, [16, 16, 1]), eksemplet med det "
         "største hinge-tab; dets fulde graf har {nodes} knuder, her tegnet med én kasse pr. neuron",
         boundary_title="to halvmåner: nøjagtighed {accuracy:.1%}",
+        loss="tab",
     ),
 }
 
@@ -186,6 +189,7 @@ def demo(
         # gradients flow (a sample beyond the margin has hinge loss 0 and no gradient)
         worst = max(range(len(X)), key=lambda i: _sample_loss(model, X[i], y[i]).data)
         loss = _sample_loss(model, X[worst], y[worst])
+        loss.label = words.loss
         # 5. the moons files, one function each
         nodes = _write_sample_graph(model, loss, worst, stage / "moons_sample_graph.svg", words, lang)
         _write_network(model, stage / "moons_network.svg", lang)
