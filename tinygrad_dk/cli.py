@@ -6,8 +6,8 @@
     tinygrad-dk explain [--format ...]    the worked backpropagation example, step by step
     tinygrad-dk explore [options]         write the explorer page (one offline HTML file)
 
-demo, graph, train, explain and explore take --lang en|da (default: $TINYGRAD_DK_LANG, else en) for
-their words; the numbers are the same in both.
+demo, graph, train, explain and explore take --lang en|da (default: $TINYGRAD_DK_LANG, else en): demo's
+lines, explain's text and the pictures and pages they write come in that language, with the same numbers.
 
 Bad flags or values print a usage message and exit with status 2; an output folder that
 cannot be written prints why and exits with status 1, leaving nothing half-written.
