@@ -780,7 +780,7 @@ def test_explain_out_writes_the_pictures(tmp_path: Path, capsys: pytest.CaptureF
 def test_explain_failure_halfway_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def first_picture_then_disk_full(example: Any, out_dir: Any) -> tuple[Path, Path]:
+    def first_picture_then_disk_full(example: Any, out_dir: Any, *, lang: str | None = None) -> tuple[Path, Path]:
         before = Path(out_dir) / "worked_example_before.svg"
         before.write_text("<svg/>")
         raise OSError(errno.ENOSPC, "No space left on device", str(Path(out_dir) / "worked_example_after.svg"))
@@ -795,6 +795,13 @@ def test_explain_failure_halfway_leaves_nothing(
         r"tinygrad-dk explain: could not write .*worked_example_after\.svg: No space left on device\n", result.err
     )
     assert sorted(p.name for p in out_dir.iterdir()) == ["notes.txt"]  # no half set of pictures, no staging folder
+
+
+def test_explain_pictures_speak_the_language_of_its_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["explain", "--lang", "da", "--out", str(tmp_path)], capsys).code == 0
+    texts = [t.text or "" for t in check_svg(tmp_path / "worked_example_after.svg").iter(f"{SVG_NS}text")]
+    assert any(t.startswith("Efter én opdatering med fuld batch") for t in texts)
+    assert not any(t.startswith("After one") for t in texts)
 
 
 # --- explore ----------------------------------------------------------------------------
