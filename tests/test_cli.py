@@ -298,6 +298,115 @@ def test_demo_files_get_the_usual_permissions(demo: tuple[Result, Path]) -> None
     assert modes == dict.fromkeys(DEMO_FILES, oct(usual))
 
 
+# --- the demo in Danish: the learner's words, the same numbers -----------------------------------
+
+# A number as the demo writes it: 0.2984, -2.1e-03, 99.0%, 1,625 (English) or 1625 (Danish, where a comma
+# is the decimal mark).
+NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]\d+)?")
+# English words of the demo's lines and pictures that a Danish learner should not meet (code names such as
+# data, grad, net, relu, score, input, output and parameter are the same in both languages).
+ENGLISH_WORDS = re.compile(
+    r"\b(?:key|constant|result|op|condensed|rounded|boxes|edges?|nodes?|samples?|weights?|inputs|neurons|layers|"
+    r"the|of|and|on|with|before|after|update|positive|negative|thicker|larger|targets?|moons|final|loss|accuracy|"
+    r"class|largest|trained|network|picture|flows|written|biases)\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture(scope="module")
+def demo_da(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
+    out_dir = tmp_path_factory.mktemp("demo_da") / "billeder"
+    return run_captured(["demo", "--out", str(out_dir), "--quiet", "--lang", "da"]), out_dir
+
+
+def numbers(texts: Sequence[str | None]) -> list[float]:
+    """Every number in ``texts``, in order, thousands separators dropped."""
+    return [float(n.replace(",", "")) for text in texts for n in NUMBER.findall(text or "")]
+
+
+def told(out: str) -> list[str]:
+    """The demo's printed lines before ``wrote:`` (after it come the paths, which differ by folder)."""
+    lines = out.splitlines()
+    return lines[: lines.index("wrote:")]
+
+
+def svg_words(path: Path) -> list[str | None]:
+    return [t.text for t in check_svg(path).iter(f"{SVG_NS}text")]
+
+
+def test_demo_in_danish_has_every_number_of_the_english_demo(
+    demo: tuple[Result, Path], demo_da: tuple[Result, Path]
+) -> None:
+    (english, en_dir), (danish, da_dir) = demo, demo_da
+    assert danish.code == 0, danish.err
+    assert written(danish.out) == [da_dir / p.name for p in written(english.out)]  # the same file names
+    assert len(told(danish.out)) == len(told(english.out))
+    for en_line, da_line in zip(told(english.out), told(danish.out), strict=True):
+        assert numbers([da_line]) == numbers([en_line]), (en_line, da_line)
+    assert len(numbers(told(english.out))) > 20  # the check reads the numbers
+    for name in sorted(n for n in DEMO_FILES if n.endswith(".svg")):
+        en, da = svg_words(en_dir / name), svg_words(da_dir / name)
+        assert numbers(da) == numbers(en), name
+
+
+def test_demo_in_danish_speaks_danish_in_its_lines_and_pictures(
+    demo: tuple[Result, Path], demo_da: tuple[Result, Path]
+) -> None:
+    english, english_dir = demo
+    assert [line for line in told(english.out) if ENGLISH_WORDS.search(line)] != []  # the checks can fail
+    assert [t for t in svg_words(english_dir / "moons_network.svg") if t and ENGLISH_WORDS.search(t)] != []
+    result, out_dir = demo_da
+    lines = told(result.out)
+    assert lines[0].startswith("tinygrad-dk demo: Matt Mazurs 2-2-2-eksempelnetværk på hans eksempel, én opdatering")
+    assert re.fullmatch(r"til sidst: tab \d+\.\d{4}, nøjagtighed \d+\.\d%", lines[1]), lines[1]
+    assert described(result.out)["worked_example_graph.svg"].startswith("hovedbilledet: eksempelnetværkets graf")
+    assert [line for line in lines if ENGLISH_WORDS.search(line)] == []
+    texts = {name: svg_words(out_dir / name) for name in sorted(DEMO_FILES) if name.endswith(".svg")}
+    for name, words in texts.items():
+        assert [t for t in words if t and ENGLISH_WORDS.search(t)] == [], name
+    graph, sample = texts["worked_example_graph.svg"], texts["moons_sample_graph.svg"]
+    for word in ("forklaring", "parameter", "input", "resultat af en operation", "output"):
+        assert word in graph, word
+    assert {"neuron (w·x + b,", "aktiveringsfunktion)", "tab"} <= set(sample)  # the key's neuron, on two lines
+    starts = {
+        "worked_example_graph.svg": [
+            "Matt Mazurs 2-2-2-netværk med sigmoid som aktiveringsfunktion på ét eksempel",
+            "data: den fremadrettede propagering; grad: d E_total / d knude",
+            "∂ på en kant = d resultat / d operand",
+            "en knudes grad = summen, over kanterne ud fra den, af ∂ gange resultatets grad",
+        ],
+        "moons_sample_graph.svg": [
+            "halvmåne-eksempel #",
+            "sammenfoldet: hver af de 33 afrundede kasser er én neuron",
+            "∂ står ikke på de 304 linjer ind i neuronerne",
+        ],
+        "worked_example_before.svg": ["Før opdateringen med fuld batch: hver vægt w og dens gradient", "2 input, lag"],
+        "worked_example_after.svg": ["Efter én opdatering med fuld batch, w <- w - lr * dE/dw med lr = 0.5"],
+        "moons_network.svg": ["2 input, lag med 16, 16, 1 neuroner, 304 vægte; blå = positiv", "vægtenes værdier"],
+    }
+    for name, openings in starts.items():
+        for opening in openings:
+            assert any(t and t.startswith(opening) for t in texts[name]), (name, opening)
+    page = (out_dir / "moons_explorer.html").read_text(encoding="utf-8")
+    assert '"fuld batch"' in page  # the run's name, and the page's words, in Danish
+
+
+def test_demo_language_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
+    assert tinygrad_dk.demo.headline().startswith("tinygrad-dk demo: Matt Mazurs")
+    assert tinygrad_dk.demo.headline("en").startswith("tinygrad-dk demo: Matt Mazur's")  # lang= wins
+    with pytest.raises(ValueError, match=r"^demo: unknown language 'de': use one of 'en', 'da'$"):
+        tinygrad_dk.demo.demo(tmp_path / "out", lang="de")
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "de")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    assert "TINYGRAD_DK_LANG='de' is not a language demo knows" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # refused before any work
+
+
 # --- train ------------------------------------------------------------------------------
 
 
@@ -519,6 +628,25 @@ def test_graph_of_the_worked_example(suffix: str, tmp_path: Path, capsys: pytest
         assert re.search(r"net_h1 \| data 0\.3775 \| grad 0\.0088", text)
 
 
+def test_graph_speaks_the_language_of_lang_or_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "worked.svg"
+    assert run(["graph", "--out", str(target), "--lang", "da"], capsys).code == 0
+    danish = [t.text for t in check_svg(target).iter(f"{SVG_NS}text")]
+    assert {"forklaring", "resultat af en operation", "data 0.2984", "grad 0.0822"} <= set(danish)
+    assert any(t and t.startswith("Matt Mazurs 2-2-2-netværk med sigmoid") for t in danish)
+    assert "key" not in danish and not any(t and t.startswith("∂ on an edge") for t in danish)
+    model_file, condensed = tmp_path / "model.json", tmp_path / "model.svg"
+    MLP(2, [3, 1], seed=0).save(model_file)
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
+    assert run(["graph", "--model", str(model_file), "--condensed", "--out", str(condensed)], capsys).code == 0
+    texts = [t.text for t in check_svg(condensed).iter(f"{SVG_NS}text")]
+    assert "forklaring" in texts and any(t and t.startswith("sammenfoldet: hver af de 4 afrundede") for t in texts)
+    assert run(["graph", "--out", str(target), "--lang", "en"], capsys).code == 0  # --lang wins
+    assert "key" in [t.text for t in check_svg(target).iter(f"{SVG_NS}text")]
+
+
 def test_graph_condensed_draws_one_box_per_neuron(
     trained: tuple[Result, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -652,7 +780,7 @@ def test_explain_out_writes_the_pictures(tmp_path: Path, capsys: pytest.CaptureF
 def test_explain_failure_halfway_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def first_picture_then_disk_full(example: Any, out_dir: Any) -> tuple[Path, Path]:
+    def first_picture_then_disk_full(example: Any, out_dir: Any, *, lang: str | None = None) -> tuple[Path, Path]:
         before = Path(out_dir) / "worked_example_before.svg"
         before.write_text("<svg/>")
         raise OSError(errno.ENOSPC, "No space left on device", str(Path(out_dir) / "worked_example_after.svg"))
@@ -667,6 +795,13 @@ def test_explain_failure_halfway_leaves_nothing(
         r"tinygrad-dk explain: could not write .*worked_example_after\.svg: No space left on device\n", result.err
     )
     assert sorted(p.name for p in out_dir.iterdir()) == ["notes.txt"]  # no half set of pictures, no staging folder
+
+
+def test_explain_pictures_speak_the_language_of_its_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["explain", "--lang", "da", "--out", str(tmp_path)], capsys).code == 0
+    texts = [t.text or "" for t in check_svg(tmp_path / "worked_example_after.svg").iter(f"{SVG_NS}text")]
+    assert any(t.startswith("Efter én opdatering med fuld batch") for t in texts)
+    assert not any(t.startswith("After one") for t in texts)
 
 
 # --- explore ----------------------------------------------------------------------------

@@ -140,6 +140,42 @@ def test_graph_has_a_key_naming_the_kinds_present(renderer: str, tmp_path: Path)
     assert any(t.startswith("∂ on an edge = d result / d operand") for t in texts)
 
 
+def dot_labels(graph: Any) -> list[str]:
+    """Every label in a graph's DOT source, unescaped enough to read: node names, edge labels, the caption."""
+    found = re.findall(r'label=(?:"((?:[^"\\]|\\.)*)"|([^\s\]"]+))', graph.source)  # quoted only when needed
+    return [(quoted or bare).replace("\\l", "\n") for quoted, bare in found]
+
+
+def test_graph_key_and_notes_speak_danish_with_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    x, w = Value(1.5, "x1"), Value(-0.5, "w1")
+    y = (x * w + Value(2.0)).relu()  # an unlabelled Value: a constant
+    y.backward()
+    english, danish = draw_dot(y), draw_dot(y, lang="da")
+    for word in ("forklaring", "parameter", "input", "konstant", "resultat af en operation", "output"):
+        assert word in dot_labels(danish), word
+    assert "∂ på en kant = d resultat / d operand, gemt da operationen kørte" in danish.source
+    assert "en knudes grad = summen, over kanterne ud fra den, af ∂ gange resultatets grad" in danish.source
+    for word in ("key", "constant", "result of an op"):
+        assert word in dot_labels(english) and word not in dot_labels(danish), word
+    for words in ("∂ on an edge", "a node's grad"):
+        assert words in english.source and words not in danish.source, words
+    numbers = [re.findall(r"-?\d+\.\d+", label) for label in dot_labels(english)]
+    assert numbers == [re.findall(r"-?\d+\.\d+", label) for label in dot_labels(danish)]  # only the words differ
+    # condensed, with too many lines to label: every note of draw_dot's own is Danish
+    big = MLP(2, [8, 8, 1], seed=0)
+    out = big([Value(0.5, "x1"), Value(-0.2, "x2")])
+    assert isinstance(out, Value)
+    out.backward()
+    folded = draw_dot(out, params=big.parameters(), condensed=True, lang="da").source
+    assert "sammenfoldet: hver af de 17 afrundede kasser er én neuron" in folded
+    assert "∂ står ikke på de 88 linjer ind i neuronerne, for mange til at læse (flere end 40)" in folded
+    assert "neuron (w·x + b,\naktiveringsfunktion)" in folded  # two lines: one would widen a rank
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
+    assert "forklaring" in dot_labels(draw_dot(y)) and "key" in dot_labels(draw_dot(y, lang="en"))  # lang= wins
+    with pytest.raises(ValueError, match=r"^draw_dot: unknown language 'sv': use one of 'en', 'da'$"):
+        draw_dot(y, lang="sv")
+
+
 def test_op_nodes_show_their_constants() -> None:
     x = Value(3.0, "x")
     y = ((x * 2.0 + 1.0) ** 2).leaky_relu(0.01) - x.exp()
@@ -476,6 +512,24 @@ def test_network_names_short_labelled_parameters_inputs_and_caption(renderer: st
     for bad in (["i1"], "i1", ["i1", 2]):
         with pytest.raises(ValueError, match=r"draw_network: inputs must be 2 names, one per input, got"):
             draw_network(model, inputs=bad)  # type: ignore[arg-type]
+
+
+def test_network_caption_speaks_danish_with_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = two_two_two()
+    danish = draw_network(model, show_grads=True, caption="Før opdateringen", lang="da").source
+    assert "Før opdateringen\\l2 input, lag med 2, 2 neuroner, 8 vægte; blå = positiv, orange = negativ" in danish
+    assert "b = bias (randen viser dens fortegn)" in danish
+    assert "på en linje: vægten ved den neuron, den fører ind i, og dens grad, hvor linjen begynder" in danish
+    crowded = draw_network(MLP(2, [8, 8, 1], seed=0), lang="da").source
+    assert "vægtenes værdier er udeladt: 88 er flere end max_edge_labels=24" in crowded
+    for word in ("inputs", "layers of", "weights;", "the border", "on a line", "not written"):
+        assert word not in danish + crowded, word
+    english = draw_network(model, show_grads=True, caption="Før opdateringen")
+    assert re.findall(r"\d+(?:\.\d+)?", english.source) == re.findall(r"\d+(?:\.\d+)?", danish)  # words differ only
+    monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
+    assert "8 vægte" in draw_network(model).source and "8 weights" in draw_network(model, lang="en").source
+    with pytest.raises(ValueError, match=r"^draw_network: unknown language 'no': use one of 'en', 'da'$"):
+        draw_network(model, lang="no")
 
 
 def test_network_colours_by_sign_and_widths_by_size() -> None:

@@ -6,6 +6,9 @@
     tinygrad-dk explain [--format ...]    the worked backpropagation example, step by step
     tinygrad-dk explore [options]         write the explorer page (one offline HTML file)
 
+demo, graph, train, explain and explore take --lang en|da (default: $TINYGRAD_DK_LANG, else en): demo's
+lines, explain's text and the pictures and pages they write come in that language, with the same numbers.
+
 Bad flags or values print a usage message and exit with status 2; an output folder that
 cannot be written prints why and exits with status 1, leaving nothing half-written.
 """
@@ -299,13 +302,15 @@ def cmd_graph(args: argparse.Namespace) -> int:
         *some, last = FORMATS
         raise UsageError(f"--out {str(args.out)!r}: name the file {', '.join(some)} or {last}")
     _check_file_target(args.out, "--out")
+    lang = _lang(args, "graph")
     if args.model is None:
         if args.input is not None:
             raise UsageError("--input needs --model: the worked example has its own inputs (0.05, 0.10)")
         from tinygrad_dk.explain import draw_worked_graph
 
         # deep and narrow: top to bottom fits a screen; every node named as explain names it
-        return _render_graph(draw_worked_graph(rankdir=args.rankdir or "TB", condensed=args.condensed), args.out)
+        graph = draw_worked_graph(rankdir=args.rankdir or "TB", condensed=args.condensed, lang=lang)
+        return _render_graph(graph, args.out)
     try:
         model = load(args.model)
     except (ModelFileError, FileNotFoundError) as error:
@@ -318,7 +323,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
     params = model.parameters()
     try:
         limit = {} if args.max_nodes is None else {"max_nodes": args.max_nodes}  # else draw_dot's own limit
-        graph = draw_dot(root, rankdir=args.rankdir or "LR", params=params, condensed=args.condensed, **limit)
+        graph = draw_dot(
+            root, rankdir=args.rankdir or "LR", params=params, condensed=args.condensed, lang=lang, **limit
+        )
     except ValueError as error:  # too large: say it in the command line's words
         words = str(error).replace("max_nodes=", "--max-nodes ").replace("condensed=True", "--condensed")
         raise CommandError(words) from error
@@ -406,12 +413,13 @@ def cmd_explore(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: the example network step by step and the moons network, with their pictures (see
     `tinygrad_dk.demo`); one line per file on what it shows."""
-    from tinygrad_dk.demo import EXAMPLE, SETUP, demo
+    from tinygrad_dk.demo import demo, headline
 
     _check_folder(args.out, "--out")
-    print(f"tinygrad-dk demo: {EXAMPLE}; then {SETUP}")
-    result = demo(args.out, progress=not args.quiet)
-    print(f"final: loss {result.loss:.4f}, accuracy {result.accuracy:.1%}")
+    lang = _lang(args, "demo")
+    print(headline(lang))
+    result = demo(args.out, progress=not args.quiet, lang=lang)
+    print(result.final)
     width = max(map(len, result.descriptions))
     for name, text in result.descriptions.items():
         print(f"{name:<{width}}  {text}")
@@ -505,6 +513,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", type=Path, default=Path(DEMO_OUT), help=f"output folder (default ./{DEMO_OUT}/)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help=f"language of the printed lines and the pictures' words (default: ${LANG_ENV}, else en)",
+    )
     demo.set_defaults(run=cmd_demo, parser=demo)
 
     train = sub.add_parser("train", help="train an MLP on a toy data set")
@@ -546,6 +560,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         help="refuse larger graphs (default: draw_dot's limit, 500); --condensed draws fewer nodes",
+    )
+    graph.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help=f"language of the key and caption (default: ${LANG_ENV}, else en)",
     )
     graph.set_defaults(run=cmd_graph, parser=graph)
 

@@ -669,8 +669,44 @@ def _through_updated_output_weights(example: WorkedExample) -> float:
 # --- pictures ---------------------------------------------------------------------------
 
 
+# The captions the drawing functions put under their pictures, per language; the key and the
+# notes on how to read a picture are draw_dot's and draw_network's own words.
+_CAPTIONS = {
+    "en": {
+        "one": "one sample, i1 = {i1:g}, i2 = {i2:g}, targets {t1:g} and {t2:g} (a full batch of size 1)",
+        "many": "a full batch of {n} samples: sample k's nodes end in [k], and E, the cost, is the mean of their "
+        "E_total",
+        "network": "Matt Mazur's 2-2-2 sigmoid network on {what}",
+        "read": "data: the forward pass; grad: d {root} / d node, from backward(); the names are those of "
+        "tinygrad-dk explain",
+        "gradient_one": "dE_total/dw, of the one sample",
+        "gradient_many": "dE/dw, the mean over the {n} samples",
+        "before": "Before the full-batch update: each weight w and its gradient {gradient}",
+        "after": "After one full-batch update, w <- w - lr * dE/dw with lr = {lr:g} (the biases stay, as in "
+        "Mazur's post)",
+    },
+    "da": {
+        "one": "ét eksempel, i1 = {i1:g}, i2 = {i2:g}, mål {t1:g} og {t2:g} (en fuld batch af størrelse 1)",
+        "many": "en fuld batch af {n} eksempler: eksempel k's knuder ender på [k], og E, omkostningen, er "
+        "gennemsnittet af deres E_total",
+        "network": "Matt Mazurs 2-2-2-netværk med sigmoid som aktiveringsfunktion på {what}",
+        "read": "data: den fremadrettede propagering; grad: d {root} / d knude, fra backward(); navnene er dem "
+        "fra tinygrad-dk explain",
+        "gradient_one": "dE_total/dw, for det ene eksempel",
+        "gradient_many": "dE/dw, gennemsnittet over de {n} eksempler",
+        "before": "Før opdateringen med fuld batch: hver vægt w og dens gradient {gradient}",
+        "after": "Efter én opdatering med fuld batch, w <- w - lr * dE/dw med lr = {lr:g} (bias forbliver "
+        "uændret, som i Mazurs indlæg)",
+    },
+}
+
+
 def draw_worked_graph(
-    example: WorkedExample | BatchComparison | None = None, *, rankdir: str = "TB", condensed: bool = False
+    example: WorkedExample | BatchComparison | None = None,
+    *,
+    rankdir: str = "TB",
+    condensed: bool = False,
+    lang: str | None = None,
 ) -> Diagram:
     """The computation graph of the example's error, every node the text names under its name.
 
@@ -679,45 +715,47 @@ def draw_worked_graph(
     Leaves are i1, i2, the targets, w1..w8 and b_h1..b_o2; inner nodes net_h1 ... out_o2,
     E_o1, E_o2 and E_total; every edge carries the local derivative backward() multiplied by.
     Top to bottom by default, so that the 24 ranks of ops fit a screen's width; ``condensed``
-    draws each neuron as one box (see `tinygrad_dk.viz.draw_dot`).
+    draws each neuron as one box (see `tinygrad_dk.viz.draw_dot`). ``lang`` is "en" or "da",
+    the language of the caption and key (default: the environment variable TINYGRAD_DK_LANG,
+    else "en").
 
     >>> "net_h1" in draw_worked_graph().source
     True
     """
     from tinygrad_dk.viz import draw_dot  # only when pictures are asked for
 
+    language = check_lang(lang, "draw_worked_graph")
+    words = _CAPTIONS[language]
     example = worked_example() if example is None else example
     samples: tuple[Sample, ...] = (example.sample,) if isinstance(example, WorkedExample) else example.samples
     root = example.loss if isinstance(example, WorkedExample) else example.cost
     first = samples[0]
     if len(samples) == 1:
-        what = (
-            f"one sample, i1 = {first.inputs[0]:g}, i2 = {first.inputs[1]:g}, targets {first.targets[0]:g} and "
-            f"{first.targets[1]:g} (a full batch of size 1)"
-        )
+        (i1, i2), (t1, t2) = first.inputs, first.targets
+        what = words["one"].format(i1=i1, i2=i2, t1=t1, t2=t2)
     else:
-        what = (
-            f"a full batch of {len(samples)} samples: sample k's nodes end in [k], and E, the cost, is the "
-            "mean of their E_total"
-        )
-    caption = [
-        f"Matt Mazur's 2-2-2 sigmoid network on {what}",
-        f"data: the forward pass; grad: d {root.label} / d node, from backward(); the names are those of "
-        "tinygrad-dk explain",
-    ]
-    return draw_dot(root, params=example.model.parameters(), rankdir=rankdir, caption=caption, condensed=condensed)
+        what = words["many"].format(n=len(samples))
+    caption = [words["network"].format(what=what), words["read"].format(root=root.label)]
+    params = example.model.parameters()
+    return draw_dot(root, params=params, rankdir=rankdir, caption=caption, condensed=condensed, lang=language)
 
 
-def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str | Path) -> tuple[Path, Path]:
+def draw_worked_example(
+    example: WorkedExample | BatchComparison, out_dir: str | Path, *, lang: str | None = None
+) -> tuple[Path, Path]:
     """Write the network before (with its gradients) and after the update as SVG files in ``out_dir``.
 
     For a `BatchComparison` the gradients are the batch's mean ones and "after" is the full-batch update.
+    ``lang`` is "en" or "da", the language of the captions (default: the environment variable
+    TINYGRAD_DK_LANG, else "en").
     """
     from tinygrad_dk.viz import draw_network, render  # only when pictures are asked for
 
+    language = check_lang(lang, "draw_worked_example")
+    words = _CAPTIONS[language]
     directory = Path(out_dir)
     n = len(example.samples) if isinstance(example, BatchComparison) else 1
-    gradient = "dE_total/dw, of the one sample" if n == 1 else f"dE/dw, the mean over the {n} samples"
+    gradient = words["gradient_one"] if n == 1 else words["gradient_many"].format(n=n)
     # four decimals: the hidden weights move by 0.0002, which two would hide (w1 = 0.15 before and after)
     before = render(
         draw_network(
@@ -726,7 +764,8 @@ def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str |
             show_grads=True,
             inputs=("i1", "i2"),
             digits=4,
-            caption=f"Before the full-batch update: each weight w and its gradient {gradient}",
+            caption=words["before"].format(gradient=gradient),
+            lang=language,
         ),
         directory / "worked_example_before.svg",
     )
@@ -736,8 +775,8 @@ def draw_worked_example(example: WorkedExample | BatchComparison, out_dir: str |
             show_weights=True,
             inputs=("i1", "i2"),
             digits=4,
-            caption=f"After one full-batch update, w <- w - lr * dE/dw with lr = {example.lr:g} "
-            "(the biases stay, as in Mazur's post)",
+            caption=words["after"].format(lr=example.lr),
+            lang=language,
         ),
         directory / "worked_example_after.svg",
     )
@@ -771,7 +810,7 @@ def explain(
         raise ValueError(f"unknown format {format!r}: use one of {', '.join(map(repr, FORMATS))}")
     language = check_lang(lang, "explain")
     comparison = _compare(*_batch(samples, _check_seed(seed)))
-    pictures = None if out_dir is None else draw_worked_example(comparison, out_dir)
+    pictures = None if out_dir is None else draw_worked_example(comparison, out_dir, lang=language)
     first = comparison.passes[0]  # the note on Mazur's printed error is about his sample alone
     mazur = len(comparison.samples) == 1 and (first.sample.inputs, first.sample.targets, first.lr) == _MAZUR
     stale = _through_updated_output_weights(first) if mazur else None

@@ -4,6 +4,7 @@ Each value is a record ``label | data | grad``; each op is a small node between 
 its operands; the edge from an operand into an op carries ``∂ = d result / d operand``, the
 number `backward` multiplies by. So the chain rule can be read off the picture: a node's grad
 is the sum, over the edges leaving it, of ∂ times the grad of the result the edge leads to.
+The key and the notes under the drawing are in English or Danish (``lang``); the numbers are the same.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
+from tinygrad_dk._lang import check_lang
 from tinygrad_dk.engine import Value
 from tinygrad_dk.ops import OPS
 from tinygrad_dk.viz._style import EDGE_LABEL_COLOUR, FONT, KIND_COLOURS, OP_COLOUR, sign_colour
@@ -109,20 +111,69 @@ def _record(node: Value, style: _Style) -> str:
     return _fields(fields, style)
 
 
-def _add_key(graph: Diagram, kinds: set[str], rankdir: str, notes: list[str]) -> None:
+@dataclass(frozen=True)
+class _Words:
+    """The key's and the notes' words in one language (a caller's caption is the caller's)."""
+
+    key: str  # the key's title
+    kinds: dict[str, str]  # node kind -> its name in the key, in the key's order
+    condensed: str  # {folds}
+    condensed_grad: str  # added to `condensed` when grads are shown
+    edges: str
+    edges_into_neuron: str  # added to `edges` in a condensed graph
+    grads: str
+    unlabelled: str  # {unlabelled}, {most}
+
+
+_WORDS = {
+    "en": _Words(
+        key="key",
+        kinds={
+            "parameter": "parameter",
+            "input": "input",
+            "constant": "constant",
+            "inner": "result of an op",
+            "neuron": "neuron (w·x + b, activation)",
+            "output": "output",
+        },
+        condensed="condensed: each of the {folds} rounded boxes is one neuron, its weighted sum net = w·x + b "
+        "(weights and bias folded in, not drawn) and its activation's output",
+        condensed_grad=", with that output's grad",
+        edges="∂ on an edge = d result / d operand, stored when the op ran",
+        edges_into_neuron="; into a neuron: d out / d input, their product through the neuron",
+        grads="a node's grad = sum over the edges leaving it of ∂ times the grad of the result",
+        unlabelled="∂ not written on the {unlabelled} lines into neurons, too many to read (more than {most}): "
+        "blue = positive, orange = negative, thicker = larger |∂|",
+    ),
+    "da": _Words(
+        key="forklaring",
+        kinds={
+            "parameter": "parameter",
+            "input": "input",
+            "constant": "konstant",
+            "inner": "resultat af en operation",
+            "neuron": "neuron (w·x + b,\naktiveringsfunktion)",  # two lines: one would widen a rank of the graph
+            "output": "output",
+        },
+        condensed="sammenfoldet: hver af de {folds} afrundede kasser er én neuron: dens vægtede sum net = w·x + b "
+        "(vægte og bias foldet ind, ikke tegnet) og dens aktiveringsfunktions output",
+        condensed_grad=", med dets grad",
+        edges="∂ på en kant = d resultat / d operand, gemt da operationen kørte",
+        edges_into_neuron="; ind i en neuron: d out / d input, produktet gennem neuronen",
+        grads="en knudes grad = summen, over kanterne ud fra den, af ∂ gange resultatets grad",
+        unlabelled="∂ står ikke på de {unlabelled} linjer ind i neuronerne, for mange til at læse (flere end "
+        "{most}): blå = positiv, orange = negativ, tykkere = større |∂|",
+    ),
+}
+
+
+def _add_key(graph: Diagram, kinds: set[str], rankdir: str, notes: list[str], words: _Words) -> None:
     """A colour key: one swatch per kind present; and, under the drawing, ``notes``: how to read it."""
-    names = {
-        "parameter": "parameter",
-        "input": "input",
-        "constant": "constant",
-        "inner": "result of an op",
-        "neuron": "neuron (w·x + b, activation)",
-        "output": "output",
-    }
+    names = words.kinds
     swatches = [f"key_{kind}" for kind in names if kind in kinds]
     across = rankdir in ("LR", "RL")  # ranks run across the page: consecutive ranks make a row
     with graph.subgraph(name="cluster_key") as key:
-        key.attr(label="key", labeljust="l", style="rounded", color="#ced4da", fontsize="10")
+        key.attr(label=words.key, labeljust="l", style="rounded", color="#ced4da", fontsize="10")
         with key.subgraph() as row:
             if not across:
                 row.attr(rank="same")  # ranks run down the page: one rank is a row
@@ -157,27 +208,17 @@ def _label_line(text: str) -> str:
     return text.replace("\\", "\\\\")
 
 
-def _notes(caption: str | Sequence[str], style: _Style, folds: int, unlabelled: int) -> list[str]:
+def _notes(caption: str | Sequence[str], style: _Style, folds: int, unlabelled: int, words: _Words) -> list[str]:
     """The lines under the drawing: the caller's caption, then how to read the boxes and the edges."""
     notes = [caption] if isinstance(caption, str) else list(caption)
     if folds:
-        notes.append(
-            f"condensed: each of the {folds} rounded boxes is one neuron, its weighted sum net = w·x + b "
-            "(weights and bias folded in, not drawn) and its activation's output"
-            + (", with that output's grad" if style.show_grad else "")
-        )
+        notes.append(words.condensed.format(folds=folds) + (words.condensed_grad if style.show_grad else ""))
     if style.edge_labels:
-        notes.append(
-            "∂ on an edge = d result / d operand, stored when the op ran"
-            + ("; into a neuron: d out / d input, their product through the neuron" if folds else "")
-        )
+        notes.append(words.edges + (words.edges_into_neuron if folds else ""))
     if style.edge_labels and style.show_grad:
-        notes.append("a node's grad = sum over the edges leaving it of ∂ times the grad of the result")
+        notes.append(words.grads)
     if unlabelled:
-        notes.append(
-            f"∂ not written on the {unlabelled} lines into neurons, too many to read (more than "
-            f"{MAX_NEURON_EDGE_LABELS}): blue = positive, orange = negative, thicker = larger |∂|"
-        )
+        notes.append(words.unlabelled.format(unlabelled=unlabelled, most=MAX_NEURON_EDGE_LABELS))
     return notes
 
 
@@ -415,6 +456,7 @@ def draw_dot(
     params: Iterable[Value] | None = None,
     condensed: bool = False,
     caption: str | Sequence[str] = (),
+    lang: str | None = None,
 ) -> Diagram:
     """The computation graph below ``root`` as a `graphviz.Digraph`; `render` writes it to a file.
 
@@ -431,6 +473,9 @@ def draw_dot(
     the engine stored through the fold; above `MAX_NEURON_EDGE_LABELS` such lines they are
     coloured by sign and size instead.
 
+    ``lang`` is "en" or "da", the language of the key and of the notes on how to read the
+    picture (default: the environment variable TINYGRAD_DK_LANG, else "en").
+
     >>> a, b = Value(2.0, "a"), Value(-3.0, "b")
     >>> c = a * b
     >>> c.backward()
@@ -439,6 +484,7 @@ def draw_dot(
     (True, True, True)
     """
     _check_options(root, rankdir, max_nodes)
+    words = _WORDS[check_lang(lang, "draw_dot")]
     given = _param_set(params)
     nodes = _drawing_order(root)
     if len(nodes) > max_nodes and not condensed:
@@ -479,5 +525,5 @@ def draw_dot(
             kinds.add(kind)
             _draw_value(graph, node, ids, KIND_COLOURS[kind], style)
     unlabelled = len(lines) if edge_labels and crowded else 0
-    _add_key(graph, kinds, rankdir, _notes(caption, style, len(folds), unlabelled))
+    _add_key(graph, kinds, rankdir, _notes(caption, style, len(folds), unlabelled, words), words)
     return graph

@@ -2,7 +2,8 @@
 
 Inputs on the left, then one column per layer. Each neuron shows its activation and bias
 ``b``; each line is a weight, blue when positive, orange when negative, thicker the larger
-its size, and labelled with its value while the network is small enough to read them.
+its size, and labelled with its value while the network is small enough to read them. The
+caption's words are English or Danish (``lang``); the numbers are the same.
 """
 
 from __future__ import annotations
@@ -14,11 +15,29 @@ from types import SimpleNamespace
 from typing import Any
 
 from tinygrad_dk._checks import check_count
+from tinygrad_dk._lang import check_lang
 from tinygrad_dk.engine import Value
 from tinygrad_dk.viz._style import FONT, KIND_COLOURS, NEUTRAL, sign_colour
 from tinygrad_dk.viz.rendering import Diagram
 
 MAX_EDGE_LABELS = 24  # above this many weights (a 4 x 4 layer, say) the labels crowd each other out
+
+# The caption's own words per language (a caller's caption is the caller's): how to read the
+# picture ({nin}, {sizes}, {weights}), the two labels on a line, and weights left unwritten.
+_WORDS = {
+    "en": {
+        "summary": "{nin} inputs, layers of {sizes} neurons, {weights} weights; blue = positive, orange = negative, "
+        "thicker = larger |w|; b = bias (the border shows its sign)",
+        "spread": "on a line: its weight near the neuron it feeds, its grad where it starts",
+        "unwritten": "weight values not written: {weights} is more than max_edge_labels={most}",
+    },
+    "da": {
+        "summary": "{nin} input, lag med {sizes} neuroner, {weights} vægte; blå = positiv, orange = negativ, "
+        "tykkere = større |w|; b = bias (randen viser dens fortegn)",
+        "spread": "på en linje: vægten ved den neuron, den fører ind i, og dens grad, hvor linjen begynder",
+        "unwritten": "vægtenes værdier er udeladt: {weights} er flere end max_edge_labels={most}",
+    },
+}
 
 
 def number(x: float, digits: int = 2) -> str:
@@ -82,6 +101,7 @@ def draw_network(
     inputs: Sequence[str] | None = None,
     caption: str | Sequence[str] = (),
     digits: int = 2,
+    lang: str | None = None,
 ) -> Diagram:
     """The neuron-level picture of an MLP (or Layer, Neuron, Perceptron); `render` writes it to a file.
 
@@ -91,7 +111,10 @@ def draw_network(
     caption says when they are left out); ``show_grads`` adds each weight's and bias's grad.
     ``inputs`` names the input nodes (default x1, x2, ...); ``caption``'s lines open the caption;
     ``digits`` is how many decimals each number gets (4 shows an update of 0.0002 that 2 hide).
+    ``lang`` is "en" or "da", the language of the caption's own words (default: the environment
+    variable TINYGRAD_DK_LANG, else "en").
     """
+    words = _WORDS[check_lang(lang, "draw_network")]
     check_count(digits, "draw_network: digits", 0)
     check_count(max_edge_labels, "draw_network: max_edge_labels", 0)
     layers = _layers(model)
@@ -182,15 +205,12 @@ def draw_network(
 
     # 3. the caption: how to read it, and what was left out
     lines = [caption] if isinstance(caption, str) else list(caption)
-    lines.append(
-        f"{nin} inputs, layers of {', '.join(str(len(layer)) for layer in layers)} neurons, "
-        f"{len(weights)} weights; blue = positive, orange = negative, thicker = larger |w|; "
-        "b = bias (the border shows its sign)"
-    )
+    sizes = ", ".join(str(len(layer)) for layer in layers)
+    lines.append(words["summary"].format(nin=nin, sizes=sizes, weights=len(weights)))
     if spread:
-        lines.append("on a line: its weight near the neuron it feeds, its grad where it starts")
+        lines.append(words["spread"])
     if show_weights and not label_edges:
-        lines.append(f"weight values not written: {len(weights)} is more than max_edge_labels={max_edge_labels}")
+        lines.append(words["unwritten"].format(weights=len(weights), most=max_edge_labels))
     graph.attr(label="\\l".join(lines) + "\\l", labelloc="b", labeljust="l", fontcolor=NEUTRAL)
     return graph
 
