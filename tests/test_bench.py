@@ -90,3 +90,15 @@ def test_every_benchmark_runs_its_checks_and_reports_its_rows(
         assert any(expected in name for name in names), (expected, names)
     out = capsys.readouterr().out
     assert "checks: tinygrad_dk = micrograd" in out and "summary (" in out
+
+
+def test_the_notebook_loop_runs_both_engines_to_the_same_losses(capsys: pytest.CaptureFixture[str]) -> None:
+    need_module("micrograd")
+    spec = importlib.util.spec_from_file_location("notebook_loop_under_test", BENCH.with_name("notebook_loop.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--steps", "2"]) == 0
+    out = capsys.readouterr().out
+    agreement = float(out.split("the losses agree to ")[1].split()[0])
+    assert agreement < 1e-9 and "micrograd" in out and "faster over the whole loop" in out
