@@ -221,6 +221,25 @@ def _literal(x: Any) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def numpy_functions(op: Op, constant: float | None = None) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """A unary row's numpy column as functions of arrays: ``forward(a)`` and ``local(a, out)``, its constant fixed.
+
+    The same expressions, in the same namespace, that a `BatchProgram` runs; `tinygrad_dk.matrix`
+    calls them for its activations.
+
+    >>> from tinygrad_dk.ops import RELU
+    >>> forward, local = numpy_functions(RELU)
+    >>> forward(np.array([-1.0, 2.0])).tolist(), local(np.array([-1.0, 2.0]), None).tolist()
+    ([0.0, 2.0], [False, True])
+    """
+    if op.arity != 1 or op.numpy is None:
+        raise ValueError(f"op {op.name!r} has no numpy form of one operand: give define_op numpy=(forward, local)")
+    k, namespace = _literal(constant), dict(_NAMESPACE)
+    forward = eval(f"lambda a: {op.numpy[0].format(a='a', k=k)}", namespace)
+    local = eval(f"lambda a, out: {op.numpy[1].format(a='a', k=k, out='out')}", namespace)
+    return forward, local
+
+
 def _check_leaves(values: Sequence[Any], what: str) -> tuple[Value, ...]:
     if isinstance(values, Value) or not isinstance(values, Sequence):
         raise TypeError(f"{what} must be a list of Values, not {type(values).__name__}: {values!r}")

@@ -31,11 +31,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_dk._checks import check_l2, check_labels, check_samples
-from tinygrad_dk.compile import _NAMESPACE  # the numpy helpers the rows' numpy column calls (_np_sigmoid, ...)
-from tinygrad_dk.compile import _literal as literal
+from tinygrad_dk.compile import numpy_functions
 from tinygrad_dk.engine import Value
 from tinygrad_dk.nn import ACTIVATIONS, Layer, linear
-from tinygrad_dk.ops import activation_rows
+from tinygrad_dk.ops import SIGMOID, SOFTPLUS, activation_rows
 
 __all__ = ["CHUNK", "MATRIX_LOSSES", "MatrixForm", "NoMatrixForm", "loss_and_grads"]
 
@@ -73,13 +72,9 @@ def activation(name: str, fn: Callable[[Value], Value]) -> Activation:
             f"the activation {name!r} has no numpy expressions in its op-table row: give define_op "
             "numpy=(forward, local) to run it as matrices"
         )
-    k = literal(row.constant)  # the row's constant (leaky ReLU's slope)
-    forward = row.numpy[0].format(a="Z", k=k)
-    local = row.numpy[1].format(a="Z", k=k, out="A")
-    # the row's own numpy code, made into functions once per model, as the compiler does
-    return Activation(
-        name, eval(f"lambda Z: {forward}", dict(_NAMESPACE)), eval(f"lambda Z, A: {local}", dict(_NAMESPACE))
-    )
+    # the row's own numpy code with its constant (leaky ReLU's slope), made into functions by the compiler
+    forward, local = numpy_functions(row, row.constant)
+    return Activation(name, forward, local)
 
 
 # --- losses: per sample, summed over the chunk, and d(sum)/d(outputs) ---
@@ -97,9 +92,13 @@ def _mse(S: Array, T: Array) -> tuple[float, Array]:
     return float((error * error).sum()) / k, error * (2.0 / k)
 
 
+_softplus, _ = numpy_functions(SOFTPLUS)  # log(1 + e^s) without overflow, as the op table computes it
+_sigmoid, _ = numpy_functions(SIGMOID)
+
+
 def _bce(S: Array, T: Array) -> tuple[float, Array]:
-    sp = _NAMESPACE["_np_softplus"](S)  # log(1 + e^s), stable
-    return float((sp - S * T).sum()), _NAMESPACE["_np_sigmoid"](S) - T  # d/ds = sigmoid(s) - t
+    sp = _softplus(S)  # log(1 + e^s), stable
+    return float((sp - S * T).sum()), _sigmoid(S) - T  # d/ds = sigmoid(s) - t
 
 
 def _cross_entropy(S: Array, T: Array) -> tuple[float, Array]:
