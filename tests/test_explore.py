@@ -8,7 +8,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -499,10 +499,45 @@ def test_record_run_rejects_what_the_page_cannot_draw(moons: Data) -> None:
         ex.record_run(MLP(2, [1]), X, [0, 1, 0])
     with pytest.raises(ValueError, match="the model has 3 inputs: use a model with 2 inputs"):
         ex.record_run(MLP(3, [1]), X, y)
-    with pytest.raises(ValueError, match="layer 1 uses activation 'square', which the page cannot evaluate"):
+    with pytest.raises(
+        ValueError, match=r"layer 1 uses the activation 'square', the function [\w.]*square, which is not one of "
+    ):
         ex.record_run(MLP(2, [2, 1], activation=square), X, y)
     with pytest.raises(TypeError, match=r"model must be a tinygrad_dk\.nn\.MLP"):
         ex.record_run(object(), X, y)
+
+
+def tanh_called(name: str) -> Callable[[Value], Value]:
+    """A function of the user's own that computes tanh and is called ``name``."""
+
+    def fn(v: Value) -> Value:
+        return v.tanh()
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+@pytest.mark.parametrize(("name", "what"), [("relu", "not tinygrad_dk's relu"), ("linear", "not tinygrad_dk's linear")])
+def test_an_activation_is_known_by_its_function_not_its_name(moons: Data, name: str, what: str) -> None:
+    # issue 14, item 13: a function called relu that computes tanh was drawn, and recomputed, as relu
+    model = MLP(2, [3, 1], activation=tanh_called(name), seed=1)
+    before = model.state_dict()
+    with pytest.raises(
+        ValueError,
+        match=rf"^record_run: layer 1 uses the activation '{name}', the function [\w.]*{name}, which is {what}: "
+        r"the page computes every neuron in JavaScript .* "
+        r"define_op\(name, forward, local, activation=name, js=\.\.\.\)$",
+    ):
+        ex.record_run(model, *moons, epochs=2, progress=False)
+    assert model.state_dict() == before  # refused before training: nothing was changed
+    with pytest.raises(ValueError, match=rf"^explore: layer 2 uses the activation '{name}'"):
+        ex.explore(MLP(2, [3, 1], output_activation=tanh_called(name)), *moons, epochs=1, progress=False)
+
+
+@pytest.mark.parametrize(("method", "name"), [(Value.tanh, "tanh"), (Value.relu, "relu"), (Value.sigmoid, "sigmoid")])
+def test_values_own_activation_methods_are_the_rows_activations(moons: Data, method: Any, name: str) -> None:
+    run = ex.record_run(MLP(2, [3, 1], activation=method, seed=1), *moons, epochs=1, progress=False)
+    assert [act for _, _, act in run.layers] == [name, "linear"]
 
 
 def test_write_explorer_rejects_bad_arguments(small_run: SmallRun, moons: Data, tmp_path: Path) -> None:

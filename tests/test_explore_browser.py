@@ -84,7 +84,9 @@ def activations(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
     acts = ["tanh", "sigmoid", "softplus", "leaky_relu", "step"]
     makers: list[Callable[[], MLP]] = [functools.partial(MLP, 2, [3, 1], activation=a, seed=2) for a in acts]
     makers.append(lambda: MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=2))
+    makers.append(lambda: MLP(2, [3, 1], activation=Value.tanh, seed=2))  # known as tanh by what it is
     options = [{"epochs": 2, "lr": 0.2, "label": a} for a in acts] + [{"epochs": 2, "loss": "mse", "label": "mse"}]
+    options.append({"epochs": 2, "lr": 0.2, "label": "Value.tanh"})
     return build(tmp_path_factory.mktemp("acts") / "acts.html", *moons, makers, options)
 
 

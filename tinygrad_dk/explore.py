@@ -41,6 +41,14 @@ What the page shows, and why:
   topological), and writes its sum out: ``grad = local * parent grad + ...``. Clicking a box
   steps (forward or back) to it.
 
+An activation is known by the function itself, never by its name: a layer's function must be
+the one `tinygrad_dk.nn.ACTIVATIONS` gives for a row of the op table (or `Value`'s method that
+applies that row, ``Value.tanh``), so a function of your own called ``relu`` that computes tanh
+is not taken for relu. Such a function is refused before training, naming it and the fix. The
+page does not record its values instead: it runs the forward pass at 90 x 90 points of the
+plane for every frame it shows, and the engine takes about 2.4 s a frame for that with
+MLP(2, [16, 16, 1]): four minutes, and some 15 MB of numbers, for the demo's 101 frames.
+
 Hooks for tests and tools: ``#bp-sum`` carries ``data-node`` (the node's index),
 ``data-label``, ``data-grad`` (the engine's grad), ``data-sum`` (the page's own sum of the
 terms) and ``data-terms``, and so does each ``.bp-line`` in it: the first is that sum, the
@@ -70,6 +78,7 @@ from tinygrad_dk._checks import check_count, check_labels, check_samples
 from tinygrad_dk._files import write_atomic
 from tinygrad_dk._lang import check_lang
 from tinygrad_dk.engine import Value, topological_order
+from tinygrad_dk.nn import ACTIVATIONS, linear
 from tinygrad_dk.ops import OPS, Op, activation_rows
 from tinygrad_dk.train import History, fit, task_for
 
@@ -138,6 +147,10 @@ def page_activations() -> dict[str, Op]:
     return {name: op for name, op in activation_rows().items() if op.js}
 
 
+def _page_names() -> str:
+    return ", ".join([*page_activations(), "linear"])
+
+
 def _page_ops() -> dict[str, dict[str, Any]]:
     """What the page needs of each op: the symbol its boxes show; for an activation its JavaScript and constant."""
     return {
@@ -147,6 +160,39 @@ def _page_ops() -> dict[str, dict[str, Any]]:
 
 
 # --- checks where the input enters ---
+
+
+def _activation_name(fn: Any) -> str | None:
+    """The activation ``fn`` is, known by identity: "linear", a row of the op table's name, or None (your own).
+
+    ``fn`` is the row's activation when it is the very function `tinygrad_dk.nn.ACTIVATIONS`
+    gives for the row, or `Value`'s method that applies it (``Value.tanh``). Its ``__name__`` is
+    never asked: a function of your own called ``relu`` may compute anything.
+    """
+    if fn is linear:
+        return "linear"
+    for name in activation_rows():
+        if fn is ACTIVATIONS[name] or fn is getattr(Value, name, None):
+            return name
+    return None
+
+
+def _not_an_activation(who: str, k: int, neuron: Any) -> ValueError:
+    """The error for a layer whose activation is a function of the user's own: what it is, and what to do."""
+    fn = getattr(neuron, "_fn", None)
+    name = str(getattr(neuron, "activation", "?"))
+    if fn is None:
+        return ValueError(
+            f"{who}: layer {k}'s neurons have no activation function: build the model with tinygrad_dk.nn"
+        )
+    where = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+    what = f"not tinygrad_dk's {name}" if name in ACTIVATIONS else "not one of tinygrad_dk's activations"
+    return ValueError(
+        f"{who}: layer {k} uses the activation {name!r}, the function {where}, which is {what}: the page computes "
+        "every neuron in JavaScript and cannot run a Python function. Use an activation by name "
+        f"({_page_names()}), or give yours a row of the op table with "
+        "define_op(name, forward, local, activation=name, js=...)"
+    )
 
 
 def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
@@ -161,19 +207,23 @@ def _structure(model: Any, who: str) -> list[tuple[int, int, str]]:
         neurons = getattr(layer, "neurons", None)
         if not isinstance(neurons, (list, tuple)) or not neurons:
             raise TypeError(f"{who}: layer {k} of the model has no .neurons list: build the model with tinygrad_dk.nn")
-        acts = {getattr(n, "activation", None) for n in neurons}
-        if len(acts) != 1:
+        acts = []
+        for neuron in neurons:  # each neuron's function, as it computes: nn keeps it in ._fn
+            act = _activation_name(getattr(neuron, "_fn", None))
+            if act is None:
+                raise _not_an_activation(who, k, neuron)
+            acts.append(act)
+        if len(set(acts)) != 1:
             raise ValueError(
-                f"{who}: the neurons of layer {k} use different activations {sorted(map(str, acts))}; "
+                f"{who}: the neurons of layer {k} use different activations {sorted(set(acts))}; "
                 "the page draws one activation per layer"
             )
-        act = acts.pop()
-        if act != "linear" and act not in page_activations():
+        if acts[0] != "linear" and acts[0] not in page_activations():
             raise ValueError(
-                f"{who}: layer {k} uses activation {act!r}, which the page cannot evaluate: use one of "
-                f"{', '.join([*page_activations(), 'linear'])}"
+                f"{who}: layer {k} uses activation {acts[0]!r}, whose row in the op table has no JavaScript, so the "
+                f"page cannot evaluate it: give define_op js=..., or use one of {_page_names()}"
             )
-        shape.append((len(neurons[0].w), len(neurons), str(act)))
+        shape.append((len(neurons[0].w), len(neurons), acts[0]))
     if shape[0][0] != 2:
         raise ValueError(
             f"{who}: the explorer draws two-dimensional data, but the model has {shape[0][0]} inputs: "
