@@ -8,6 +8,7 @@ import json
 import math
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from tinygrad_dk import explore as ex
+from tinygrad_dk import train
 from tinygrad_dk.data import make_blobs, make_moons
 from tinygrad_dk.engine import OPS, Value
 from tinygrad_dk.losses import cross_entropy, hinge
@@ -458,6 +460,63 @@ def test_explore_trains_copies_from_the_same_start(moons: Data, tmp_path: Path) 
     assert [r["label"] for r in runs] == ["moons: full batch", "moons: mini-batch 8", "moons: SGD (batch 1)"]
     assert runs[0]["weights"][0] == runs[1]["weights"][0] == runs[2]["weights"][0] == list(before.values())
     assert [r["history"]["updates"] for r in runs] == [[1, 1], [3, 3], [24, 24]]
+
+
+# --- fit's warnings to the learner ---
+
+
+class Advice(UserWarning):
+    """A stand-in for tinygrad_dk.advice.TrainingWarning: the epoch where it started, a cause, a message."""
+
+    def __init__(self, message: str, *, epoch: int, cause: str) -> None:
+        super().__init__(message)
+        self.epoch, self.cause = epoch, cause
+
+
+def fit_that_advises(advice: list[Advice]) -> Callable[..., History]:
+    """`fit`, then the learner's warnings as fit gives them: warned, and kept in ``history.warnings``."""
+
+    def fit(*args: Any, **kwargs: Any) -> History:
+        history = train.fit(*args, **kwargs)
+        for w in advice:
+            warnings.warn(w, stacklevel=2)
+        warnings.warn("some other warning", RuntimeWarning, stacklevel=2)
+        setattr(history, "warnings", list(advice))  # noqa: B010  History.warnings: fit's, with tinygrad_dk.advice
+        return history
+
+    return fit
+
+
+def test_fits_warnings_reach_the_page_at_their_epochs(moons: Data, monkeypatch: pytest.MonkeyPatch) -> None:
+    later = Advice("the loss stopped falling", epoch=4, cause="loss_not_falling")
+    first = Advice("layer 1 is dead: every ReLU gives 0", epoch=2, cause="dead_relu")
+    monkeypatch.setattr(ex, "fit", fit_that_advises([later, first]))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        run = ex.record_run(MLP(2, [3, 1], seed=1), *moons, epochs=5, progress=False)
+    # the advice goes on the page and is not printed; any other warning is passed on
+    assert [(w.category, str(w.message)) for w in shown] == [(RuntimeWarning, "some other warning")]
+    page = embedded(ex.render_html([run]))
+    assert page["runs"][0]["warnings"] == [
+        {"epoch": 2, "cause": "dead_relu", "message": "layer 1 is dead: every ReLU gives 0"},
+        {"epoch": 4, "cause": "loss_not_falling", "message": "the loss stopped falling"},
+    ]
+
+
+def test_a_healthy_run_has_no_warnings(small_run: SmallRun) -> None:
+    assert embedded(ex.render_html([small_run[0]]))["runs"][0]["warnings"] == []
+
+
+def test_warnings_are_passed_on_when_fit_fails(moons: Data, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fit(*args: Any, **kwargs: Any) -> History:
+        warnings.warn("the engine fell back", RuntimeWarning, stacklevel=2)
+        raise ArithmeticError("training diverged")
+
+    monkeypatch.setattr(ex, "fit", fit)
+    with warnings.catch_warnings(record=True) as shown, pytest.raises(ArithmeticError, match="diverged"):
+        warnings.simplefilter("always")
+        ex.record_run(MLP(2, [3, 1], seed=1), *moons, epochs=2, progress=False)
+    assert [str(w.message) for w in shown] == ["the engine fell back"]
 
 
 # --- bad arguments ---

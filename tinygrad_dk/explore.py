@@ -40,6 +40,9 @@ What the page shows, and why:
 - "Step backward" finalizes one node's gradient at a time, in the engine's order (reverse
   topological), and writes its sum out: ``grad = local * parent grad + ...``. Clicking a box
   steps (forward or back) to it.
+- Warnings: fit's advice to the learner (``History.warnings``: a dead ReLU layer, no gradient,
+  a loss that stopped falling) is kept for the page instead of printed, and shown above the
+  plots from the epoch where each started. Any other warning fit gives is passed on.
 
 An activation is known by the function itself, never by its name: a layer's function must be
 the one `tinygrad_dk.nn.ACTIVATIONS` gives for a row of the op table (or `Value`'s method that
@@ -58,6 +61,9 @@ the neuron's box ``#bp-neuron-<k>``); ``#bp-graph`` has ``data-scale``, its scal
 panel. ``#epoch-slider``, ``#boundary`` (with ``data-epoch``) and ``#loss-marker`` /
 ``#accuracy-marker`` (with ``data-epoch``) drive and show the training tab;
 ``window.tinygradExplorer.forward(run, frame, [x1, x2])`` runs the page's forward pass.
+``#warnings`` (hidden when no warning has started by the slider's epoch) lists them as
+``.warning`` items with ``data-epoch`` and ``data-cause``; the one that started since the
+previous epoch shown has the class ``new``.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ import json
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -525,7 +532,7 @@ def record_run(
             kept_epochs.append(epoch)
             frames.append(list(model.state_dict().values()))
 
-    history = fit(
+    history = _fit_keeping_advice(
         model,
         rows,
         labels,
@@ -554,6 +561,32 @@ def record_run(
         threshold=history.threshold,
         backprop=backprop,
     )
+
+
+def _fit_keeping_advice(*args: Any, **kwargs: Any) -> History:
+    """`fit`, with its warnings to the learner kept for the page (``history.warnings``) rather than printed.
+
+    Every other warning (an engine falling back, say) is passed on, also when fit fails.
+    """
+    caught: list[warnings.WarningMessage] = []
+    advice: set[tuple[type, str]] = set()  # fit's advice: kept in the history, not printed
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            history = fit(*args, **kwargs)
+        advice = {(type(w), str(w)) for w in getattr(history, "warnings", [])}  # History.warnings, where fit has it
+    finally:
+        for w in caught:
+            if (w.category, str(w.message)) not in advice:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return history
+
+
+def _advice(history: History) -> list[dict[str, Any]]:
+    """fit's warnings to the learner, for the page: the epoch where each started, its cause and its message."""
+    found = [
+        {"epoch": int(w.epoch), "cause": str(w.cause), "message": str(w)} for w in getattr(history, "warnings", [])
+    ]
+    return sorted(found, key=lambda advice: int(advice["epoch"]))
 
 
 def _batch_label(batch_size: int | None, words: dict[str, str]) -> str:
@@ -609,6 +642,7 @@ def _document(runs: Sequence[Run], title: str, lang: str, words: dict[str, str])
                     "lr": r.history.lr,
                     "updates": r.history.updates,
                 },
+                "warnings": _advice(r.history),
                 "backprop": backprop(r),
             }
             for r in runs
