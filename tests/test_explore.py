@@ -8,13 +8,15 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tinygrad_dk import explore as ex
+from tinygrad_dk import train
 from tinygrad_dk.data import make_blobs, make_moons
 from tinygrad_dk.engine import OPS, Value
 from tinygrad_dk.losses import cross_entropy, hinge
@@ -460,6 +462,63 @@ def test_explore_trains_copies_from_the_same_start(moons: Data, tmp_path: Path) 
     assert [r["history"]["updates"] for r in runs] == [[1, 1], [3, 3], [24, 24]]
 
 
+# --- fit's warnings to the learner ---
+
+
+class Advice(UserWarning):
+    """A stand-in for tinygrad_dk.advice.TrainingWarning: the epoch where it started, a cause, a message."""
+
+    def __init__(self, message: str, *, epoch: int, cause: str) -> None:
+        super().__init__(message)
+        self.epoch, self.cause = epoch, cause
+
+
+def fit_that_advises(advice: list[Advice]) -> Callable[..., History]:
+    """`fit`, then the learner's warnings as fit gives them: warned, and kept in ``history.warnings``."""
+
+    def fit(*args: Any, **kwargs: Any) -> History:
+        history = train.fit(*args, **kwargs)
+        for w in advice:
+            warnings.warn(w, stacklevel=2)
+        warnings.warn("some other warning", RuntimeWarning, stacklevel=2)
+        setattr(history, "warnings", list(advice))  # noqa: B010  History.warnings: fit's, with tinygrad_dk.advice
+        return history
+
+    return fit
+
+
+def test_fits_warnings_reach_the_page_at_their_epochs(moons: Data, monkeypatch: pytest.MonkeyPatch) -> None:
+    later = Advice("the loss stopped falling", epoch=4, cause="loss_not_falling")
+    first = Advice("layer 1 is dead: every ReLU gives 0", epoch=2, cause="dead_relu")
+    monkeypatch.setattr(ex, "fit", fit_that_advises([later, first]))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        run = ex.record_run(MLP(2, [3, 1], seed=1), *moons, epochs=5, progress=False)
+    # the advice goes on the page and is not printed; any other warning is passed on
+    assert [(w.category, str(w.message)) for w in shown] == [(RuntimeWarning, "some other warning")]
+    page = embedded(ex.render_html([run]))
+    assert page["runs"][0]["warnings"] == [
+        {"epoch": 2, "cause": "dead_relu", "message": "layer 1 is dead: every ReLU gives 0"},
+        {"epoch": 4, "cause": "loss_not_falling", "message": "the loss stopped falling"},
+    ]
+
+
+def test_a_healthy_run_has_no_warnings(small_run: SmallRun) -> None:
+    assert embedded(ex.render_html([small_run[0]]))["runs"][0]["warnings"] == []
+
+
+def test_warnings_are_passed_on_when_fit_fails(moons: Data, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fit(*args: Any, **kwargs: Any) -> History:
+        warnings.warn("the engine fell back", RuntimeWarning, stacklevel=2)
+        raise ArithmeticError("training diverged")
+
+    monkeypatch.setattr(ex, "fit", fit)
+    with warnings.catch_warnings(record=True) as shown, pytest.raises(ArithmeticError, match="diverged"):
+        warnings.simplefilter("always")
+        ex.record_run(MLP(2, [3, 1], seed=1), *moons, epochs=2, progress=False)
+    assert [str(w.message) for w in shown] == ["the engine fell back"]
+
+
 # --- bad arguments ---
 
 
@@ -499,10 +558,45 @@ def test_record_run_rejects_what_the_page_cannot_draw(moons: Data) -> None:
         ex.record_run(MLP(2, [1]), X, [0, 1, 0])
     with pytest.raises(ValueError, match="the model has 3 inputs: use a model with 2 inputs"):
         ex.record_run(MLP(3, [1]), X, y)
-    with pytest.raises(ValueError, match="layer 1 uses activation 'square', which the page cannot evaluate"):
+    with pytest.raises(
+        ValueError, match=r"layer 1 uses the activation 'square', the function [\w.]*square, which is not one of "
+    ):
         ex.record_run(MLP(2, [2, 1], activation=square), X, y)
     with pytest.raises(TypeError, match=r"model must be a tinygrad_dk\.nn\.MLP"):
         ex.record_run(object(), X, y)
+
+
+def tanh_called(name: str) -> Callable[[Value], Value]:
+    """A function of the user's own that computes tanh and is called ``name``."""
+
+    def fn(v: Value) -> Value:
+        return v.tanh()
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+@pytest.mark.parametrize(("name", "what"), [("relu", "not tinygrad_dk's relu"), ("linear", "not tinygrad_dk's linear")])
+def test_an_activation_is_known_by_its_function_not_its_name(moons: Data, name: str, what: str) -> None:
+    # issue 14, item 13: a function called relu that computes tanh was drawn, and recomputed, as relu
+    model = MLP(2, [3, 1], activation=tanh_called(name), seed=1)
+    before = model.state_dict()
+    with pytest.raises(
+        ValueError,
+        match=rf"^record_run: layer 1 uses the activation '{name}', the function [\w.]*{name}, which is {what}: "
+        r"the page computes every neuron in JavaScript .* "
+        r"define_op\(name, forward, local, activation=name, js=\.\.\.\)$",
+    ):
+        ex.record_run(model, *moons, epochs=2, progress=False)
+    assert model.state_dict() == before  # refused before training: nothing was changed
+    with pytest.raises(ValueError, match=rf"^explore: layer 2 uses the activation '{name}'"):
+        ex.explore(MLP(2, [3, 1], output_activation=tanh_called(name)), *moons, epochs=1, progress=False)
+
+
+@pytest.mark.parametrize(("method", "name"), [(Value.tanh, "tanh"), (Value.relu, "relu"), (Value.sigmoid, "sigmoid")])
+def test_values_own_activation_methods_are_the_rows_activations(moons: Data, method: Any, name: str) -> None:
+    run = ex.record_run(MLP(2, [3, 1], activation=method, seed=1), *moons, epochs=1, progress=False)
+    assert [act for _, _, act in run.layers] == [name, "linear"]
 
 
 def test_write_explorer_rejects_bad_arguments(small_run: SmallRun, moons: Data, tmp_path: Path) -> None:

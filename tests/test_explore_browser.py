@@ -84,7 +84,9 @@ def activations(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
     acts = ["tanh", "sigmoid", "softplus", "leaky_relu", "step"]
     makers: list[Callable[[], MLP]] = [functools.partial(MLP, 2, [3, 1], activation=a, seed=2) for a in acts]
     makers.append(lambda: MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=2))
+    makers.append(lambda: MLP(2, [3, 1], activation=Value.tanh, seed=2))  # known as tanh by what it is
     options = [{"epochs": 2, "lr": 0.2, "label": a} for a in acts] + [{"epochs": 2, "loss": "mse", "label": "mse"}]
+    options.append({"epochs": 2, "lr": 0.2, "label": "Value.tanh"})
     return build(tmp_path_factory.mktemp("acts") / "acts.html", *moons, makers, options)
 
 
@@ -110,6 +112,30 @@ def deep(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
         [lambda: MLP(2, [16, 16, 1], seed=2)],
         [{"epochs": 2, "lr": 0.05, "max_graph_samples": 4}],
     )
+
+
+class Advice(UserWarning):
+    """A stand-in for tinygrad_dk.advice.TrainingWarning: the epoch where it started, a cause, a message."""
+
+    def __init__(self, message: str, *, epoch: int, cause: str) -> None:
+        super().__init__(message)
+        self.epoch, self.cause = epoch, cause
+
+
+@pytest.fixture(scope="module")
+def advised(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> dict[str, Path]:
+    """Full batch with two warnings from fit (at epochs 2 and 4 of 6), beside a healthy SGD run; English and Danish."""
+    runs = [
+        ex.record_run(MLP(2, [3, 1], seed=1), *moons, epochs=6, lr=0.3, progress=False),
+        ex.record_run(MLP(2, [3, 1], seed=1), *moons, epochs=6, lr=0.05, batch_size=1, progress=False),
+    ]
+    advice = [
+        Advice("Layer 1 is dead: its ReLUs give 0 for every sample.", epoch=2, cause="dead_relu"),
+        Advice("The loss has not fallen for 2 epochs.", epoch=4, cause="loss_not_falling"),
+    ]
+    setattr(runs[0].history, "warnings", advice)  # noqa: B010  History.warnings: fit's, with tinygrad_dk.advice
+    folder = tmp_path_factory.mktemp("advised")
+    return {lang: ex.write_explorer(runs, folder / f"{lang}.html", lang=lang) for lang in ("en", "da")}
 
 
 # --- the browser ---
@@ -748,6 +774,59 @@ def test_a_danish_folded_page_shows_the_same_numbers(tab: Opener, deep_pair: Pai
         f"+- og {TIMES}-knuderne i motorens graf",
     ):
         assert danish in text, danish
+
+
+# --- fit's warnings ---
+
+WARNINGS = """() => ({
+    hidden: document.getElementById('warnings').hidden,
+    items: Array.from(document.querySelectorAll('#warnings .warning')).map((li) => [li.dataset.epoch,
+        li.dataset.cause, li.classList.contains('new'), li.querySelector('b').textContent,
+        li.querySelector('.message').textContent]),
+})"""  # the banner: hidden or not, and each warning in it: where it started, its cause, new or not, its words
+DEAD = "Layer 1 is dead: its ReLUs give 0 for every sample."
+FLAT = "The loss has not fallen for 2 epochs."
+
+
+def test_a_warning_shows_from_the_epoch_where_it_started(tab: Opener, advised: dict[str, Path], tmp_path: Path) -> None:
+    t = tab(advised["en"])
+    for epoch, items in [
+        (0, []),
+        (1, []),
+        (2, [["2", "dead_relu", True, "From epoch 2:", DEAD]]),
+        (3, [["2", "dead_relu", False, "From epoch 2:", DEAD]]),
+        (4, [["2", "dead_relu", False, "From epoch 2:", DEAD], ["4", "loss_not_falling", True, "From epoch 4:", FLAT]]),
+    ]:
+        t.page.fill("#epoch-slider", str(epoch))
+        assert t.js(WARNINGS) == {"hidden": not items, "items": items}, epoch
+    assert t.page.is_visible("#warnings") and t.page.is_visible("#warnings .badge")
+    t.page.screenshot(path=str(tmp_path / "warnings.png"))
+    t.page.click("#run-1")  # the healthy run: no banner
+    assert t.js(WARNINGS) == {"hidden": True, "items": []}
+    assert not t.page.is_visible("#warnings")
+    t.page.click("#run-0")
+    t.page.click("#play")  # to the end: both warnings, neither new
+    t.page.wait_for_function("() => document.getElementById('play').textContent === 'Play'")
+    assert [item[:3] for item in t.js(WARNINGS)["items"]] == [
+        ["2", "dead_relu", False],
+        ["4", "loss_not_falling", False],
+    ]
+
+
+def test_a_healthy_run_shows_no_warnings(tab: Opener, compare: Built) -> None:
+    t = tab(compare.path)
+    for epoch in range(7):
+        t.page.fill("#epoch-slider", str(epoch))
+        assert t.js(WARNINGS) == {"hidden": True, "items": []}, epoch
+
+
+def test_the_warnings_banner_speaks_the_pages_language(tab: Opener, advised: dict[str, Path]) -> None:
+    t = tab(advised["da"])
+    t.page.fill("#epoch-slider", "2")
+    assert t.page.text_content("#warnings h2") == "\u26a0 Advarsler fra træningen"
+    # fit's own message comes in the language fit wrote it in; the page's words around it are Danish
+    assert t.js(WARNINGS)["items"] == [["2", "dead_relu", True, "Fra epoke 2:", DEAD]]
+    assert t.page.text_content("#warnings .badge") == "ny"
 
 
 # --- the documentation's screenshots (not a test: run this file) ---

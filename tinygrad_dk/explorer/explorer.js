@@ -427,6 +427,24 @@
       const t = $(`thumb-${i}`);
       if (t) paintBoundary(t.querySelector("canvas"), r, r.weights[frameIndex(r, epoch)], { radius: 2, grid: 40 });
     });
+    showWarnings(run, epoch);
+  }
+
+  // fit's warnings to the learner (History.warnings): each from the epoch where it started, in fit's words
+  function showWarnings(run, epoch) {
+    const list = $("warnings-list");
+    while (list.firstChild) list.removeChild(list.firstChild);
+    const before = S.epoch > 0 ? allEpochs[S.epoch - 1] : -1;  // the epoch shown one step back
+    const started = run.warnings.filter((w) => w.epoch <= epoch);
+    for (const w of started) {
+      const fresh = w.epoch > before;
+      const item = text("li", "", { class: fresh ? "warning new" : "warning", "data-epoch": String(w.epoch),
+        "data-cause": w.cause }, list);
+      text("b", say("warning_since", { epoch: w.epoch }), {}, item);
+      if (fresh) text("span", say("warning_new"), { class: "badge" }, item);
+      text("span", w.message, { class: "message" }, item);
+    }
+    $("warnings").hidden = started.length === 0;
   }
 
   function setEpoch(i) {
