@@ -116,3 +116,15 @@ def test_the_full_batch_memory_script_measures_both_forms(capsys: pytest.Capture
     rows = [line.split() for line in lines[2:]]
     assert [(row[0], row[1]) for row in rows] == [("10", "whole"), ("10", "per-sample")]
     assert all(row[-1] == "MB" and float(row[-2]) > 0 for row in rows)
+
+
+def test_only_matrix_runs_the_matrix_rows_and_names_the_blas_settings(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench.main(["--sizes", "tiny", "--only", "matrix"])
+    names = [name for name, *_ in bench.ROWS]
+    assert any("moons step, matrices" in name for name in names)
+    assert any("peak memory of that epoch" in name for name in names)
+    assert not any(name.startswith(("chain of", "MLP width", "sum of")) for name in names)
+    out = capsys.readouterr().out
+    assert "environment: OPENBLAS_CORETYPE=" in out and "OPENBLAS_L2_SIZE=" in out
