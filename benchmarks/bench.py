@@ -250,7 +250,7 @@ class TorchStep:
                 W -= lr * dW
                 b -= lr * db
                 W.grad, b.grad = None, None
-        return float(loss), grads
+        return float(loss.detach()), grads
 
 
 def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
