@@ -3,6 +3,7 @@
     python benchmarks/bench.py            # the full run (under 10 minutes)
     python benchmarks/bench.py --quick    # smaller sizes, fewer repeats (under a minute)
     python benchmarks/bench.py --sizes tiny   # every check, tiny sizes: what the tests run
+    python benchmarks/bench.py --only matrix  # the matrix rows only: moons step, 10,000 against torch, 1,000,000
 
 Needs micrograd: ``pip install -e '.[bench]'``. What is measured, and how:
 
@@ -249,7 +250,7 @@ class TorchStep:
                 W -= lr * dW
                 b -= lr * db
                 W.grad, b.grad = None, None
-        return float(loss), grads
+        return float(loss.detach()), grads
 
 
 def bench_moons(n_samples: int, repeats: int, lockstep_steps: int) -> None:
@@ -709,12 +710,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PNG",
         help="where to write the matrices' scaling plot (full: docs/images/matrix_scaling.png)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["all", "matrix"],
+        default="all",
+        help="matrix: only the moons step and the matrices' 10,000 (against PyTorch) and million-sample epochs",
+    )
     args = parser.parse_args(argv)
     sizes = args.sizes or ("quick" if args.quick else "full")
     size = SIZES[sizes]
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 1_100_000))  # micrograd's topological sort recurses once per node
     print(f"machine: {machine()}")
+    blas = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS")  # they move numpy's matrix products
+    print("environment: " + ", ".join(f"{name}={os.environ.get(name, '(unset)')}" for name in blas))
     print(
         f"tinygrad_dk vs micrograd {importlib.metadata.version('micrograd')}; "
         f"sizes: {sizes}; medians of interleaved runs, gc.collect() inside each run"
@@ -723,16 +732,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         bench_moons(100, repeats=size.repeats, lockstep_steps=size.lockstep)
-        bench_full_batch(10_000, repeats=size.repeats, eager_too=size.eager_epoch)
+        if args.only == "all":
+            bench_full_batch(10_000, repeats=size.repeats, eager_too=size.eager_epoch)
         bench_matrix_torch(10_000 if sizes != "tiny" else 500, repeats=size.repeats)
         bench_matrix_million(size.matrix_epoch, repeats=size.repeats)
-        bench_matrix_scaling(
-            size.scaling, size.widths, 10_000 if sizes != "tiny" else 500, size.repeats, args.plot or size.plot
-        )
-        bench_chain(size.chain, repeats=size.chain_repeats)
-        bench_sum(size.sum, repeats=size.sum_repeats)
-        bench_memory(size.memory_chain, moons_samples=size.memory_moons)
-        bench_mlp((4, 16, 64), repeats=size.repeats)
+        if args.only == "all":
+            bench_matrix_scaling(
+                size.scaling, size.widths, 10_000 if sizes != "tiny" else 500, size.repeats, args.plot or size.plot
+            )
+            bench_chain(size.chain, repeats=size.chain_repeats)
+            bench_sum(size.sum, repeats=size.sum_repeats)
+            bench_memory(size.memory_chain, moons_samples=size.memory_moons)
+            bench_mlp((4, 16, 64), repeats=size.repeats)
     finally:
         sys.setrecursionlimit(limit)
     print(f"\nsummary ({machine()})")

@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     # --- the pictures of the tutorial (docs/tutorial.md), each made by the same code the tutorial shows
     written += tutorial_pictures(out)
 
+    # --- the moons network on 100,000 samples with matrices (docs/matrix.md, docs/da/matrix.md)
+    written += matrix_pictures(out)
+
     for path in written:
         print(f"{path}  {path.stat().st_size / 1024:.0f} KB")
     print(f"{len(written)} pictures in {time.perf_counter() - start:.1f} s")
@@ -259,6 +262,33 @@ def tutorial_pictures(out: Path) -> list[Path]:
     written += draw_worked_example(worked_example(), out)
     written.append(render(draw_worked_graph(), out / "worked_example_graph.svg"))
     return written
+
+
+def matrix_pictures(out: Path) -> list[Path]:
+    """The decision boundary of docs/matrix.md's 100,000-sample run, in English and Danish, made with its code."""
+    X, y = make_moons(100_000, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], seed=0)
+    history = fit(
+        model, X, y, loss="hinge", optimizer="adam", lr=0.05, l2=1e-4, epochs=30, progress=False, engine="matrix"
+    )
+    title = f"{len(X):,} moons, full batch, {history.epochs} epochs: {history.accuracy[-1]:.1%} right"
+    count = f"{len(X):,}".replace(",", ".")  # in Danish a dot groups the thousands
+    right = f"{history.accuracy[-1]:.1%}".replace(".", ",")  # and a comma is the decimal mark
+    titel = f"{count} halvmåner, fuld batch, {history.epochs} epoker: {right} rigtige"
+    return [
+        plot_decision_boundary(
+            model, X[:1000], y[:1000], out / "matrix_moons_100k.png", threshold=history.threshold, title=title
+        ),
+        plot_decision_boundary(
+            model,
+            X[:1000],
+            y[:1000],
+            out / "matrix_moons_100k_da.png",
+            threshold=history.threshold,
+            title=titel,
+            lang="da",
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -102,3 +102,29 @@ def test_the_notebook_loop_runs_both_engines_to_the_same_losses(capsys: pytest.C
     out = capsys.readouterr().out
     agreement = float(out.split("the losses agree to ")[1].split()[0])
     assert agreement < 1e-9 and "micrograd" in out and "faster over the whole loop" in out
+
+
+def test_the_full_batch_memory_script_measures_both_forms(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "full_batch_memory_under_test", BENCH.with_name("full_batch_memory.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--samples", "10", "--epochs", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in lines[2:]]
+    assert [(row[0], row[1]) for row in rows] == [("10", "whole"), ("10", "per-sample")]
+    assert all(row[-1] == "MB" and float(row[-2]) > 0 for row in rows)
+
+
+def test_only_matrix_runs_the_matrix_rows_and_names_the_blas_settings(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench.main(["--sizes", "tiny", "--only", "matrix"])
+    names = [name for name, *_ in bench.ROWS]
+    assert any("moons step, matrices" in name for name in names)
+    assert any("peak memory of that epoch" in name for name in names)
+    assert not any(name.startswith(("chain of", "MLP width", "sum of")) for name in names)
+    out = capsys.readouterr().out
+    assert "environment: OPENBLAS_CORETYPE=" in out and "OPENBLAS_L2_SIZE=" in out

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import tracemalloc
 import warnings
 from collections.abc import Callable
 
@@ -12,13 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_dk.compile import (
+    WHOLE_GRAPH_NODES,
     CompileFallbackWarning,
     compile_batch,
+    compile_fit_step,
     compile_graph,
     compile_loss,
 )
 from tinygrad_dk.data import make_moons
 from tinygrad_dk.engine import Value
+from tinygrad_dk.losses import hinge, l2
 from tinygrad_dk.nn import MLP
 from tinygrad_dk.ops import OPS, Op
 from tinygrad_dk.testing import Expr, exprs, well_scaled
@@ -223,6 +228,45 @@ def test_compiled_loss_accumulates_like_backward() -> None:
     for _ in range(2):
         ((want * 2.0).tanh() * want).backward()
     assert w.grad == want.grad
+
+
+def moons_step_inputs(n: int) -> tuple[MLP, list[list[float]], list[float]]:
+    """The moons network and ``n`` moons samples with -1/+1 targets, as fit gives them to the hinge loss."""
+    X, labels = make_moons(n, noise=0.1, seed=0)
+    return MLP(2, [16, 16, 1], seed=1), X, [2.0 * c - 1.0 for c in labels]
+
+
+def test_a_big_full_batch_compiles_per_sample_so_memory_stays_bounded() -> None:
+    model, X, y = moons_step_inputs(1_000)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        compile_fit_step(model, hinge, model.parameters(), X, y, l2=1e-4, full_batch=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # one straight-line program of all 1,000 samples (650,000 nodes) peaks near 2 GB while it compiles
+    assert peak < 30e6, f"compiling a full batch of 1,000 samples peaked at {peak / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("n", [20, 300])
+def test_a_full_batch_step_is_the_eager_step_whole_or_per_sample(n: int) -> None:
+    model, X, y = moons_step_inputs(n)
+    params = model.parameters()
+    assert (n * 645 <= WHOLE_GRAPH_NODES) == (n == 20)  # 645 nodes per sample: 20 is one graph, 300 is not
+    for p in params:
+        p.grad = 0.0
+    want = hinge([model(x) for x in X], y) + l2(params) * 1e-4  # as eager fit builds it
+    want.backward()
+    want_grads = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    got = compile_fit_step(model, hinge, params, X, y, l2=1e-4, full_batch=True)(list(range(n)))
+    if n == 20:  # one program of the whole graph: the engine's arithmetic to the last bit
+        assert (got, [p.grad for p in params]) == (want.data, want_grads)
+    else:  # per-sample programs: the same sums, added in another order
+        assert got == pytest.approx(want.data, rel=1e-12)
+        assert [p.grad for p in params] == pytest.approx(want_grads, rel=1e-12, abs=1e-15)
 
 
 # --- edges: big graphs, constants, fallbacks, errors ---

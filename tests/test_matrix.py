@@ -7,7 +7,9 @@ max(1, |g|)), the difference being only the order of the sums.
 
 from __future__ import annotations
 
+import ast
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,6 +91,27 @@ def test_the_weights_are_the_models_own_read_at_every_call() -> None:
     after = loss_and_grads(model, X, y)
     assert before != after
     assert_close([after[0]], [scalar_loss_and_grads(model, X, y, "hinge", 0.0)[0]])
+
+
+def test_a_form_takes_the_engines_loss_function_as_its_name() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    X, T = np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([[1.0], [0.0]])
+    by_function = MatrixForm(model, losses.bce_with_logits)  # what fit's Task holds
+    assert by_function.loss_name == "bce"
+    assert by_function.loss_and_grads(X, T) == MatrixForm(model, "bce").loss_and_grads(X, T)
+
+
+def test_the_matrix_form_reads_no_private_name_of_the_core() -> None:
+    # a tool uses the core's public names only, so the core can change its insides freely
+    source = Path(__file__).resolve().parent.parent / "tinygrad_dk" / "matrix.py"
+    private = [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(ast.parse(source.read_text("utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tinygrad_dk")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []
 
 
 def test_a_worked_example_entry_of_z_is_the_scalar_net() -> None:

@@ -47,7 +47,24 @@ from tinygrad_dk.nn import MLP
 from tinygrad_dk.viz import draw_dot, draw_network, plot_decision_boundary, plot_history, render
 
 EXAMPLE = "Matt Mazur's 2-2-2 example network on his sample, one full-batch update"
-SETUP = "MLP(2, [16, 16, 1]) on make_moons(100), full-batch gradient descent, 100 epochs"
+ENGINE = "compiled"  # fit's engine for the moons run (`tinygrad_dk.train.ENGINES`): the scalar run's numbers, faster
+# How the headline names each engine `fit` has (`tinygrad_dk.train.ENGINES`), in English and Danish.
+_ENGINE_WORDS = {
+    "en": {
+        "scalar": "scalar (a graph of Values every step)",
+        "compiled": "compiled (a graph of Values, compiled once)",
+        "matrix": "matrix (numpy matrix products)",
+    },
+    "da": {
+        "scalar": "scalar (en graf af Values i hvert skridt)",
+        "compiled": "compiled (en graf af Values, kompileret én gang)",
+        "matrix": "matrix (matrixprodukter i numpy)",
+    },
+}
+SETUP = (
+    "MLP(2, [16, 16, 1]) on make_moons(100), full-batch gradient descent, 100 epochs, "
+    f"engine: {_ENGINE_WORDS['en'][ENGINE]}"
+)
 
 # What each file shows, one line each: `demo` fills in the numbers, the command prints the lines.
 DESCRIPTIONS = {
@@ -94,7 +111,8 @@ _WORDS = {
     # In Danish a comma is the decimal mark, so 1,634 would read as a fraction: counts go without a separator.
     "da": _Words(
         headline="tinygrad-dk demo: Matt Mazurs 2-2-2-eksempelnetværk på hans eksempel, én opdatering med fuld "
-        "batch; derefter MLP(2, [16, 16, 1]) på make_moons(100), gradientnedstigning med fuld batch, 100 epoker",
+        "batch; derefter MLP(2, [16, 16, 1]) på make_moons(100), gradientnedstigning med fuld batch, 100 epoker, "
+        f"motor: {_ENGINE_WORDS['da'][ENGINE]}",
         final="til sidst: tab {loss:.4f}, nøjagtighed {accuracy:.1%}",
         descriptions={
             "worked_example_graph.svg": "hovedbilledet: eksempelnetværkets graf på Mazurs eksempel (en fuld batch "
@@ -182,7 +200,7 @@ def demo(
             epochs=100,
             l2=1e-4,
             progress=progress,
-            compile=True,
+            engine=ENGINE,  # named in the headline, so the output says which engine trained
             lang=lang,  # the run is named by its batch: "full batch", in Danish "fuld batch"
         )
         # 4. one sample through the trained network: the one with the largest loss, so that

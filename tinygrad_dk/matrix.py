@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_dk import losses
 from tinygrad_dk._checks import check_l2, check_labels, check_samples
 from tinygrad_dk.compile import numpy_functions
 from tinygrad_dk.engine import Value
@@ -118,6 +119,12 @@ MATRIX_LOSSES: dict[str, Callable[[Array, Array], tuple[float, Array]]] = {
     "bce": _bce,
     "cross_entropy": _cross_entropy,
 }
+_ENGINE_LOSSES = {  # the engine's loss each of them computes, as `fit` gets it: by name or as the function
+    losses.hinge: "hinge",
+    losses.mse: "mse",
+    losses.bce_with_logits: "bce",
+    losses.cross_entropy: "cross_entropy",
+}
 
 
 # --- one batch, forward and backward ---
@@ -157,19 +164,27 @@ def forward_backward(
 # --- the model's own weights, read as matrices ---
 
 
+def _layers(model: Any) -> list[Layer]:
+    """The layers of an `MLP`, or `NoMatrixForm` for a model of another kind."""
+    layers = getattr(model, "layers", None)
+    if not isinstance(layers, list) or not layers or not all(type(layer) is Layer for layer in layers):
+        raise NoMatrixForm(
+            f"{type(model).__name__} is not an MLP of tinygrad_dk.nn.Layer layers: it has no matrix form"
+        )
+    return layers
+
+
 class MatrixForm:
     """An `MLP` read as matrices, with a loss: `loss_and_grads` and `scores` on numpy arrays of samples.
 
-    Built once (``fit`` does it before its loop); the weights are read from the model's Values
-    at every call, so the form never falls out of step with the model.
+    ``loss`` is a name of `MATRIX_LOSSES` or the engine's function of that loss
+    (``losses.bce_with_logits`` for ``"bce"``). Built once (``fit`` does it before its loop);
+    the weights are read from the model's Values at every call, so the form never falls out
+    of step with the model.
     """
 
     def __init__(self, model: Any, loss: str | Callable[..., Value]) -> None:
-        layers = getattr(model, "layers", None)
-        if not isinstance(layers, list) or not layers or not all(type(layer) is Layer for layer in layers):
-            raise NoMatrixForm(
-                f"{type(model).__name__} is not an MLP of tinygrad_dk.nn.Layer layers: it has no matrix form"
-            )
+        layers = _layers(model)
         self.params: list[Value] = model.parameters()
         order = [p for layer in layers for n in layer.neurons for p in (*n.w, n.b)]
         if len(order) != len(self.params) or any(p is not q for p, q in zip(order, self.params, strict=True)):
@@ -177,14 +192,15 @@ class MatrixForm:
                 f"{type(model).__name__}'s parameters() are not in the MLP's order (per neuron: "
                 "weights, then bias): it has no matrix form"
             )
-        if loss not in MATRIX_LOSSES:
+        name = _ENGINE_LOSSES.get(loss, loss) if callable(loss) else loss  # losses.hinge is "hinge"
+        if name not in MATRIX_LOSSES:
             raise NoMatrixForm(
                 f"the loss {loss!r} is a function of your own: it has no matrix form; use one of "
                 f"{', '.join(MATRIX_LOSSES)}"
             )
         self.shapes = [(layer.nout, layer.nin) for layer in layers]
         self.activations = [activation(layer.activation, layer._fn) for layer in layers]
-        self.loss_name: str = str(loss)
+        self.loss_name: str = str(name)
         self.loss = MATRIX_LOSSES[self.loss_name]
 
     def weights(self) -> tuple[Array, list[tuple[Array, Array, Activation]]]:
@@ -244,14 +260,13 @@ def loss_and_grads(model: Any, X: Any, y: Any, loss: str = "hinge", l2: float = 
     mapped as `fit` maps them (`tinygrad_dk.train.task_for`); the gradients are in
     ``model.parameters()`` order and equal the scalar engine's ``.grad`` after ``backward``.
     """
-    from tinygrad_dk.train import _LOSS_FUNCTIONS, _outputs, task_for
+    from tinygrad_dk.train import task_for
 
     rows = check_samples(X, "loss_and_grads")
     labels = check_labels(y, len(rows), "loss_and_grads")
     l2 = check_l2(l2, "loss_and_grads")
-    out = _outputs(model(rows[0]), "loss_and_grads")
+    k = _layers(model)[-1].nout  # outputs per sample; NoMatrixForm for a model that is no MLP
+    out = model(rows[0])  # an MLP's output: one Value, or a list of k
     task = task_for(loss, out, labels)  # the labels as the loss wants them, or a ValueError in the user's words
-    name = next((n for f, n in _LOSS_FUNCTIONS if f is task.loss), loss)
-    form = MatrixForm(model, name)
-    k = 1 if isinstance(out, Value) else len(out)
+    form = MatrixForm(model, task.loss)
     return form.loss_and_grads(np.asarray(rows, dtype=float), targets(form.loss_name, task.targets, k), l2)
