@@ -19,9 +19,12 @@ from tinygrad_dk.ops import (
     ADD,
     ADD_CONST,
     COS,
+    DIV,
+    DIV_CONST,
     EXP,
     LEAKY_RELU,
     LOG,
+    MAX,
     MUL,
     MUL_CONST,
     OPS,
@@ -103,18 +106,17 @@ class Value:
         node.data = out if type(out) is float else float(out)  # a leaf set to an int or numpy number stays there
         return node
 
-    # one line per op reads as a table: the formatter leaves these blocks as they are
+    # --- method sugar: one line per op, a table (so the formatter leaves it alone) ---
     # fmt: off
-    # --- method sugar: one line per op ---
     def __add__(self, other: Any) -> Value:
         return self._apply(ADD, other) if isinstance(other, Value) else self._apply(ADD_CONST, as_float(other, "+"))
-
     def __mul__(self, other: Any) -> Value:
         return self._apply(MUL, other) if isinstance(other, Value) else self._apply(MUL_CONST, as_float(other, "*"))
-
     def __pow__(self, other: Any) -> Value:
         return self._apply(POW, other) if isinstance(other, Value) else self._apply(POW_CONST, as_float(other, "**"))
-
+    def __truediv__(self, other: Any) -> Value:
+        return self._apply(DIV, other) if isinstance(other, Value) else self._apply(DIV_CONST, as_float(other, "/"))
+    def maximum(self, other: Any) -> Value: return self._apply(MAX, other if isinstance(other, Value) else Value(other))
     def exp(self) -> Value: return self._apply(EXP)
     def log(self) -> Value: return self._apply(LOG)
     def sqrt(self) -> Value: return self._apply(SQRT)
@@ -136,17 +138,7 @@ class Value:
     def __rsub__(self, other: float) -> Value: return other + (-self)
     def __rmul__(self, other: float) -> Value: return self * other
     def __rpow__(self, other: Any) -> Value: return Value(other) ** self  # the base becomes a leaf
-
-    def __truediv__(self, other: Any) -> Value:
-        divisor = other.data if isinstance(other, Value) else as_float(other, "/")
-        if divisor == 0.0:
-            raise ZeroDivisionError(f"division by zero: {self.data!r} / 0.0: the divisor must not be 0")
-        return self * other**-1 if isinstance(other, Value) else self * (1.0 / divisor)
-
-    def __rtruediv__(self, other: Any) -> Value:  # other / self
-        if self.data == 0.0:
-            raise ZeroDivisionError(f"division by zero: {other!r} / 0.0: the divisor must not be 0")
-        return as_float(other, "/") * self**-1
+    def __rtruediv__(self, other: Any) -> Value: return Value(as_float(other, "/")) / self  # so does the dividend
 
     # --- what a node is made of (for drawing, explaining and compiling) ---
     @property
@@ -174,7 +166,6 @@ class Value:
     # --- micrograd's names ---
     @property
     def _prev(self) -> set[Value]: return set(self.children)
-
     @property
     def _op(self) -> str: return self._made_by.micrograd_name(self._constant) if self._made_by else ""
 
@@ -182,7 +173,6 @@ class Value:
     def _backward(self) -> Callable[[], None]:
         """The chain rule at this one node: add ``local * self.grad`` to each child's grad (a leaf: nothing)."""
         return self.__dict__.get("_backward_by_hand") or self._chain_rule_here
-
     @_backward.setter
     def _backward(self, closure: Callable[[], None]) -> None: self.__dict__["_backward_by_hand"] = closure
 
@@ -197,7 +187,6 @@ class Value:
     def __gt__(self, other: Any) -> bool: return self.data > _compared(other)
     def __ge__(self, other: Any) -> bool: return self.data >= _compared(other)
     __hash__ = object.__hash__  # by identity, and == stays identity: graphs put nodes in sets
-
     # fmt: on
 
     def __repr__(self) -> str:
