@@ -1,12 +1,16 @@
 """Numbers at the edges (issue 14, "Bad numbers"): NaN goes through every op, division and the
-softmax are exact across the float range, and huge ints are refused by name.
+softmax are exact across the float range, huge ints are refused by name, and any graph copies
+and pickles.
 
 Expected numbers come from PyTorch (float64) where it is installed, else from arithmetic."""
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Callable
+import pickle
+import sys
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -14,8 +18,9 @@ import numpy as np
 import pytest
 from support import need_module
 
-from tinygrad_dk import Value
+from tinygrad_dk import Value, define_op
 from tinygrad_dk.compile import compile_batch, compile_graph, compile_loss
+from tinygrad_dk.engine import topological_order
 from tinygrad_dk.losses import cross_entropy, hinge
 from tinygrad_dk.matrix import MATRIX_LOSSES, MatrixForm
 from tinygrad_dk.nn import MLP
@@ -33,6 +38,15 @@ def same(x: float, y: float) -> bool:
 @pytest.fixture
 def torch() -> Any:
     return need_module("torch")
+
+
+@pytest.fixture
+def table() -> Iterator[dict[str, Any]]:
+    """The op table, restored after the test."""
+    before = dict(OPS)
+    yield OPS
+    OPS.clear()
+    OPS.update(before)
 
 
 # --- 1. NaN goes through every op ---------------------------------------------------------
@@ -309,3 +323,140 @@ def test_a_number_beyond_the_float_range_is_a_value_error_naming_it(build: Calla
 
 def test_the_largest_int_that_fits_still_converts() -> None:
     assert Value(2**1023).data == 2.0**1023 and Value(-(10**308)).data == -1e308
+
+
+# --- 5. copies and pickles of graphs of any depth -----------------------------------------
+
+
+def tanh_chain(n: int, x: Value) -> Value:
+    y = x
+    for _ in range(n):
+        y = y.tanh()
+    return y
+
+
+def leaves_of(root: Value) -> list[Value]:
+    return [node for node in topological_order(root) if not node.children]
+
+
+def same_graph(a: Value, b: Value) -> bool:
+    """The same ops, constants, numbers and shape, node for node (and no node shared)."""
+    ours, theirs = topological_order(a), topological_order(b)
+    if len(ours) != len(theirs) or set(ours) & set(theirs):
+        return False
+    place = {node: i for i, node in enumerate(theirs)}
+    here = {node: i for i, node in enumerate(ours)}
+    return all(
+        (m.op, m.arg, m.data, m.grad, m.label, m.local_grads) == (n.op, n.arg, n.data, n.grad, n.label, n.local_grads)
+        and [place[c] for c in n.children] == [here[c] for c in m.children]
+        for m, n in zip(ours, theirs, strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "copier",
+    [copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))],
+    ids=["deepcopy", "pickle"],
+)
+def test_a_deep_graph_copies_without_recursion(copier: Callable[[Value], Value]) -> None:
+    x = Value(0.5, "x")
+    y = tanh_chain(1000, x)  # Python's own recursive copy fails from a depth of about 200
+    y.backward()
+    copied = copier(y)
+    assert same_graph(y, copied)
+    (x_copy,) = leaves_of(copied)
+    assert x_copy is not x and (x_copy.label, x_copy.grad) == ("x", x.grad)
+    copied.backward()  # the copy is a graph of its own: the original's leaf keeps its gradient
+    assert x_copy.grad == 2 * x.grad
+
+
+def test_a_hundred_thousand_node_chain_copies_and_pickles() -> None:
+    limit = sys.getrecursionlimit()
+    x = Value(1.5)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.000001
+    for copied in (copy.deepcopy(y), pickle.loads(pickle.dumps(y, protocol=pickle.HIGHEST_PROTOCOL))):
+        assert copied.data == y.data
+        assert len(topological_order(copied)) == 100_001
+    assert sys.getrecursionlimit() == limit
+
+
+@pytest.mark.parametrize(
+    ("activation", "copier"),
+    # pickle cannot store nn's named activation functions yet (it finds no tinygrad_dk.nn.relu): a linear model
+    [("relu", copy.deepcopy), ("linear", lambda v: pickle.loads(pickle.dumps(v)))],
+    ids=["deepcopy", "pickle"],
+)
+def test_a_model_and_its_loss_copied_together_share_the_parameters(
+    activation: str, copier: Callable[[Any], Any]
+) -> None:
+    model = MLP(2, [3, 1], activation=activation, seed=0)
+    loss = hinge([model([1.0, -2.0]), model([0.5, 0.5])], [1, -1])  # the parameters are used twice
+    model_copy, loss_copy = copier((model, loss))
+    params = model_copy.parameters()
+    leaves = leaves_of(loss_copy)
+    assert {id(p) for p in params} <= {id(leaf) for leaf in leaves}
+    assert not {id(p) for p in model.parameters()} & {id(leaf) for leaf in leaves}
+    loss.backward()
+    loss_copy.backward()
+    assert [p.grad for p in params] == [p.grad for p in model.parameters()]
+
+
+def test_a_shared_node_stays_shared_within_the_copy() -> None:
+    x, w = Value(0.5), Value(2.0)
+    h = (x * w).tanh()
+    y = h * h + h  # h three times
+    copied = copy.deepcopy(y)
+    product, h_again = copied.children
+    assert product.children[0] is product.children[1] is h_again
+
+
+def test_models_and_leaves_copy_and_pickle_as_objects() -> None:
+    model = MLP(2, [4, 1], seed=0)
+    twin = copy.deepcopy(model)
+    assert [p.data for p in twin.parameters()] == [p.data for p in model.parameters()]
+    assert not {id(p) for p in twin.parameters()} & {id(p) for p in model.parameters()}
+    linear = MLP(2, [4, 1], activation="linear", seed=0)
+    assert [p.data for p in pickle.loads(pickle.dumps(linear)).parameters()] == [p.data for p in linear.parameters()]
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        leaf = Value(2.5, "w")
+        leaf.grad, leaf.colour = -1.0, "red"  # type: ignore[attr-defined]  # a user's attribute, as micrograd allows
+        node = leaf * 3.0
+        node.colour = "blue"  # type: ignore[attr-defined]
+        leaf_copy, node_copy = pickle.loads(pickle.dumps((leaf, node), protocol=protocol))
+        assert (leaf_copy.data, leaf_copy.grad, leaf_copy.label, leaf_copy.colour) == (2.5, -1.0, "w", "red")
+        assert node_copy.children == (leaf_copy,) and (node_copy.op, node_copy.arg, node_copy.colour) == (
+            "mulk",
+            3.0,
+            "blue",
+        )
+
+
+def test_a_node_made_by_hand_is_refused_with_the_reason() -> None:
+    a, b = Value(2.0), Value(3.0)
+    out = Value(a.data * b.data, (a, b), "*")  # micrograd's way: the chain rule is a closure
+
+    def _backward() -> None:
+        a.grad += b.data * out.grad
+        b.grad += a.data * out.grad
+
+    out._backward = _backward
+    y = out * 2.0
+    for copier in (copy.deepcopy, pickle.dumps):
+        with pytest.raises(TypeError, match=r"a node made by hand, micrograd's way .* cannot be copied or pickled"):
+            copier(y)
+
+
+def test_a_defined_op_pickles_by_name_and_must_exist_to_load(table: dict[str, Any]) -> None:
+    cube = define_op("cube", lambda a, _: a**3, lambda a, _, out: (3 * a * a,))
+    x = Value(2.0)
+    data = pickle.dumps(cube(x) + 1.0)
+    assert pickle.loads(data).data == 9.0
+    del table["cube"]
+    with pytest.raises(ValueError, match=r"op 'cube', which is not in the op table .* define it"):
+        pickle.loads(data)
+    define_op("cube", lambda a, _: a**3, lambda a, _, out: (3 * a * a,))  # a new row of that name
+    y = cube(x)  # made by the old row
+    with pytest.raises(TypeError, match=r"its row is no longer the op table's row 'cube'"):
+        copy.deepcopy(y)
