@@ -1,6 +1,6 @@
 """Numbers at the edges (issue 14, "Bad numbers"): NaN goes through every op, division and the
-softmax are exact across the float range, huge ints are refused by name, and any graph copies
-and pickles.
+softmax are exact across the float range, huge ints are refused by name, any graph copies and
+pickles, and backward passes from two threads add up as if one ran after the other.
 
 Expected numbers come from PyTorch (float64) where it is installed, else from arithmetic."""
 
@@ -10,6 +10,7 @@ import copy
 import math
 import pickle
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
@@ -460,3 +461,51 @@ def test_a_defined_op_pickles_by_name_and_must_exist_to_load(table: dict[str, An
     y = cube(x)  # made by the old row
     with pytest.raises(TypeError, match=r"its row is no longer the op table's row 'cube'"):
         copy.deepcopy(y)
+
+
+# --- 6. threads -----------------------------------------------------------------------------
+
+
+def test_backward_from_two_threads_on_a_shared_graph_adds_up_as_if_in_turn() -> None:
+    # y = x + w + w + ... + w (n times): d y / d x = 1, d y / d w = n, every sum exact. A pass
+    # reset by the other thread's pass halfway would send the leaves too little or too much.
+    n, calls = 20_000, 10
+    x, w = Value(1.0), Value(0.5)
+    y = x
+    for _ in range(n):
+        y = y + w
+    start = threading.Barrier(2)
+
+    def passes() -> None:
+        start.wait()
+        for _ in range(calls):
+            y.backward()
+
+    threads = [threading.Thread(target=passes) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (x.grad, w.grad) == (2 * calls * 1.0, 2 * calls * float(n))
+
+
+def test_one_model_per_thread_trains_as_it_would_alone() -> None:
+    # the safe pattern: each thread trains its own copy.deepcopy of the model
+    model = MLP(2, [4, 1], seed=0)
+    data = {0: ([[1.0, 2.0], [-1.0, 0.5]], [1, 0]), 1: ([[0.5, -1.0], [2.0, 2.0]], [0, 1])}
+
+    def train(copy_of: MLP, k: int) -> list[float]:
+        X, y = data[k]
+        fit(copy_of, X, y, epochs=20, progress=False, lr=0.05)
+        return [p.data for p in copy_of.parameters()]
+
+    alone = [train(copy.deepcopy(model), k) for k in (0, 1)]
+    results: dict[int, list[float]] = {}
+    copies = [copy.deepcopy(model) for _ in (0, 1)]
+    threads = [threading.Thread(target=lambda k=k: results.__setitem__(k, train(copies[k], k))) for k in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [results[0], results[1]] == alone
+    assert alone[0] != alone[1]  # the two runs differ: each thread's model saw only its own data

@@ -7,11 +7,12 @@ nodes is fine) and applies the chain rule along every edge: ``child.grad += loca
 A node refers only to its children, so a dropped graph is freed by reference counting; the
 float functions the op rows call, careful at the edges (domain errors, overflow), are in `_floats`.
 `copy.deepcopy` and `pickle` take a graph of any depth: a node made by an op as its whole graph
-in one flat list (`_graphs`), leaves as themselves.
+in one flat list (`_graphs`), leaves as themselves. Threads: see `Value.backward`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -46,6 +47,7 @@ from tinygrad_dk.ops import (
 __all__ = ["OPS", "Op", "Value", "topological_order"]  # OPS and Op live in tinygrad_dk.ops, the op table
 
 _new = object.__new__  # a blank Value, for `Value._apply` to fill in
+_backward_lock = threading.RLock()  # one backward pass at a time: see `Value.backward`
 
 
 class Value:
@@ -205,22 +207,24 @@ class Value:
 
         As in PyTorch, leaves accumulate over repeated calls: set ``leaf.grad = 0.0`` (or
         call ``model.zero_grad()``) before each new pass. Inner nodes hold the gradients of
-        the latest pass only.
+        the latest pass only. Threads: one pass runs at a time (a lock), so passes over a shared
+        graph add to its leaves in turn; to train in threads, give each its own copy.deepcopy(model).
         """
         seed = as_float(grad, "grad")  # checked before any node changes
-        order = topological_order(self)
-        for node in order:  # inner nodes start every pass at 0; leaves accumulate
-            if node._left is not None:
-                node.grad = 0.0
-        self.grad += seed
-        for node in reversed(order):  # parents before children: each grad is final when used
-            if node._left is not None:  # the chain rule, one edge at a time
-                if node._made_by.by_hand:  # type: ignore[union-attr]  # an op made micrograd's way
-                    node._backward()
-                    continue
-                node._left.grad += node._left_local * node.grad
-                if node._right is not None:
-                    node._right.grad += node._right_local * node.grad
+        with _backward_lock:  # the pass resets inner grads and then reads them: another pass must wait
+            order = topological_order(self)
+            for node in order:  # inner nodes start every pass at 0; leaves accumulate
+                if node._left is not None:
+                    node.grad = 0.0
+            self.grad += seed
+            for node in reversed(order):  # parents before children: each grad is final when used
+                if node._left is not None:  # the chain rule, one edge at a time
+                    if node._made_by.by_hand:  # type: ignore[union-attr]  # an op made micrograd's way
+                        node._backward()
+                        continue
+                    node._left.grad += node._left_local * node.grad
+                    if node._right is not None:
+                        node._right.grad += node._right_local * node.grad
 
 
 def _compared(other: Any) -> float:
