@@ -34,6 +34,9 @@ from tinygrad_dk.testing import Expr, exprs, well_scaled
 BUILDERS: dict[str, list[Callable[[Value, Value], Value]]] = {
     "add": [lambda a, b: a + b, lambda a, b: a + a],
     "mul": [lambda a, b: a * b, lambda a, b: a * a],
+    "div": [lambda a, b: a / b, lambda a, b: a / a],
+    "divk": [lambda a, b: a / 4.0, lambda a, b: a / -3.0],
+    "max": [lambda a, b: a.maximum(b), lambda a, b: a.maximum(a)],
     "pow": [lambda a, b: a**b],
     "addk": [lambda a, b: a + 1.5],
     "mulk": [lambda a, b: a * -2.5],

@@ -57,6 +57,12 @@ INTEGER_POW = st.tuples(X, st.integers(-3, 3).map(float)).filter(lambda ak: ak[0
 SPECS: dict[str, Spec] = {
     "add": Spec(st.tuples(X, X), lambda x, y: x + y, lambda a, b: a + b),
     "mul": Spec(st.tuples(X, X), lambda x, y: x * y, lambda a, b: a * b),
+    "div": Spec(st.tuples(X, X).filter(lambda ab: abs(ab[1]) >= AWAY), lambda x, y: x / y, lambda a, b: a / b),
+    "max": Spec(  # the kink is where a = b
+        st.tuples(X, X).filter(lambda ab: abs(ab[0] - ab[1]) >= AWAY),
+        lambda x, y: x.maximum(y),
+        lambda a, b: float(np.maximum(a, b)),
+    ),
     "pow": Spec(
         st.tuples(positive(4.0), well_scaled(-3.0, 3.0)),
         lambda x, y: x**y,
@@ -65,6 +71,7 @@ SPECS: dict[str, Spec] = {
     ),
     "addk": Spec(st.tuples(X, X), lambda x, k: x + k, lambda a, k: a + k),
     "mulk": Spec(st.tuples(X, X), lambda x, k: x * k, lambda a, k: a * k),
+    "divk": Spec(st.tuples(X, X.filter(lambda k: abs(k) >= AWAY)), lambda x, k: x / k, lambda a, k: a / k),
     "powk": Spec(
         st.one_of(st.tuples(positive(4.0), well_scaled(-3.0, 3.0)), INTEGER_POW),
         lambda x, k: x**k,
@@ -235,7 +242,7 @@ def test_a_node_stores_its_op_children_and_local_derivatives() -> None:
         (lambda x: 1 + x, "addk", 1.0),
         (lambda x: x**2, "powk", 2.0),
         (lambda x: -x, "mulk", -1.0),
-        (lambda x: x / 4, "mulk", 0.25),
+        (lambda x: x / 4, "divk", 4.0),
         (lambda x: np.float64(3.0) * x, "mulk", 3.0),
     ],
     ids=["x * 2.0", "2.0 * x", "x + 1", "1 + x", "x ** 2", "-x", "x / 4", "np.float64 * x"],
@@ -247,15 +254,16 @@ def test_a_plain_number_is_the_ops_constant_not_a_leaf(build: Callable[[Value], 
     assert (out.op, out.arg, out.children) == (op, arg, (x,))
 
 
-def test_subtraction_and_division_are_compositions() -> None:
+def test_subtraction_is_a_composition_and_division_a_row() -> None:
     x, y = Value(6.0), Value(2.0)
     d = x - y  # x + y * -1
     assert d.op == "add" and d.children[0] is x
     assert (d.children[1].op, d.children[1].arg, d.children[1].children) == ("mulk", -1.0, (y,))
-    q = x / y  # x * y ** -1
-    assert q.op == "mul" and q.children[0] is x
-    assert (q.children[1].op, q.children[1].arg, q.children[1].children) == ("powk", -1.0, (y,))
-    assert (d.data, q.data) == (4.0, 3.0)
+    q = x / y  # one node: x * y ** -1 would overflow or lose precision at the edges of the float range
+    assert (q.op, q.children, q.local_grads) == ("div", (x, y), (0.5, -1.5))  # 1 / y, -x / y**2
+    r = 3 / y  # the dividend becomes a leaf, as the base of 2 ** y does
+    assert (r.op, r.children[0].data, r.children[0].op, r.children[1]) == ("div", 3.0, "", y)
+    assert (d.data, q.data, r.data) == (4.0, 3.0, 1.5)
 
 
 @pytest.mark.parametrize(
@@ -654,7 +662,7 @@ def test_sin_and_cos_of_inf_are_nan_as_in_ieee_and_pytorch() -> None:
         ),
         (lambda: Value(3.0) / 0, ZeroDivisionError, r"division by zero: 3\.0 / 0\.0: the divisor must not be 0"),
         (lambda: Value(3.0) / Value(0), ZeroDivisionError, r"division by zero: 3\.0 / 0\.0: the divisor must not be 0"),
-        (lambda: 1 / Value(0), ZeroDivisionError, r"division by zero: 1 / 0\.0: the divisor must not be 0"),
+        (lambda: 1 / Value(0), ZeroDivisionError, r"division by zero: 1\.0 / 0\.0: the divisor must not be 0"),
         (lambda: Value("a"), TypeError, r"Value data must be an int, float, bool or numpy scalar, not str: 'a'"),
         (
             lambda: Value(1.0).backward(grad="a"),  # type: ignore[arg-type]
@@ -778,6 +786,8 @@ def test_a_dropped_graph_is_freed_by_reference_counting() -> None:
 def test_a_label_must_be_a_string() -> None:
     with pytest.raises(TypeError, match=r"Value label must be a str, not int: 5"):
         Value(1.0, label=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"Value label must be a str, not NoneType: None"):
+        Value(1.0, label=None)  # type: ignore[arg-type]  # no label is "", not None
     with pytest.raises(
         TypeError,
         match=r"Value's second argument is a label \(a str\) or, as in micrograd, its "

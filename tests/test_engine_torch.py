@@ -44,6 +44,7 @@ def alone(xs: st.SearchStrategy[float]) -> st.SearchStrategy[tuple[float, Any]]:
 
 
 X = well_scaled(-4.0, 4.0)
+ANY = st.floats(allow_nan=False, allow_infinity=False)  # from 5e-324 to 1.8e308
 BASE = with_zero(positive(4.0))  # a Value exponent needs a base >= 0
 NO_POLE: Callable[[tuple[float, float]], bool] = lambda ab: ab[0] != 0 or ab[1] >= 0  # noqa: E731
 
@@ -51,9 +52,13 @@ NO_POLE: Callable[[tuple[float, float]], bool] = lambda ab: ab[0] != 0 or ab[1] 
 TORCH: dict[str, tuple[st.SearchStrategy[tuple[float, Any]], Callable[[Any, Any, Any], Any]]] = {
     "add": (st.tuples(X, X), lambda torch, a, b: a + b),
     "mul": (st.tuples(X, X), lambda torch, a, b: a * b),
+    # and over the whole float range, where a * b**-1 would overflow or underflow
+    "div": (st.tuples(st.one_of(X, ANY), st.one_of(X, ANY)).filter(lambda ab: ab[1] != 0), lambda torch, a, b: a / b),
+    "max": (st.tuples(with_zero(X), with_zero(X)), lambda torch, a, b: torch.maximum(a, b)),  # ties: 1/2 each
     "pow": (st.tuples(BASE, with_zero(well_scaled(-3.0, 3.0))).filter(NO_POLE), lambda torch, a, b: torch.pow(a, b)),
     "addk": (st.tuples(X, X), lambda torch, a, k: a + k),
     "mulk": (st.tuples(X, X), lambda torch, a, k: a * k),
+    "divk": (st.tuples(st.one_of(X, ANY), st.one_of(X, ANY)).filter(lambda ak: ak[1] != 0), lambda torch, a, k: a / k),
     "powk": (
         st.one_of(
             st.tuples(BASE, well_scaled(-3.0, 3.0)),

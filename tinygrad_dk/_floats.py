@@ -32,6 +32,22 @@ def sqrt(a: float) -> float:
     return math.sqrt(a)
 
 
+def divide(a: float, b: float) -> float:
+    if b == 0:
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}: the divisor must not be 0")
+    return a / b  # rounded once: a * (1 / b) would overflow at 1e-300 / 1e-310 and give nan at 0 / 1e-310
+
+
+def maximum(a: float, b: float) -> float:
+    """The larger of ``a`` and ``b``, NaN if either is NaN (Python's ``max(1.0, nan)`` is 1.0)."""
+    return a if a >= b else b if b > a else math.nan
+
+
+def d_maximum(a: float, b: float) -> float:
+    """d max(a, b) / da: 1 if ``a`` is the larger, 0 if ``b`` is, 1/2 at a tie (as PyTorch), NaN at NaN."""
+    return 1.0 if a > b else 0.0 if a < b else 0.5 if a == b else math.nan
+
+
 def power(a: float, b: float) -> float:
     if a == 0 and b < 0:
         raise ZeroDivisionError(f"pow: 0.0 ** {b!r} divides by zero: keep the base away from 0")
@@ -76,10 +92,29 @@ def softplus(a: float) -> float:
 
 
 def as_float(x: object, what: str = "Value data") -> float:
-    """``x`` as a float: an int, float, bool or numpy real scalar; anything else is a TypeError naming ``what``."""
+    """``x`` as a float: an int, float, bool or numpy real scalar; anything else is a TypeError naming ``what``.
+
+    A number beyond the float range (``10**400``) is a ValueError naming its size.
+    """
     if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:  # an int or Fraction larger than any float
+            raise ValueError(_too_large(x, what)) from None
     kind = getattr(getattr(x, "dtype", None), "kind", None)  # numpy: b(ool), i(nt), u(nsigned int), f(loat)
     if kind in ("b", "i", "u", "f") and getattr(x, "shape", None) == () and hasattr(x, "__float__"):
         return float(x)  # not complex (it would lose its imaginary part), not str
     raise TypeError(f"{what} must be an int, float, bool or numpy scalar, not {type(x).__name__}: {x!r}")
+
+
+def _too_large(x: object, what: str) -> str:
+    """The message for a number no float can hold, naming its size (an int of 400 digits is too long to show)."""
+    numerator, denominator = getattr(x, "numerator", None), getattr(x, "denominator", 1)
+    size = f"the {type(x).__name__} given is"
+    if isinstance(numerator, int) and isinstance(denominator, int):  # an int or a Fraction: log10 takes any size
+        exponent = round(math.log10(abs(numerator)) - math.log10(denominator))
+        size += f" about {'-' if numerator < 0 else ''}1e+{exponent},"
+    return (
+        f"{what} is too large for a float: {size} beyond the largest float (about 1.8e+308); "
+        "scale it down (divide by a power of 10), or use float('inf') for infinity"
+    )

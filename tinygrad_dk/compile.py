@@ -9,11 +9,11 @@ mode pays for a Python object per node, every step. Compiling walks the recorded
     def program(P, X, G, seed):
         p0, p1, = P
         v2 = p0 * 0.5
-        v3 = v2 if v2 > 0 else 0.0
+        v3 = 0.0 if v2 <= 0 else v2
         v4 = v3 * p1
         gp0, gp1, = G
         g3 = p1 * seed
-        g2 = (1.0 if v2 > 0 else 0.0) * g3
+        g2 = (1.0 if v2 > 0 else 0.0 if v2 <= 0 else nan) * g3
         gp0 = gp0 + 0.5 * g2
         gp1 = gp1 + v3 * seed
         return v4, [gp0, gp1]
@@ -131,7 +131,20 @@ def _np_d_pow(a: Any, k: Any) -> Any:
 
 
 def _np_out_log(out: Any, a: Any) -> Any:
-    return np.where(a > 0, out * np.log(np.where(a > 0, a, 1.0)), 0.0)  # d (a**b) / db
+    return np.where(a <= 0, 0.0, out * np.log(np.where(a <= 0, 1.0, a)))  # d (a**b) / db; nan at a = nan
+
+
+def _np_div(a: Any, b: Any) -> Any:
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    bad = b == 0
+    if np.any(bad):
+        scalar.divide(float(a[bad].flat[0]), float(b[bad].flat[0]))
+    return a / b
+
+
+def _np_d_max(a: Any, b: Any) -> Any:
+    # d max(a, b) / da: 1 where a > b, 0 where a < b, 1/2 at a tie, nan at nan (scalar.d_maximum)
+    return np.where(a == b, 0.5, np.sign(np.maximum(np.subtract(a, b), 0.0)))
 
 
 def _np_sigmoid(a: Any) -> Any:
@@ -160,6 +173,9 @@ _NAMESPACE: dict[str, Any] = {
     "_exp": scalar.exp,
     "_log": scalar.log,
     "_sqrt": scalar.sqrt,
+    "_div": scalar.divide,
+    "_max": scalar.maximum,
+    "_d_max": scalar.d_maximum,
     "_pow": scalar.power,
     "_value_pow": scalar.value_power,
     "_d_pow": scalar.d_power,
@@ -172,6 +188,8 @@ _NAMESPACE: dict[str, Any] = {
     "_np_value_pow": _np_value_pow,
     "_np_d_pow": _np_d_pow,
     "_np_out_log": _np_out_log,
+    "_np_div": _np_div,
+    "_np_d_max": _np_d_max,
     "_np_sigmoid": _np_sigmoid,
     "_np_softplus": _np_softplus,
 }
@@ -229,8 +247,9 @@ def numpy_functions(op: Op, constant: float | None = None) -> tuple[Callable[...
 
     >>> from tinygrad_dk.ops import RELU
     >>> forward, local = numpy_functions(RELU)
-    >>> forward(np.array([-1.0, 2.0])).tolist(), local(np.array([-1.0, 2.0]), None).tolist()
-    ([0.0, 2.0], [False, True])
+    >>> a = np.array([-1.0, 2.0])
+    >>> forward(a).tolist(), local(a, forward(a)).tolist()
+    ([0.0, 2.0], [0.0, 1.0])
     """
     if op.arity != 1 or op.numpy is None:
         raise ValueError(f"op {op.name!r} has no numpy form of one operand: give define_op numpy=(forward, local)")
@@ -531,10 +550,10 @@ class Program(_Compiled):
     def program(P, X, G, seed):
         p0, p1, = P
         v3 = (p0 * p1) + p0
-        v5 = (v3 if v3 > 0 else 0.0) * 0.5
+        v5 = (0.0 if v3 <= 0 else v3) * 0.5
         gp0, gp1, = G
         g4 = 0.5 * seed
-        g3 = (1.0 if v3 > 0 else 0.0) * g4
+        g3 = (1.0 if v3 > 0 else 0.0 if v3 <= 0 else nan) * g4
         gp0 = gp0 + g3 + p1 * g3
         gp1 = gp1 + p0 * g3
         return v5, [gp0, gp1]

@@ -6,10 +6,13 @@ derivative ``d self / d child`` along each child edge, computed once when the op
 nodes is fine) and applies the chain rule along every edge: ``child.grad += local * grad``.
 A node refers only to its children, so a dropped graph is freed by reference counting; the
 float functions the op rows call, careful at the edges (domain errors, overflow), are in `_floats`.
+`copy.deepcopy` and `pickle` take a graph of any depth: a node made by an op as its whole graph
+in one flat list (`_graphs`), leaves as themselves. Threads: see `Value.backward`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -19,9 +22,12 @@ from tinygrad_dk.ops import (
     ADD,
     ADD_CONST,
     COS,
+    DIV,
+    DIV_CONST,
     EXP,
     LEAKY_RELU,
     LOG,
+    MAX,
     MUL,
     MUL_CONST,
     OPS,
@@ -41,6 +47,7 @@ from tinygrad_dk.ops import (
 __all__ = ["OPS", "Op", "Value", "topological_order"]  # OPS and Op live in tinygrad_dk.ops, the op table
 
 _new = object.__new__  # a blank Value, for `Value._apply` to fill in
+_backward_lock = threading.RLock()  # one backward pass at a time: see `Value.backward`
 
 
 class Value:
@@ -103,18 +110,17 @@ class Value:
         node.data = out if type(out) is float else float(out)  # a leaf set to an int or numpy number stays there
         return node
 
-    # one line per op reads as a table: the formatter leaves these blocks as they are
+    # --- method sugar: one line per op, a table (so the formatter leaves it alone) ---
     # fmt: off
-    # --- method sugar: one line per op ---
     def __add__(self, other: Any) -> Value:
         return self._apply(ADD, other) if isinstance(other, Value) else self._apply(ADD_CONST, as_float(other, "+"))
-
     def __mul__(self, other: Any) -> Value:
         return self._apply(MUL, other) if isinstance(other, Value) else self._apply(MUL_CONST, as_float(other, "*"))
-
     def __pow__(self, other: Any) -> Value:
         return self._apply(POW, other) if isinstance(other, Value) else self._apply(POW_CONST, as_float(other, "**"))
-
+    def __truediv__(self, other: Any) -> Value:
+        return self._apply(DIV, other) if isinstance(other, Value) else self._apply(DIV_CONST, as_float(other, "/"))
+    def maximum(self, other: Any) -> Value: return self._apply(MAX, other if isinstance(other, Value) else Value(other))
     def exp(self) -> Value: return self._apply(EXP)
     def log(self) -> Value: return self._apply(LOG)
     def sqrt(self) -> Value: return self._apply(SQRT)
@@ -136,17 +142,7 @@ class Value:
     def __rsub__(self, other: float) -> Value: return other + (-self)
     def __rmul__(self, other: float) -> Value: return self * other
     def __rpow__(self, other: Any) -> Value: return Value(other) ** self  # the base becomes a leaf
-
-    def __truediv__(self, other: Any) -> Value:
-        divisor = other.data if isinstance(other, Value) else as_float(other, "/")
-        if divisor == 0.0:
-            raise ZeroDivisionError(f"division by zero: {self.data!r} / 0.0: the divisor must not be 0")
-        return self * other**-1 if isinstance(other, Value) else self * (1.0 / divisor)
-
-    def __rtruediv__(self, other: Any) -> Value:  # other / self
-        if self.data == 0.0:
-            raise ZeroDivisionError(f"division by zero: {other!r} / 0.0: the divisor must not be 0")
-        return as_float(other, "/") * self**-1
+    def __rtruediv__(self, other: Any) -> Value: return Value(as_float(other, "/")) / self  # so does the dividend
 
     # --- what a node is made of (for drawing, explaining and compiling) ---
     @property
@@ -174,7 +170,6 @@ class Value:
     # --- micrograd's names ---
     @property
     def _prev(self) -> set[Value]: return set(self.children)
-
     @property
     def _op(self) -> str: return self._made_by.micrograd_name(self._constant) if self._made_by else ""
 
@@ -182,7 +177,6 @@ class Value:
     def _backward(self) -> Callable[[], None]:
         """The chain rule at this one node: add ``local * self.grad`` to each child's grad (a leaf: nothing)."""
         return self.__dict__.get("_backward_by_hand") or self._chain_rule_here
-
     @_backward.setter
     def _backward(self, closure: Callable[[], None]) -> None: self.__dict__["_backward_by_hand"] = closure
 
@@ -197,34 +191,40 @@ class Value:
     def __gt__(self, other: Any) -> bool: return self.data > _compared(other)
     def __ge__(self, other: Any) -> bool: return self.data >= _compared(other)
     __hash__ = object.__hash__  # by identity, and == stays identity: graphs put nodes in sets
-
     # fmt: on
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
+    def __reduce_ex__(self, protocol: Any) -> Any:  # pickle and copy.deepcopy: an op node as its whole graph, flat
+        from tinygrad_dk._graphs import reduce  # imported when first used: a tool beside the lesson
+
+        return reduce(self, protocol)
+
     def backward(self, grad: float = 1.0) -> None:
         """Add ``d self / d leaf * grad`` to the ``grad`` of every leaf below this node.
 
         As in PyTorch, leaves accumulate over repeated calls: set ``leaf.grad = 0.0`` (or
         call ``model.zero_grad()``) before each new pass. Inner nodes hold the gradients of
-        the latest pass only.
+        the latest pass only. Threads: one pass runs at a time (a lock), so passes over a shared
+        graph add to its leaves in turn; to train in threads, give each its own copy.deepcopy(model).
         """
         seed = as_float(grad, "grad")  # checked before any node changes
-        order = topological_order(self)
-        for node in order:  # inner nodes start every pass at 0; leaves accumulate
-            if node._left is not None:
-                node.grad = 0.0
-        self.grad += seed
-        for node in reversed(order):  # parents before children: each grad is final when used
-            if node._left is not None:  # the chain rule, one edge at a time
-                if node._made_by.by_hand:  # type: ignore[union-attr]  # an op made micrograd's way
-                    node._backward()
-                    continue
-                node._left.grad += node._left_local * node.grad
-                if node._right is not None:
-                    node._right.grad += node._right_local * node.grad
+        with _backward_lock:  # the pass resets inner grads and then reads them: another pass must wait
+            order = topological_order(self)
+            for node in order:  # inner nodes start every pass at 0; leaves accumulate
+                if node._left is not None:
+                    node.grad = 0.0
+            self.grad += seed
+            for node in reversed(order):  # parents before children: each grad is final when used
+                if node._left is not None:  # the chain rule, one edge at a time
+                    if node._made_by.by_hand:  # type: ignore[union-attr]  # an op made micrograd's way
+                        node._backward()
+                        continue
+                    node._left.grad += node._left_local * node.grad
+                    if node._right is not None:
+                        node._right.grad += node._right_local * node.grad
 
 
 def _compared(other: Any) -> float:

@@ -155,12 +155,13 @@ def hinge(score: Any, label: Any) -> Value:
 
 def _log_softmax_at(logits: list[Value], index: int) -> Value:
     """``-log softmax(logits)[index] = logsumexp(logits) - logits[index]``, stable for huge logits."""
-    # logsumexp(x) = m + log(sum(exp(x - m))) for any m; m = max(x) keeps every exp <= 1. The max is
-    # built in the graph (max(a, b) = relu(b - a) + a) rather than read off as a number, so a compiled
-    # graph recomputes it for new weights; its gradient cancels, since d logsumexp / d m = 0.
+    # logsumexp(x) = m + log(sum(exp(x - m))) for any m; m = max(x) keeps every exp <= 1 and one of
+    # them = 1. The max is a node of the graph (the op max), not a number read off, so a compiled graph
+    # recomputes it for new weights; its gradient cancels, since d logsumexp / d m = 0. (Building it
+    # as relu(b - a) + a instead rounds: -1e20 and -1000 would give 0, and every exp 0.)
     m = logits[0]
     for v in logits[1:]:
-        m = (v - m).relu() + m
+        m = m.maximum(v)
     lse = _total([(v - m).exp() for v in logits]).log() + m  # the sum is >= 1: log is safe
     return lse - logits[index]
 

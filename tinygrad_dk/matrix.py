@@ -85,7 +85,8 @@ def activation(name: str, fn: Callable[[Value], Value]) -> Activation:
 
 def _hinge(S: Array, T: Array) -> tuple[float, Array]:
     margin = S * -T + 1.0  # 1 - y * s, labels -1/+1, as losses.hinge builds it
-    return float(np.maximum(margin, 0.0).sum()), np.where(margin > 0, -T, 0.0)  # relu'(0) = 0
+    loss = np.maximum(margin, 0.0)  # relu(margin): nan stays nan
+    return float(loss.sum()), -T * np.sign(loss)  # relu' = sign(relu): 0 at 0, nan at nan
 
 
 def _mse(S: Array, T: Array) -> tuple[float, Array]:

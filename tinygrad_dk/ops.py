@@ -7,8 +7,14 @@ evaluates them with ``js``. Nothing else keeps a list of ops, so adding one is o
 `define_op`) plus, if you like, one line of method sugar on `Value`.
 
 Only primitives carry derivative code. Subtraction, negation, sigmoid-from-exp, softmax and
-the losses are compositions of these rows and get their gradients for free. Subgradients
-follow PyTorch: relu'(0) = 0, abs'(0) = 0, step' = 0.
+the losses are compositions of these rows and get their gradients for free; division and max
+are rows because their compositions fail at the edges of the float range (``a * b**-1``
+overflows where ``a / b`` does not). Subgradients follow PyTorch: relu'(0) = 0, abs'(0) = 0,
+step' = 0, and a tie of max gives each side 1/2.
+
+NaN goes through every row: a NaN input gives a NaN output, and a NaN local derivative
+wherever the derivative depends on the input (relu'(nan) is nan, not 0), so no gradient
+hides a NaN. (PyTorch agrees on the outputs; its derivatives at NaN differ op by op.)
 
 The expression columns are templates: ``{a}`` and ``{b}`` are the operands, ``{k}`` a unary
 op's constant, ``{out}`` the op's own value. Python expressions may call the float functions
@@ -24,7 +30,22 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from tinygrad_dk._floats import as_float, cos, d_power, exp, log, power, sigmoid, sin, softplus, sqrt, value_power
+from tinygrad_dk._floats import (
+    as_float,
+    cos,
+    d_maximum,
+    d_power,
+    divide,
+    exp,
+    log,
+    maximum,
+    power,
+    sigmoid,
+    sin,
+    softplus,
+    sqrt,
+    value_power,
+)
 
 __all__ = ["OPS", "Op", "activation_rows", "define_op"]  # the rows are module constants too: ADD, MUL, ...
 
@@ -69,13 +90,18 @@ ADD = Op("add", 2, lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), "+",
          python=("{a} + {b}", "1.0", "1.0"), numpy=("{a} + {b}", "1.0", "1.0"))
 MUL = Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a), "*",
          python=("{a} * {b}", "{b}", "{a}"), numpy=("{a} * {b}", "{b}", "{a}"))
-POW = Op("pow", 2, value_power, lambda a, b, out: (d_power(a, b), out * math.log(a) if a > 0 else 0.0), "**",
-         python=("_value_pow({a}, {b})", "_d_pow({a}, {b})", "{out} * log({a}) if {a} > 0 else 0.0"),
+DIV = Op("div", 2, divide, lambda a, b, out: (1.0 / b, -out / b), "/",  # -out / b: -a / b**2 with no b**2 to overflow
+         python=("_div({a}, {b})", "1.0 / {b}", "-{out} / {b}"),
+         numpy=("_np_div({a}, {b})", "1.0 / {b}", "-{out} / {b}"))
+POW = Op("pow", 2, value_power, lambda a, b, out: (d_power(a, b), 0.0 if a <= 0 else out * math.log(a)), "**",
+         python=("_value_pow({a}, {b})", "_d_pow({a}, {b})", "0.0 if {a} <= 0 else {out} * log({a})"),
          numpy=("_np_value_pow({a}, {b})", "_np_d_pow({a}, {b})", "_np_out_log({out}, {a})"))
 ADD_CONST = Op("addk", 1, lambda a, k: a + k, lambda a, k, out: (1.0,), "+",  # x + k, k a plain number
                python=("{a} + {k}", "1.0"), numpy=("{a} + {k}", "1.0"))
 MUL_CONST = Op("mulk", 1, lambda a, k: a * k, lambda a, k, out: (k,), "*",  # x * k
                python=("{a} * {k}", "{k}"), numpy=("{a} * {k}", "{k}"))
+DIV_CONST = Op("divk", 1, divide, lambda a, k, out: (1.0 / k,), "/",  # x / k (k / x is a leaf k over x, by DIV)
+               python=("{a} / {k}", "1.0 / {k}"), numpy=("{a} / {k}", "1.0 / {k}"))
 POW_CONST = Op("powk", 1, power, lambda a, k, out: (d_power(a, k),), "**",  # x ** k
                python=("_pow({a}, {k})", "_d_pow({a}, {k})"), numpy=("_np_pow({a}, {k})", "_np_d_pow({a}, {k})"),
                micrograd="**{k}")
@@ -86,16 +112,21 @@ LOG = Op("log", 1, lambda a, _: log(a), lambda a, _, out: (1.0 / a,),
 SQRT = Op("sqrt", 1, lambda a, _: sqrt(a), lambda a, _, out: (0.5 / out if out else math.inf,),
           python=("_sqrt({a})", "0.5 / {out} if {out} else inf"),
           numpy=("_np_sqrt({a})", "np.where({out} != 0, 0.5 / {out}, inf)"))
-ABS = Op("abs", 1, lambda a, _: abs(a), lambda a, _, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,),
-         python=("abs({a})", "1.0 if {a} > 0 else -1.0 if {a} < 0 else 0.0"),
-         numpy=("np.abs({a})", "np.where({a} > 0, 1.0, np.where({a} < 0, -1.0, 0.0))"))
+ABS = Op("abs", 1, lambda a, _: abs(a),
+         lambda a, _, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0 if a == 0 else math.nan,),
+         python=("abs({a})", "1.0 if {a} > 0 else -1.0 if {a} < 0 else 0.0 if {a} == 0 else nan"),
+         numpy=("np.abs({a})", "np.sign({a})"))
+MAX = Op("max", 2, maximum, lambda a, b, out: (d_maximum(a, b), d_maximum(b, a)), "max",
+         python=("_max({a}, {b})", "_d_max({a}, {b})", "_d_max({b}, {a})"),
+         numpy=("np.maximum({a}, {b})", "_np_d_max({a}, {b})", "_np_d_max({b}, {a})"))
 SIN = Op("sin", 1, lambda a, _: sin(a), lambda a, _, out: (cos(a),),
          python=("_sin({a})", "_cos({a})"), numpy=("np.sin({a})", "np.cos({a})"))  # sin(inf) = nan
 COS = Op("cos", 1, lambda a, _: cos(a), lambda a, _, out: (-sin(a),),
          python=("_cos({a})", "-_sin({a})"), numpy=("np.cos({a})", "-np.sin({a})"))
-STEP = Op("step", 1, lambda a, _: 1.0 if a > 0 else 0.0, lambda a, _, out: (0.0,),
-          python=("1.0 if {a} > 0 else 0.0", "0.0"), numpy=("np.where({a} > 0, 1.0, 0.0)", "0.0"),
-          activation="step", js="a > 0 ? 1 : 0", formula=r"$1$ if $x > 0$ else $0$")
+STEP = Op("step", 1, lambda a, _: 1.0 if a > 0 else 0.0 if a <= 0 else math.nan, lambda a, _, out: (0.0,),
+          python=("1.0 if {a} > 0 else 0.0 if {a} <= 0 else nan", "0.0"),
+          numpy=("np.sign(np.maximum({a}, 0.0))", "0.0"),  # sign(relu(a)): 1, 0, or nan at nan
+          activation="step", js="a > 0 ? 1 : a <= 0 ? 0 : NaN", formula=r"$1$ if $x > 0$ else $0$")
 SIGMOID = Op("sigmoid", 1, lambda a, _: sigmoid(a), lambda a, _, out: (out * (1.0 - out),),
              python=("_sigmoid({a})", "{out} * (1.0 - {out})"), numpy=("_np_sigmoid({a})", "{out} * (1.0 - {out})"),
              activation="sigmoid", js="a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))",
@@ -103,21 +134,23 @@ SIGMOID = Op("sigmoid", 1, lambda a, _: sigmoid(a), lambda a, _, out: (out * (1.
 TANH = Op("tanh", 1, lambda a, _: math.tanh(a), lambda a, _, out: (1.0 - out * out,),
           python=("tanh({a})", "1.0 - {out} * {out}"), numpy=("np.tanh({a})", "1.0 - {out} * {out}"),
           activation="tanh", js="Math.tanh(a)", formula=r"$\tanh(x)$")
-RELU = Op("relu", 1, lambda a, _: a if a > 0 else 0.0, lambda a, _, out: (1.0 if a > 0 else 0.0,),
-          python=("{a} if {a} > 0 else 0.0", "1.0 if {a} > 0 else 0.0"),
-          numpy=("np.where({a} > 0, {a}, 0.0)", "{a} > 0"),  # a bool array times g: 1.0 * g or 0.0 * g
-          activation="relu", js="a > 0 ? a : 0", formula=r"$\max(0,\ x)$", micrograd="ReLU")
-LEAKY_RELU = Op("leaky_relu", 1, lambda a, s: a if a > 0 else s * a, lambda a, s, out: (1.0 if a > 0 else s,),
-                python=("{a} if {a} > 0 else {k} * {a}", "1.0 if {a} > 0 else {k}"),
-                numpy=("np.where({a} > 0, {a}, {k} * {a})", "np.where({a} > 0, 1.0, {k})"),
+RELU = Op("relu", 1, lambda a, _: 0.0 if a <= 0 else a,  # not a if a > 0 else 0.0, which makes NaN 0
+          lambda a, _, out: (1.0 if a > 0 else 0.0 if a <= 0 else math.nan,),
+          python=("0.0 if {a} <= 0 else {a}", "1.0 if {a} > 0 else 0.0 if {a} <= 0 else nan"),  # NaN: neither
+          numpy=("np.maximum({a}, 0.0)", "np.sign({out})"),  # relu' = sign(relu): 1, 0, or nan at nan
+          activation="relu", js="a <= 0 ? 0 : a", formula=r"$\max(0,\ x)$", micrograd="ReLU")
+LEAKY_RELU = Op("leaky_relu", 1, lambda a, s: a if a > 0 else s * a,
+                lambda a, s, out: (1.0 if a > 0 else s if a <= 0 else math.nan,),
+                python=("{a} if {a} > 0 else {k} * {a}", "1.0 if {a} > 0 else {k} if {a} <= 0 else nan"),
+                numpy=("np.where({a} > 0, {a}, {k} * {a})", "np.where({a} > 0, 1.0, np.where({a} <= 0, {k}, nan))"),
                 activation="leaky_relu", js="a > 0 ? a : k * a", constant=0.01, formula=r"$\max(kx,\ x)$")
 SOFTPLUS = Op("softplus", 1, lambda a, _: softplus(a), lambda a, _, out: (sigmoid(a),),
               python=("_softplus({a})", "_sigmoid({a})"), numpy=("_np_softplus({a})", "_np_sigmoid({a})"),
               activation="softplus", js="Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)))",
               formula=r"$\log(1 + e^{x})$")
 
-OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, POW, ADD_CONST, MUL_CONST, POW_CONST, EXP, LOG, SQRT, ABS, SIN,
-                                             COS, STEP, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS)}
+OPS: dict[str, Op] = {op.name: op for op in (ADD, MUL, DIV, POW, ADD_CONST, MUL_CONST, DIV_CONST, POW_CONST, EXP, LOG,
+                                             SQRT, ABS, MAX, SIN, COS, STEP, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS)}
 # fmt: on
 
 
