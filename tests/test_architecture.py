@@ -25,11 +25,13 @@ CORE = (
     "losses",
     "optim",
     "train",
+    "advice",
     "data",
     "gradcheck",
     "_checks",
     "_floats",
     "_files",
+    "_lang",
 )
 
 

@@ -321,6 +321,21 @@ def test_bad_inputs_name_the_problem(x: Any, error: type[Exception], message: st
         MLP(2, [3, 1])(x)
 
 
+@pytest.mark.parametrize("call", [MLP(2, [3, 1], seed=0), Layer(2, 3), Neuron(2), Perceptron(2)], ids=repr)
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        ({1: 2, 3: 4}, r"not a dict: \{1: 2, 3: 4\}; its keys would be taken as the inputs: pass the inputs as a list"),
+        ({1.0, 2.0}, r"not a set: \{1\.0, 2\.0\}; a set has no order: pass the inputs as a list, in order"),
+        ("ab", r"not str: 'ab'"),
+    ],
+)
+def test_a_dict_set_or_str_is_not_an_input(call: Any, x: Any, message: str) -> None:
+    # a dict of two items has two keys: before, MLP(2, ...) read {1: 2, 3: 4} as the inputs [1, 3]
+    with pytest.raises(TypeError, match=rf"{type(call).__name__} takes a list of 2 numbers or Values, {message}"):
+        call(x)
+
+
 def test_layer_and_neuron_check_their_inputs() -> None:
     with pytest.raises(ValueError, match="Layer expects 3 inputs, got 2"):
         Layer(3, 2)([1.0, 2.0])
@@ -573,9 +588,64 @@ def test_perceptron_fit_rejects_bad_data(X: Any, y: Any, message: str) -> None:
         Perceptron(2).fit(X, y)
 
 
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_perceptron_refuses_non_finite_inputs_where_they_enter(bad: float) -> None:
+    # before: fit "converged" on a NaN row (NaN > 0 is False, so the rule saw no error) and an
+    # inf row made a weight -inf; predict([nan, 0]) answered 0
+    p = Perceptron(2, seed=1)
+    before = p.state_dict()
+    with pytest.raises(ValueError, match=rf"Perceptron\.fit row 1 input 0 is {bad}: inputs must be finite numbers"):
+        p.fit([[0.0, 1.0], [bad, 0.0], [1.0, 1.0]], [0, 1, 1])
+    assert p.state_dict() == before  # refused before any update
+    with pytest.raises(ValueError, match=rf"Perceptron\.predict input 1 is {bad}: inputs must be finite"):
+        p.predict([0.0, bad])
+    with pytest.raises(ValueError, match=rf"Perceptron\.predict_many row 2 input 0 is {bad}"):
+        p.predict_many([[0.0, 0.0], [1.0, 1.0], [bad, 1.0]])
+
+
 def test_perceptron_fit_checks_epochs() -> None:
     with pytest.raises(ValueError, match=r"Perceptron\.fit epochs must be >= 1, got 0"):
         Perceptron(2).fit(GATE_INPUTS, [0, 0, 0, 1], epochs=0)
+
+
+# --- size limit ---
+
+
+def test_a_model_too_large_is_refused_before_anything_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinygrad_dk import nn
+
+    built: list[int] = []  # one entry per Neuron made
+    original = nn.Neuron.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        built.append(1)
+
+    monkeypatch.setattr(nn.Neuron, "__init__", counting)
+    # (2 + 1) * 100000 + (100000 + 1) * 100000 + (100000 + 1) * 1 parameters: 10,000,500,001
+    with pytest.raises(
+        ValueError,
+        match=r"MLP\(2, \[100000, 100000, 1\]\) would have 10,000,500,001 parameters, more than "
+        r"nn\.MAX_PARAMETERS = 1,000,000: .* Use smaller layers; .* tinygrad_dk\.matrix",
+    ):
+        MLP(2, [100000, 100000, 1])
+    with pytest.raises(ValueError, match=r"Layer\(1000, 1000\) would have 1,001,000 parameters"):
+        Layer(1000, 1000)
+    with pytest.raises(ValueError, match=r"Neuron\(1000000\) would have 1,000,001 parameters"):
+        Neuron(1_000_000)
+    assert built == []
+    Layer(3, 2)
+    assert built == [1, 1]  # the counter counts
+
+
+def test_the_size_limit_counts_weights_and_biases(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinygrad_dk import nn
+
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", 13)
+    assert len(MLP(2, [3, 1], seed=0).parameters()) == 13  # (2 + 1) * 3 + (3 + 1) * 1: at the limit
+    with pytest.raises(ValueError, match=r"would have 14 parameters, more than nn\.MAX_PARAMETERS = 13"):
+        MLP(3, [2, 2], seed=0)  # (3 + 1) * 2 + (2 + 1) * 2
+    assert nn.MAX_PARAMETERS == 13 and "MAX_PARAMETERS" in nn.__all__
 
 
 # --- model files ---

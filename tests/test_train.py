@@ -101,7 +101,8 @@ def test_history_fields() -> None:
     assert history.lr == [0.1] * 4 and history.updates == [5] * 4
     assert all(s > 0 for s in history.seconds)
     data = history.to_dict()
-    assert set(data) == {"loss", "accuracy", "lr", "seconds", "updates", "label", "batch_size", "threshold"}
+    assert set(data) == {"loss", "accuracy", "lr", "seconds", "updates", "label", "batch_size", "threshold", "warnings"}
+    assert data["warnings"] == history.warnings == []
     assert data["threshold"] == history.threshold == 0.0  # hinge: the sign of the score
     assert data["loss"] == history.loss and data["loss"] is not history.loss
 
@@ -322,6 +323,75 @@ def test_a_huge_learning_rate_leaves_finite_weights_from_before_the_failure() ->
     assert weights(model) == (opt.before if failed_update else opt.after)
 
 
+@pytest.mark.parametrize("loss", ["hinge", "bce"])
+def test_a_loss_that_grows_by_orders_of_magnitude_is_divergence_not_success(loss: str) -> None:
+    # before: `tinygrad-dk train --lr 100` ended "loss 23907449016360111085453312.0000, accuracy 50.0%", exit 0
+    X, y = make_moons(100, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], seed=0)
+    seen: list[int] = []
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"^training diverged at epoch \d+: the loss blew up to \S+, more than 10,000 times its best so far "
+        r"\(\S+\); the model keeps its last parameters, finite but far from any good ones\. Try a smaller "
+        r"learning rate than lr=100, such as lr=10$",
+    ) as info:
+        fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            lr=100,
+            progress=False,
+            engine="compiled",
+            callbacks=[lambda epoch, m, h: seen.append(epoch)],
+        )
+    error = info.value
+    recorded = error.history.loss
+    assert (error.epoch, error.lr, error.anomaly) == (len(recorded), 100, None)
+    # the rule, checked on the losses fit recorded: this epoch's loss > 1e4 * max(best before it, 1) ...
+    assert recorded[-1] > 1e4 * max(min(recorded[:-1]), 1.0)
+    # ... and no epoch before it broke the rule
+    assert all(recorded[i] <= 1e4 * max(min(recorded[:i]), 1.0) for i in range(1, len(recorded) - 1))
+    assert seen == list(range(1, error.epoch))  # the callbacks of the epochs before it ran
+    assert all(math.isfinite(w) for w in weights(model))
+
+
+def test_a_float_op_out_of_its_domain_after_an_update_is_divergence() -> None:
+    def log_loss(outputs: list[Value], labels: list[int]) -> Value:
+        # log(0.5 - score): falls as the score rises to 0.5, undefined beyond it
+        return (0.5 - outputs[0]).log()
+
+    model = MLP(1, [1], seed=0)
+    for p in model.parameters():
+        p.data = 0.0  # score 0; d loss / d score = -1 / 0.5 = -2, so lr 1 makes w = b = 2 and the score 4
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"^training diverged at epoch 2: log is undefined at -3\.5: its input must be > 0 \(after the updates "
+        r"moved the parameters there\)\. Try a smaller learning rate than lr=1, such as lr=0\.1$",
+    ) as info:
+        fit(model, [[1.0]], [1], loss=log_loss, lr=1.0, epochs=3, progress=False)
+    assert isinstance(info.value.__cause__, ValueError) and weights(model) == [2.0, 2.0]
+    # the same error on the first step is the model's or the loss's own, not divergence: it stays as it was
+    for p in model.parameters():
+        p.data = 0.5  # score 1: log(-0.5)
+    with pytest.raises(ValueError, match=r"^log is undefined at -0\.5: its input must be > 0$") as first:
+        fit(model, [[1.0]], [1], loss=log_loss, lr=1.0, epochs=3, progress=False)
+    assert not isinstance(first.value, TrainingDiverged)
+
+
+def test_a_loss_of_ones_own_that_returns_a_float_is_refused_with_the_fix() -> None:
+    def my_loss(outputs: list[Value], labels: list[int]) -> Any:
+        return sum((o.data - t) ** 2 for o, t in zip(outputs, labels, strict=True)) / len(outputs)  # .data: floats
+
+    X, y = make_moons(10, seed=0)
+    with pytest.raises(
+        TypeError,
+        match=r"^fit: the loss function '\S*my_loss' returned a float \(\S+\), not a Value: backward needs the "
+        r"loss as a Value built from the outputs by Value arithmetic \(no \.data, no float\(\)\)",
+    ):
+        fit(MLP(2, [2, 1], seed=0), X, y, loss=my_loss, progress=False)
+
+
 # --- bad arguments ---
 
 MOONS = make_moons(10, seed=0)
@@ -337,6 +407,12 @@ MOONS = make_moons(10, seed=0)
         ({"X": [[]]}, ValueError, r"fit: the samples in X have no features"),
         ({"X": [[1.0, math.nan]]}, ValueError, r"fit: X\[0\]\[1\] is nan: features must be finite numbers"),
         ({"X": [[1.0, "2"]] * 10}, TypeError, r"fit: X\[0\]\[1\] is a str: '2': features must be numbers"),
+        ({"X": [{1.0, 2.0}] * 10}, TypeError, r"fit: X\[0\] is a set: \{1\.0, 2\.0\}: give each sample as a list"),
+        ({"X": [{"a": 1.0, "b": 2.0}] * 10}, TypeError, r"fit: X\[0\] is a dict: .* in feature order"),
+        ({"X": {(1.0, 2.0), (2.0, 1.0)}}, TypeError, r"fit: X must be a list of samples .* not set"),
+        ({"warn": 1}, TypeError, r"fit: warn must be True or False, got 1"),
+        ({"detect_anomaly": "yes"}, TypeError, r"fit: detect_anomaly must be True or False, got 'yes'"),
+        ({"lang": "fr"}, ValueError, r"fit: unknown language 'fr': use one of 'en', 'da'"),
         ({"y": ["a"] * 10}, TypeError, r"fit: y\[0\] is a str: 'a': labels must be numbers"),
         ({"y": [0, 1]}, ValueError, r"fit: X has 10 samples but y has 2 labels"),
         ({"y": 1}, TypeError, r"fit: y must be a list of class labels"),

@@ -12,6 +12,7 @@ import math
 import numbers
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from tinygrad_dk.engine import Value
@@ -293,8 +294,20 @@ def check_sizes(sizes: object, what: str) -> list[int]:
 
 
 def check_inputs(x: object, nin: int, who: str) -> Sequence[Any]:
-    """``x`` as ``nin`` numbers or Values, for a model's ``__call__`` (checked on every call: kept cheap)."""
-    if isinstance(x, (Value, numbers.Number, str, bytes)) or not isinstance(x, Sized) or not isinstance(x, Iterable):
+    """``x`` as ``nin`` numbers or Values, for a model's ``__call__`` (checked on every call: kept cheap).
+
+    A list, tuple or numpy array: ordered. A dict or set is refused, since its order is not
+    the inputs' (a dict would give its keys), and so is a string.
+    """
+    if type(x) is list or type(x) is tuple:  # the common case, without the slower checks below
+        pass
+    elif isinstance(x, (Mapping, AbstractSet)):
+        why = "its keys would be taken as the inputs" if isinstance(x, Mapping) else "a set has no order"
+        raise TypeError(
+            f"{who} takes a list of {nin} numbers or Values, not a {type(x).__name__}: {x!r}; {why}: "
+            "pass the inputs as a list, in order"
+        )
+    elif isinstance(x, (Value, numbers.Number, str, bytes)) or not isinstance(x, Sized) or not isinstance(x, Iterable):
         raise TypeError(
             f"{who} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r}; "
             "wrap a single input in a list: model([x])"
@@ -308,8 +321,12 @@ def check_inputs(x: object, nin: int, who: str) -> Sequence[Any]:
 
 
 def check_row(x: object, nin: int, who: str) -> list[float]:
-    """`check_inputs`, as plain floats (a Value gives its data)."""
-    return [xi.data if isinstance(xi, Value) else float(xi) for xi in check_inputs(x, nin, who)]
+    """`check_inputs`, as plain finite floats (a Value gives its data): the perceptron's rule has no use for NaN."""
+    row = [xi.data if isinstance(xi, Value) else float(xi) for xi in check_inputs(x, nin, who)]
+    for i, v in enumerate(row):
+        if not math.isfinite(v):
+            raise ValueError(f"{who} input {i} is {v}: inputs must be finite numbers; drop or fix that value")
+    return row
 
 
 def check_binary_examples(
@@ -505,7 +522,7 @@ def check_samples(X: Any, who: str, features: int | None = None, why: str = "") 
 
     ``features``, if given, is how many numbers each sample must have; ``why`` says why.
     """
-    X = _as_list(X)
+    X = _as_list(X) if not isinstance(X, AbstractSet) else X  # a set of samples has no order to match y's
     if not isinstance(X, list):
         raise TypeError(
             f"{who}: X must be a list of samples (each a list of numbers) or a 2-D numpy array, not {type(X).__name__}"
@@ -519,6 +536,11 @@ def check_samples(X: Any, who: str, features: int | None = None, why: str = "") 
     )
     rows: list[list[float]] = []
     for i, row in enumerate(X):
+        if isinstance(row, (Mapping, AbstractSet)):  # a set in no particular order; a dict would give its keys
+            raise TypeError(
+                f"{who}: X[{i}] is a {type(row).__name__}: {row!r}: "
+                "give each sample as a list of numbers, in feature order"
+            )
         row = _as_list(row)
         if not isinstance(row, list):
             raise ValueError(

@@ -57,9 +57,26 @@ _ELSEWHERE = {
     "Perceptron": "tinygrad_dk.perceptron",  # a module of its own, which imports Module from here
     **{name: "tinygrad_dk.modelfile" for name in ("FORMAT", "VERSION", "ModelFileError", "load")},
 }
-__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron", *_ELSEWHERE]
+__all__ = ["ACTIVATIONS", "INITS", "MAX_PARAMETERS", "MLP", "Layer", "Module", "Neuron", *_ELSEWHERE]
 
 INITS = ("uniform", "xavier", "he")  # weight initializations; every bias starts at 0
+# The largest model nn builds. Measured (MLP(2, [999, 999, 1]), 1,002,997 parameters): the
+# model takes 256 bytes and 2 microseconds per parameter to build, and one sample's forward
+# and backward pass 590 bytes and 7 microseconds more per parameter. So a model at the limit
+# needs about 0.26 GB, one sample's step under 1 GB and 7 seconds: the most a laptop takes
+# comfortably, and far past what scalars are for (a full batch multiplies the step by n).
+MAX_PARAMETERS = 1_000_000
+
+
+def _check_parameter_count(count: int, what: str) -> None:
+    """Refuse, before any Value is made, a model of more than `MAX_PARAMETERS` parameters."""
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"{what} would have {count:,} parameters, more than nn.MAX_PARAMETERS = {MAX_PARAMETERS:,}: each "
+            "is a Value of about 256 bytes, and a training step adds about 590 bytes per parameter per sample. "
+            "Use smaller layers; a network this large belongs in a matrix library: tinygrad_dk.matrix shows "
+            "the same network as numpy matrix products (docs/matrix.md), and PyTorch runs it at any size"
+        )
 
 
 # --- activations: "linear", and every row of the op table that names itself an activation ---
@@ -225,6 +242,7 @@ class Neuron(Module):
         fan_out: int = 1,
     ) -> None:
         self.nin = check_count(nin, "Neuron nin")
+        _check_parameter_count(self.nin + 1, f"Neuron({self.nin})")
         self.activation, self._fn = check_activation(activation, nonlin, ACTIVATIONS)
         self._call = None if self._fn is linear else self._fn  # skip the identity call
         self.init = check_choice(init, INITS, "init")
@@ -293,6 +311,7 @@ class Layer(Module):
     ) -> None:
         self.nin = check_count(nin, "Layer nin")
         self.nout = check_count(nout, "Layer nout")
+        _check_parameter_count((self.nin + 1) * self.nout, f"Layer({self.nin}, {self.nout})")
         self.activation, self._fn = check_activation(activation, nonlin, ACTIVATIONS)
         self.init = check_choice(init, INITS, "init")
         rng = check_rng(rng, "Layer rng")  # one generator for all neurons, so no two start alike
@@ -357,6 +376,10 @@ class MLP(Module):
     ) -> None:
         self.nin = check_count(nin, "MLP nin")
         self.nouts = check_sizes(nouts, "MLP nouts")
+        sizes = [self.nin, *self.nouts]
+        _check_parameter_count(
+            sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(self.nouts))), f"MLP({self.nin}, {self.nouts})"
+        )
         self.activation, hidden = check_activation(activation, True, ACTIVATIONS)
         self.output_activation, output = check_activation(output_activation, True, ACTIVATIONS)
         self.init = check_choice(init, INITS, "init")
@@ -364,7 +387,6 @@ class MLP(Module):
         self._fns = (hidden, output)
         # its own generator, or None: the global one, as micrograd (random.seed(1337) gives micrograd's weights)
         rng = None if self.seed is None else random.Random(self.seed)
-        sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=output if i == last else hidden, rng=rng, init=self.init)

@@ -63,7 +63,7 @@ class Perceptron(Module):
         return 1 if total > 0 else 0
 
     def predict(self, x: Sequence[float]) -> int:
-        """1 if ``w · x + b > 0`` else 0."""
+        """1 if ``w · x + b > 0`` else 0, for finite inputs ``x``."""
         return self._predict(check_row(x, self.nin, "Perceptron.predict"))
 
     def predict_many(self, X: Iterable[Sequence[float]]) -> list[int]:
@@ -71,7 +71,11 @@ class Perceptron(Module):
         return [self._predict(check_row(x, self.nin, f"Perceptron.predict_many row {i}")) for i, x in enumerate(X)]
 
     def fit(self, X: Sequence[Sequence[float]], y: Sequence[int], epochs: int = 100) -> list[int]:
-        """Train with the perceptron rule; return the errors of each epoch, stopping after one without errors."""
+        """Train with the perceptron rule; return the errors of each epoch, stopping after one without errors.
+
+        Every input must be a finite number: NaN compares false with everything, so a NaN row
+        would never count as an error, and an inf would make a weight infinite.
+        """
         rows, targets = check_binary_examples(X, y, self.nin, "Perceptron.fit")
         epochs = check_count(epochs, "Perceptron.fit epochs")
         history: list[int] = []

@@ -16,6 +16,7 @@ shuffled batches from an explicit seed, a progress bar, per-epoch callbacks, and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import random
 import time
@@ -24,21 +25,25 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tinygrad_dk import losses
+from tinygrad_dk import advice, losses
 from tinygrad_dk._checks import (
     check_batch_size,
     check_callbacks,
     check_count,
+    check_flag,
     check_l2,
     check_labels,
     check_model,
     check_samples,
     check_seed,
 )
+from tinygrad_dk._lang import check_lang
+from tinygrad_dk.advice import Anomaly, TrainingWarning
 from tinygrad_dk.engine import Value
 from tinygrad_dk.optim import SGD, Adam, AdamW, Optimizer
 
 __all__ = [
+    "BLOWUP",
     "ENGINES",
     "LOSSES",
     "OPTIMIZERS",
@@ -90,6 +95,8 @@ class History:
     learning rate used; ``seconds``: wall time; ``updates``: optimizer steps. ``threshold``:
     the score above which a one-output model predicts class 1, as fit decided it from the
     loss (`threshold_for`); pass it on, as in ``predict(model, X, threshold=history.threshold)``.
+    ``warnings``: the run's `TrainingWarning` objects, in the order they started (each has its
+    ``epoch``), recorded whether or not fit issued them (``warn=False``).
     Two histories compare equal when everything but the timings is equal.
     """
 
@@ -101,6 +108,7 @@ class History:
     label: str = ""
     batch_size: int | None = None
     threshold: float = 0.0
+    warnings: list[TrainingWarning] = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -108,22 +116,41 @@ class History:
         return len(self.loss)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as plain lists, numbers and strings (ready for ``json.dumps``)."""
-        return dataclasses.asdict(self)
+        """The fields as plain lists, numbers and strings (ready for ``json.dumps``); a warning as its `to_dict`."""
+        record = dataclasses.asdict(dataclasses.replace(self, warnings=[]))
+        record["warnings"] = [w.to_dict() for w in self.warnings]
+        return record
 
 
 class TrainingDiverged(ValueError):
-    """The loss or a parameter became NaN or infinite; the model keeps its last finite parameters.
+    """The loss or a parameter became NaN or infinite, or the loss blew up; the model keeps its last finite parameters.
 
     ``epoch`` (1-based), ``batch`` (1-based, None for full-batch training) and ``history``
-    (the epochs completed before the failure) say where it happened. An optimizer's own
-    state (momentum, Adam's moments) is not rolled back: build a new one to go on.
+    (the epochs completed before the failure; for a loss that blew up, up to the epoch where
+    it did) say where it happened; ``lr`` is the learning rate then. ``anomaly`` is where the
+    first NaN or inf of the failing batch's graph was born (`tinygrad_dk.advice.Anomaly`),
+    or None when nothing in it was non-finite. An optimizer's own state (momentum, Adam's
+    moments) is not rolled back: build a new one to go on.
     """
 
-    def __init__(self, problem: str, *, epoch: int, batch: tuple[int, int] | None, lr: float, history: History) -> None:
+    def __init__(
+        self,
+        problem: str,
+        *,
+        epoch: int,
+        batch: tuple[int, int] | None,
+        lr: float,
+        history: History,
+        anomaly: Anomaly | None = None,
+    ) -> None:
         where = f"epoch {epoch}" + (f", batch {batch[0]} of {batch[1]}" if batch else "")
-        super().__init__(f"training diverged at {where}: {problem}. Try a smaller learning rate than lr={lr:g}")
+        born = f". Where it began: {anomaly}" if anomaly is not None else ""
+        super().__init__(
+            f"training diverged at {where}: {problem}. Try a smaller learning rate than lr={lr:g}, "
+            f"such as lr={lr / 10:g}{born}"
+        )
         self.epoch, self.batch, self.history = epoch, batch[0] if batch else None, history
+        self.lr, self.anomaly = lr, anomaly
 
 
 # --- the data, checked where it enters ---
@@ -229,6 +256,24 @@ def _loss_name(loss: Any, who: str) -> Any:
     return name
 
 
+def _checked_loss(loss: Callable[..., Any]) -> Callable[[list[Any], list[Any]], Value]:
+    """A loss function of the user's own, as it is, but with its result checked: backward needs a Value."""
+
+    @functools.wraps(loss)
+    def checked(outputs: list[Any], labels: list[Any]) -> Value:
+        result = loss(outputs, labels)
+        if not isinstance(result, Value):
+            raise TypeError(
+                f"fit: the loss function {getattr(loss, '__qualname__', loss)!r} returned a "
+                f"{type(result).__name__} ({result!r}), not a Value: backward needs the loss as a Value built "
+                "from the outputs by Value arithmetic (no .data, no float()), such as "
+                "sum((o - t) ** 2 for o, t in zip(outputs, labels)) * (1 / len(outputs))"
+            )
+        return result
+
+    return checked
+
+
 def threshold_for(loss: str | Callable[..., Value]) -> float:
     """Where a one-output model trained with ``loss`` switches class: 0.5 for ``"mse"`` (0/1 targets), else 0.
 
@@ -246,8 +291,8 @@ def task_for(loss: Any, out: Value | list[Value], labels: list[int]) -> Task:
     name = _loss_name(loss, "fit")
     k = 1 if isinstance(out, Value) else len(out)  # outputs per sample
     single, threshold = k == 1, threshold_for(name)
-    if callable(name):  # the user's own loss: labels as given
-        return Task(name, labels, _classes(labels, out, "fit"), threshold)
+    if callable(name):  # the user's own loss: labels as given, its result checked
+        return Task(_checked_loss(name), labels, _classes(labels, out, "fit"), threshold)
     if name == "cross_entropy":
         if single:
             raise ValueError(
@@ -302,6 +347,22 @@ _Step = Callable[[list[int]], float]  # fills .grad for a batch (indices into th
 _Evaluate = Callable[[], float]  # the training accuracy at the current parameters
 
 
+def _batch_loss(
+    model: Model,
+    params: list[Value],
+    rows: list[list[float]],
+    task: Task,
+    l2: float,
+    batch: list[int],
+    outs: list[Value | list[Value]] | None = None,
+) -> Value:
+    """The batch's mean loss, plus the l2 penalty, as a graph of Values (on ``outs`` if the outputs are at hand)."""
+    if outs is None:
+        outs = [_outputs(model(rows[i]), "fit") for i in batch]
+    loss = task.loss(outs, [task.targets[i] for i in batch])
+    return loss + losses.l2(params) * l2 if l2 else loss
+
+
 def _eager(
     model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float, full_batch: bool
 ) -> tuple[_Step, _Evaluate]:
@@ -314,13 +375,8 @@ def _eager(
     seen: list[tuple[list[float], list[Value | list[Value]]]] = []  # the last accuracy pass: (params, outputs)
 
     def step(batch: list[int]) -> float:
-        if seen and seen[0][0] == [p.data for p in params]:
-            outs = seen[0][1]
-        else:
-            outs = [_outputs(model(rows[i]), "fit") for i in batch]
-        loss = task.loss(outs, [task.targets[i] for i in batch])
-        if l2:
-            loss = loss + losses.l2(params) * l2
+        reuse = seen and seen[0][0] == [p.data for p in params]
+        loss = _batch_loss(model, params, rows, task, l2, batch, seen[0][1] if reuse else None)
         loss.backward()
         return loss.data
 
@@ -399,14 +455,14 @@ def _engine(engine: str | None, compile: bool) -> str:
 
 def _choose(
     model: Model, params: list[Value], rows: list[list[float]], task: Task, l2: float, full_batch: bool, engine: str
-) -> tuple[_Step, _Evaluate]:
-    """The step and evaluation of ``engine``; what an engine cannot run falls back, with a warning naming it."""
+) -> tuple[_Step, _Evaluate, str]:
+    """The step and evaluation of ``engine``, and the engine that runs; what one cannot run falls back, saying so."""
     own_loss = all(task.loss is not f for f, _ in _LOSS_FUNCTIONS)
     if engine == "matrix":
         from tinygrad_dk.matrix import NoMatrixForm
 
         try:
-            return _matrix(model, params, rows, task, l2, full_batch)
+            return (*_matrix(model, params, rows, task, l2, full_batch), engine)
         except NoMatrixForm as error:  # a function of the user's own: the graph engines run anything
             engine = "scalar" if own_loss else "compiled"
             warnings.warn(
@@ -422,7 +478,7 @@ def _choose(
             stacklevel=3,
         )
         engine = "scalar"
-    return (_compiled if engine == "compiled" else _eager)(model, params, rows, task, l2, full_batch)
+    return (*(_compiled if engine == "compiled" else _eager)(model, params, rows, task, l2, full_batch), engine)
 
 
 def _batches(order: list[int], size: int, rng: random.Random | None) -> list[list[int]]:
@@ -443,6 +499,160 @@ def _step_or_undo(opt: Optimizer, params: list[Value]) -> str | None:
     for p, old in zip(params, before, strict=True):
         p.data = old
     return f"the update made parameter {name} {data}; the parameters are restored to their values before it"
+
+
+# --- what stops a run: TrainingDiverged ---
+
+# A matrix epoch on small data costs about as much as reading every weight and gradient once
+# in Python (the moons demo: 260 microseconds an epoch; the watch's look at the weights and
+# gradients 110): with it, the watch reads them after epoch 1 and every 10th epoch.
+MATRIX_WATCH_EVERY = 10
+BLOWUP = 1e4  # an epoch's loss above BLOWUP * max(best loss so far, 1) has blown up
+ANOMALY_NODES = 200_000  # parameters times samples: the most of a batch rebuilt as Values (about a second)
+
+
+def _float_error(error: BaseException) -> bool:
+    """Float arithmetic gone wrong: an ArithmeticError (overflow, division by 0), or `_floats`' ValueError (log(0))."""
+    if isinstance(error, ArithmeticError):
+        return True
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:  # the frame that raised it
+        tb = tb.tb_next
+    return (
+        isinstance(error, ValueError) and tb is not None and tb.tb_frame.f_globals["__name__"] == "tinygrad_dk._floats"
+    )
+
+
+class _Guard:
+    """What stops fit with `TrainingDiverged`: each check raises it, naming where it happened and how it began.
+
+    Diverged means: a NaN or inf loss (`loss`; with ``detect_anomaly`` a NaN or inf anywhere
+    in the batch's graph); an update that makes a parameter NaN or inf (`step`, which undoes
+    it); a float op leaving its domain, such as log(0), once an update has moved the
+    parameters (``with guard:``; on the first step it is the model's or loss's own error);
+    and an epoch's loss more than `BLOWUP` times the larger of its best so far and 1 (`epoch`).
+    That last rule cannot fire on a run that learns: gradient descent lowers the loss on
+    average, and the floor of 1 keeps a loss near 0 from counting small rises as growth.
+    Four orders of magnitude is what steps that overshoot and grow do, from the lr=100 run's
+    1 to its 1e25. The model keeps its parameters of that moment (finite): fit does not keep
+    copies of the best ones, so the weights that blew up are there to look at.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        params: list[Value],
+        rows: list[list[float]],
+        task: Task,
+        l2: float,
+        history: History,
+        detect_anomaly: bool,
+    ) -> None:
+        self.model, self.params, self.rows, self.task, self.l2, self.history = model, params, rows, task, l2, history
+        self.detect_anomaly, self.moved, self.best = detect_anomaly, False, math.inf
+        self.where: tuple[int, tuple[int, int] | None, float, list[int]] = (0, None, 0.0, [])
+
+    def batch(self, epoch: int, at: tuple[int, int] | None, lr: float, batch: list[int]) -> None:
+        """The step about to run: epoch, (batch, of how many) or None for full batch, learning rate, indices."""
+        self.where = (epoch, at, lr, batch)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> None:
+        if error is not None and self.moved and _float_error(error):
+            raise self._diverged(f"{error} (after the updates moved the parameters there)") from error
+
+    def loss(self, value: float) -> None:
+        """The batch's loss: not finite, or with ``detect_anomaly`` any non-finite value in its graph, diverged."""
+        if not math.isfinite(value):
+            raise self._diverged(f"the loss is {value}; the model keeps its last finite parameters")
+        if self.detect_anomaly:
+            anomaly = self._locate()
+            if anomaly is not None:
+                raise self._diverged("detect_anomaly found a NaN or inf in the step's graph", anomaly)
+
+    def step(self, opt: Optimizer) -> None:
+        """``opt.step()``; an update that makes a parameter non-finite is undone, and training stops."""
+        problem = _step_or_undo(opt, self.params)
+        if problem is not None:
+            raise self._diverged(problem)
+        self.moved = True
+
+    def epoch(self, loss: float) -> None:
+        """The epoch's mean loss: more than `BLOWUP` times the larger of the best so far and 1, diverged."""
+        if loss > BLOWUP * max(self.best, 1.0):
+            raise self._diverged(
+                f"the loss blew up to {loss:.4g}, more than {BLOWUP:,.0f} times its best so far ({self.best:.4g}); "
+                "the model keeps its last parameters, finite but far from any good ones",
+                locate=False,
+            )
+        self.best = min(self.best, loss)
+
+    def _diverged(self, problem: str, anomaly: Anomaly | None = None, locate: bool = True) -> TrainingDiverged:
+        epoch, at, lr, _ = self.where
+        if anomaly is None and locate:
+            anomaly = self._locate()
+        return TrainingDiverged(problem, epoch=epoch, batch=at, lr=lr, history=self.history, anomaly=anomaly)
+
+    def _locate(self) -> Anomaly | None:
+        """Where the batch's first NaN or inf was born (`advice.find_anomaly`), in its graph rebuilt as Values.
+
+        Whatever the engine: the compiled and matrix engines keep no nodes. A batch larger than
+        `ANOMALY_NODES` is searched in its first samples; the gradients fit holds are put back.
+        """
+        batch = self.where[3][: max(1, ANOMALY_NODES // len(self.params))]
+        saved = [p.grad for p in self.params]
+        try:
+            loss = _batch_loss(self.model, self.params, self.rows, self.task, self.l2, batch)
+            for p in self.params:
+                p.grad = 0.0
+            loss.backward()
+            return advice.find_anomaly(loss)
+        except (ArithmeticError, ValueError) as error:  # log(0) again: the message fit raises names it
+            if not _float_error(error):
+                raise
+            return None
+        finally:
+            for p, grad in zip(self.params, saved, strict=True):
+                p.grad = grad
+
+
+def _silence(model: Model, rows: list[list[float]], engine: str) -> advice.Silence | None:
+    """How the watch finds silent hidden units: numpy beside the compiled and matrix engines, else plain floats.
+
+    A pass in Python floats costs about what a compiled epoch does, and ten matrix epochs;
+    in numpy it is a few matrix products. A function of the user's own has no numpy form.
+    """
+    in_floats = advice.silence_of(model)
+    if engine == "scalar" or in_floats is None:
+        return in_floats
+    import numpy as np
+
+    from tinygrad_dk.matrix import NoMatrixForm, activation
+
+    hidden = model.layers[:-1]  # type: ignore[attr-defined]  # silence_of found an MLP
+    try:
+        forms = [activation(layer.activation, layer._fn) for layer in hidden]
+    except NoMatrixForm:
+        return in_floats
+    weights = [p for layer in hidden for p in layer.parameters()]  # per neuron: w..., b (parameters() order)
+    arrays: dict[int, Any] = {}  # the watch asks about the same two lists of rows: converted once each
+
+    def silence(some: list[list[float]]) -> list[list[bool]]:
+        if id(some) not in arrays:
+            arrays[id(some)] = np.asarray(some, dtype=float)
+        A, silent, start = arrays[id(some)], [], 0
+        values = np.fromiter((p.data for p in weights), float, len(weights))  # one pass over the Values
+        for layer, f in zip(hidden, forms, strict=True):
+            block = values[start : start + layer.nout * (layer.nin + 1)].reshape(layer.nout, layer.nin + 1)
+            start += block.size
+            Z = A @ block[:, :-1].T + block[:, -1]  # row j of block: neuron j's weights, then its bias
+            A = Z if f.forward is None else f.forward(Z)
+            silent.append((A == 0).all(axis=0).tolist())
+        return silent
+
+    return silence
 
 
 class _NoBar:
@@ -491,6 +701,9 @@ def fit(
     label: str = "",
     engine: str | None = None,
     compile: bool = False,
+    warn: bool = True,
+    detect_anomaly: bool = False,
+    lang: str | None = None,
 ) -> History:
     """Train ``model`` on ``X`` (samples) and ``y`` (class labels) by gradient descent; return the `History`.
 
@@ -542,8 +755,21 @@ def fit(
 
     ``engine``, when given, decides; otherwise ``compile=True`` means ``"compiled"``.
 
-    A NaN or infinite loss or parameter raises `TrainingDiverged` (a ValueError) naming the
-    epoch and batch; the parameters are restored to those before the failing update.
+    A NaN or infinite loss or parameter, a float op out of its domain (log(0)) after the first
+    update, or an epoch's loss more than `BLOWUP` (10,000) times the larger of its best so far
+    and 1, raises `TrainingDiverged` (a ValueError) naming the epoch, the batch and a smaller
+    learning rate to try, and, when a NaN or inf was made, the op and operands that made it
+    first (its ``anomaly``). A failing update is undone; the model keeps its last finite
+    parameters. ``detect_anomaly=True`` checks every value and gradient of every step's graph,
+    as ``torch.autograd.detect_anomaly`` does, and stops at the first NaN or inf even when the
+    loss stays finite: slow (it rebuilds each batch's graph of Values), for finding a bug.
+
+    Warnings that teach (`tinygrad_dk.advice`): after each epoch fit looks for what an expert
+    would see at once (most of a hidden layer dead, an activation with no gradient, exploding
+    or vanishing gradients, a loss that does not fall) and says it, once per cause, as a
+    `TrainingWarning` with the epoch it started, in the language ``lang`` ("en" or "da"; None:
+    TINYGRAD_DK_LANG, else English). ``warn=False`` keeps them quiet; either way they are in
+    ``history.warnings``.
     """
     # 1. the arguments, each checked where it enters
     rows = check_samples(X, "fit")
@@ -555,39 +781,48 @@ def fit(
     seed = check_seed(seed, "fit")
     l2 = check_l2(l2, "fit")
     callbacks = check_callbacks(callbacks, "fit")
+    warn = check_flag(warn, "fit: warn")
+    detect_anomaly = check_flag(detect_anomaly, "fit: detect_anomaly")
+    lang = check_lang(lang, "fit")
     task = task_for(loss, _outputs(model(rows[0]), "fit"), labels)  # the labels as the loss wants them
     size = len(rows) if batch_size is None else min(batch_size, len(rows))
-    # 2. what varies, chosen once: how a step runs (scalar, compiled or matrix) and how to evaluate
-    step, evaluate = _choose(model, params, rows, task, l2, size == len(rows), _engine(engine, compile))
+    # 2. what varies, chosen once: how a step runs (scalar, compiled or matrix) and how to evaluate;
+    # what stops the run (the guard) and what is said about it (the watch)
+    step, evaluate, engine = _choose(model, params, rows, task, l2, size == len(rows), _engine(engine, compile))
+    history = History(label=label, batch_size=batch_size, threshold=task.threshold)
+    guard = _Guard(model, params, rows, task, l2, history, detect_anomaly)
+    watch = advice.Watch(
+        model,
+        params,
+        rows,
+        silence=_silence(model, rows, engine),
+        l2=l2,
+        warn=warn,
+        lang=lang,
+        every=MATRIX_WATCH_EVERY if engine == "matrix" else 1,
+    )
 
     # 3. the epochs
     order, rng = list(range(len(rows))), random.Random(seed)  # the shuffling's own generator, not the global one
-    history = History(label=label, batch_size=batch_size, threshold=task.threshold)
     with _progress_bar(epochs, label, progress) as bar:
         for epoch in bar:
             start, total, batches = time.perf_counter(), 0.0, _batches(order, size, rng if shuffle else None)
             for b, batch in enumerate(batches, 1):
-                at, batch_lr = ((b, len(batches)) if batch_size is not None else None), opt.lr  # for TrainingDiverged
+                guard.batch(epoch, (b, len(batches)) if batch_size is not None else None, opt.lr, batch)
                 for p in params:  # zero the gradients
                     p.grad = 0.0
-                batch_loss = step(batch)  # forward and backward
-                if not math.isfinite(batch_loss):
-                    raise TrainingDiverged(
-                        f"the loss is {batch_loss}; the model keeps its last finite parameters",
-                        epoch=epoch,
-                        batch=at,
-                        lr=batch_lr,
-                        history=history,
-                    )
-                problem = _step_or_undo(opt, params)  # opt.step(), undone if it makes a parameter non-finite
-                if problem is not None:
-                    raise TrainingDiverged(problem, epoch=epoch, batch=at, lr=batch_lr, history=history)
+                with guard:  # log(0) and the like, once the updates have moved the parameters: diverged
+                    batch_loss = step(batch)  # forward and backward
+                guard.loss(batch_loss)  # NaN or inf: diverged
+                guard.step(opt)  # update: opt.step(), undone if it makes a parameter NaN or inf
                 total += batch_loss * len(batch)
             history.loss.append(total / len(rows))  # the epoch's record; accuracy after its updates
             history.accuracy.append(evaluate())
             history.lr.append(opt.lr)
             history.updates.append(len(batches))
             history.seconds.append(time.perf_counter() - start)
+            guard.epoch(history.loss[-1])  # blown up: diverged
+            history.warnings += watch.epoch(epoch, history.loss, opt.lr)  # what an expert would say
             bar.set_postfix(loss=f"{history.loss[-1]:.4f}", accuracy=f"{history.accuracy[-1]:.3f}")
             for cb in callbacks:
                 cb(epoch, model, history)
