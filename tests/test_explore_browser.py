@@ -114,28 +114,23 @@ def deep(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> Built:
     )
 
 
-class Advice(UserWarning):
-    """A stand-in for tinygrad_dk.advice.TrainingWarning: the epoch where it started, a cause, a message."""
-
-    def __init__(self, message: str, *, epoch: int, cause: str) -> None:
-        super().__init__(message)
-        self.epoch, self.cause = epoch, cause
-
-
 @pytest.fixture(scope="module")
-def advised(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> dict[str, Path]:
-    """Full batch with two warnings from fit (at epochs 2 and 4 of 6), beside a healthy SGD run; English and Danish."""
-    runs = [
-        ex.record_run(MLP(2, [3, 1], seed=1), *moons, epochs=6, lr=0.3, progress=False),
-        ex.record_run(MLP(2, [3, 1], seed=1), *moons, epochs=6, lr=0.05, batch_size=1, progress=False),
-    ]
-    advice = [
-        Advice("Layer 1 is dead: its ReLUs give 0 for every sample.", epoch=2, cause="dead_relu"),
-        Advice("The loss has not fallen for 2 epochs.", epoch=4, cause="loss_not_falling"),
-    ]
-    setattr(runs[0].history, "warnings", advice)  # noqa: B010  History.warnings: fit's, with tinygrad_dk.advice
-    folder = tmp_path_factory.mktemp("advised")
-    return {lang: ex.write_explorer(runs, folder / f"{lang}.html", lang=lang) for lang in ("en", "da")}
+def advised(tmp_path_factory: pytest.TempPathFactory, moons: Data) -> dict[str, tuple[Path, list[str]]]:
+    """A run fit warns about twice, beside a healthy SGD run, in English and Danish: each page and fit's messages.
+
+    A step activation passes no gradient to layer 1 (said at epoch 1), and at lr 1e-9 the loss
+    cannot fall (said at epoch 21).
+    """
+    folder, pages = tmp_path_factory.mktemp("advised"), {}
+    for lang in ("en", "da"):
+        stuck = MLP(2, [3, 1], activation="step", seed=1)
+        runs = [
+            ex.record_run(stuck, *moons, epochs=25, lr=1e-9, progress=False, lang=lang),
+            ex.record_run(MLP(2, [3, 1], seed=1), *moons, epochs=25, lr=0.05, batch_size=1, progress=False, lang=lang),
+        ]
+        messages = [str(w) for w in runs[0].history.warnings]
+        pages[lang] = (ex.write_explorer(runs, folder / f"{lang}.html", lang=lang), messages)
+    return pages
 
 
 # --- the browser ---
@@ -784,18 +779,25 @@ WARNINGS = """() => ({
         li.dataset.cause, li.classList.contains('new'), li.querySelector('b').textContent,
         li.querySelector('.message').textContent]),
 })"""  # the banner: hidden or not, and each warning in it: where it started, its cause, new or not, its words
-DEAD = "Layer 1 is dead: its ReLUs give 0 for every sample."
-FLAT = "The loss has not fallen for 2 epochs."
 
 
-def test_a_warning_shows_from_the_epoch_where_it_started(tab: Opener, advised: dict[str, Path], tmp_path: Path) -> None:
-    t = tab(advised["en"])
+def test_a_warning_shows_from_the_epoch_where_it_started(
+    tab: Opener, advised: dict[str, tuple[Path, list[str]]], tmp_path: Path
+) -> None:
+    page, (stuck, flat) = advised["en"]
+    t = tab(page)
     for epoch, items in [
         (0, []),
-        (1, []),
-        (2, [["2", "dead_relu", True, "From epoch 2:", DEAD]]),
-        (3, [["2", "dead_relu", False, "From epoch 2:", DEAD]]),
-        (4, [["2", "dead_relu", False, "From epoch 2:", DEAD], ["4", "loss_not_falling", True, "From epoch 4:", FLAT]]),
+        (1, [["1", "no_gradient", True, "From epoch 1:", stuck]]),
+        (2, [["1", "no_gradient", False, "From epoch 1:", stuck]]),
+        (20, [["1", "no_gradient", False, "From epoch 1:", stuck]]),
+        (
+            21,
+            [
+                ["1", "no_gradient", False, "From epoch 1:", stuck],
+                ["21", "loss_not_falling", True, "From epoch 21:", flat],
+            ],
+        ),
     ]:
         t.page.fill("#epoch-slider", str(epoch))
         assert t.js(WARNINGS) == {"hidden": not items, "items": items}, epoch
@@ -808,8 +810,8 @@ def test_a_warning_shows_from_the_epoch_where_it_started(tab: Opener, advised: d
     t.page.click("#play")  # to the end: both warnings, neither new
     t.page.wait_for_function("() => document.getElementById('play').textContent === 'Play'")
     assert [item[:3] for item in t.js(WARNINGS)["items"]] == [
-        ["2", "dead_relu", False],
-        ["4", "loss_not_falling", False],
+        ["1", "no_gradient", False],
+        ["21", "loss_not_falling", False],
     ]
 
 
@@ -820,13 +822,15 @@ def test_a_healthy_run_shows_no_warnings(tab: Opener, compare: Built) -> None:
         assert t.js(WARNINGS) == {"hidden": True, "items": []}, epoch
 
 
-def test_the_warnings_banner_speaks_the_pages_language(tab: Opener, advised: dict[str, Path]) -> None:
-    t = tab(advised["da"])
-    t.page.fill("#epoch-slider", "2")
+def test_the_warnings_banner_speaks_the_pages_language(tab: Opener, advised: dict[str, tuple[Path, list[str]]]) -> None:
+    page, (stuck, _) = advised["da"]
+    t = tab(page)
+    t.page.fill("#epoch-slider", "1")
     assert t.page.text_content("#warnings h2") == "\u26a0 Advarsler fra træningen"
-    # fit's own message comes in the language fit wrote it in; the page's words around it are Danish
-    assert t.js(WARNINGS)["items"] == [["2", "dead_relu", True, "Fra epoke 2:", DEAD]]
+    # fit wrote its message in the page's language (record_run passes lang on); the words around it too
+    assert t.js(WARNINGS)["items"] == [["1", "no_gradient", True, "Fra epoke 1:", stuck]]
     assert t.page.text_content("#warnings .badge") == "ny"
+    assert stuck != advised["en"][1][0]  # Danish, not the English text
 
 
 # --- the documentation's screenshots (not a test: run this file) ---

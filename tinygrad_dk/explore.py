@@ -74,7 +74,6 @@ import json
 import math
 import os
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -490,7 +489,9 @@ def record_run(
     compiled (``compile=True``: the same numbers, much faster) unless ``compile=False`` is given.
     Without a ``label`` the run is named by its batch size ("full batch", "SGD (batch 1)",
     "mini-batch 16") in ``lang``, "en" or "da" (default: the environment variable
-    TINYGRAD_DK_LANG, else "en").
+    TINYGRAD_DK_LANG, else "en"). fit's warnings to the learner (`tinygrad_dk.advice`) are not
+    printed (unless ``warn=True`` is given) but kept in ``run.history.warnings``, in ``lang``:
+    the page shows each from the epoch where it started.
 
     ``run.backprop`` holds ``epochs`` and ``samples`` (indices into X), ``structures`` and
     ``graphs`` (per epoch, per sample: ``data``, ``grad``, ``local``, ``args`` (op constants),
@@ -519,9 +520,11 @@ def record_run(
         raise ValueError(f"{who}: graph must be one of {', '.join(GRAPH_SCOPES)}, got {graph!r}")
     if not isinstance(label, str):
         raise TypeError(f"{who}: label must be a string, not {type(label).__name__}")
-    words = _words(check_lang(lang, who))
+    lang = check_lang(lang, who)
+    words = _words(lang)
     callbacks = list(fit_kwargs.pop("callbacks", ()))
     fit_kwargs.setdefault("compile", True)
+    fit_kwargs.setdefault("warn", False)  # fit's warnings to the learner go on the page, at their epochs
     label = label or _batch_label(batch_size, words)
 
     every = math.ceil(epochs / (max_frames - 1))  # epochs between two kept weight sets
@@ -532,7 +535,7 @@ def record_run(
             kept_epochs.append(epoch)
             frames.append(list(model.state_dict().values()))
 
-    history = _fit_keeping_advice(
+    history = fit(
         model,
         rows,
         labels,
@@ -541,6 +544,7 @@ def record_run(
         batch_size=batch_size,
         label=label,
         callbacks=[*callbacks, keep],
+        lang=lang,
         **fit_kwargs,
     )
     out = model(rows[0])
@@ -563,30 +567,10 @@ def record_run(
     )
 
 
-def _fit_keeping_advice(*args: Any, **kwargs: Any) -> History:
-    """`fit`, with its warnings to the learner kept for the page (``history.warnings``) rather than printed.
-
-    Every other warning (an engine falling back, say) is passed on, also when fit fails.
-    """
-    caught: list[warnings.WarningMessage] = []
-    advice: set[tuple[type, str]] = set()  # fit's advice: kept in the history, not printed
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            history = fit(*args, **kwargs)
-        advice = {(type(w), str(w)) for w in getattr(history, "warnings", [])}  # History.warnings, where fit has it
-    finally:
-        for w in caught:
-            if (w.category, str(w.message)) not in advice:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
-    return history
-
-
 def _advice(history: History) -> list[dict[str, Any]]:
     """fit's warnings to the learner, for the page: the epoch where each started, its cause and its message."""
-    found = [
-        {"epoch": int(w.epoch), "cause": str(w.cause), "message": str(w)} for w in getattr(history, "warnings", [])
-    ]
-    return sorted(found, key=lambda advice: int(advice["epoch"]))
+    found = [{"epoch": w.epoch, "cause": w.cause, "message": str(w)} for w in history.warnings]
+    return sorted(found, key=lambda advice: advice["epoch"])
 
 
 def _batch_label(batch_size: int | None, words: dict[str, str]) -> str:
