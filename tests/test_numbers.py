@@ -385,8 +385,7 @@ def test_a_hundred_thousand_node_chain_copies_and_pickles() -> None:
 
 @pytest.mark.parametrize(
     ("activation", "copier"),
-    # pickle cannot store nn's named activation functions yet (it finds no tinygrad_dk.nn.relu): a linear model
-    [("relu", copy.deepcopy), ("linear", lambda v: pickle.loads(pickle.dumps(v)))],
+    [("relu", copy.deepcopy), ("relu", lambda v: pickle.loads(pickle.dumps(v)))],
     ids=["deepcopy", "pickle"],
 )
 def test_a_model_and_its_loss_copied_together_share_the_parameters(
