@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
+import pickle
 import random
 import re
 import statistics
@@ -452,6 +454,35 @@ def test_a_model_with_a_function_activation_cannot_be_saved(tmp_path: Path) -> N
     assert model.activation == "tanh"
     model.save(tmp_path / "model.json")
     assert repr(load(tmp_path / "model.json")) == repr(model)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_a_model_pickles_with_its_named_activation_and_copies_train_alone(activation: str) -> None:
+    model = MLP(2, [3, 3, 1], activation=activation, output_activation=activation, seed=0)
+    x = [0.5, -1.5]
+    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert twin._fns == model._fns  # the table's own functions, so the copy still saves by name
+        assert [p.data for p in twin.parameters()] == [p.data for p in model.parameters()]
+        assert cast(Value, twin(x)).data == cast(Value, model(x)).data
+        before = [p.data for p in model.parameters()]
+        loss = cast(Value, twin(x)) ** 2  # a step of training on the copy ...
+        loss.backward()
+        for p in twin.parameters():
+            p.data -= 0.1 * p.grad
+        assert [p.data for p in model.parameters()] == before  # ... leaves the original as it was
+        assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_an_unpickled_model_needs_its_defined_activation_to_exist() -> None:
+    from tinygrad_dk.ops import OPS, define_op
+
+    define_op("swish_test", lambda a, _: a / (1 + math.exp(-a)), lambda a, _, out: (0.0,), activation="swish_test")
+    try:
+        data = pickle.dumps(MLP(2, [1], activation="swish_test", output_activation="swish_test", seed=0))
+    finally:
+        del OPS["swish_test"]
+    with pytest.raises(AttributeError, match=r"'swish_test' on <module 'tinygrad_dk\.nn'"):  # pickle names it
+        pickle.loads(data)
 
 
 # --- state dicts ---

@@ -179,6 +179,10 @@ FAR_APART = [
     ([1e300, -1e300], 1),
     ([0.5, 0.5, -3.0], 0),  # a tie for the max: its gradient cancels either way
     ([-1e-300, 5e-324, 0.0], 1),
+    # huge and close: the loss is small beside the logits, so it must not pass through a sum with them
+    ([1e15, 1e15 - 1], 0),  # log(1 + e^-1), not a multiple of 1e15's spacing, 0.125
+    ([5e15, 5e15], 1),  # log 2, not 1.0
+    ([1e308, 1e308], 0),
 ]
 
 
@@ -385,8 +389,7 @@ def test_a_hundred_thousand_node_chain_copies_and_pickles() -> None:
 
 @pytest.mark.parametrize(
     ("activation", "copier"),
-    # pickle cannot store nn's named activation functions yet (it finds no tinygrad_dk.nn.relu): a linear model
-    [("relu", copy.deepcopy), ("linear", lambda v: pickle.loads(pickle.dumps(v)))],
+    [("relu", copy.deepcopy), ("relu", lambda v: pickle.loads(pickle.dumps(v)))],
     ids=["deepcopy", "pickle"],
 )
 def test_a_model_and_its_loss_copied_together_share_the_parameters(

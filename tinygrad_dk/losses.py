@@ -162,8 +162,9 @@ def _log_softmax_at(logits: list[Value], index: int) -> Value:
     m = logits[0]
     for v in logits[1:]:
         m = m.maximum(v)
-    lse = _total([(v - m).exp() for v in logits]).log() + m  # the sum is >= 1: log is safe
-    return lse - logits[index]
+    # (m - logits[index]) + log(sum), not (log(sum) + m) - logits[index]: at logits of 1e15 a loss of
+    # 0.31 added to m first would round to a multiple of m's float spacing, 0.125
+    return (m - logits[index]) + _total([(v - m).exp() for v in logits]).log()  # the sum is >= 1: log is safe
 
 
 def cross_entropy(logits: Any, target_index: Any) -> Value:

@@ -430,10 +430,16 @@ class MLP(Module):
 
 
 def __getattr__(name: str) -> Any:
-    """`Perceptron` and the model-file names, imported on first use (PEP 562): importing nn imports no tool."""
-    if name not in _ELSEWHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_ELSEWHERE[name]), name)
+    """`Perceptron` and the model-file names, imported on first use (PEP 562): importing nn imports no tool.
+
+    An activation's name gives its function: `pickle` stores a model's activation as
+    ``tinygrad_dk.nn.relu`` and finds it again here, so models pickle.
+    """
+    if name in _ELSEWHERE:
+        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
+    if name in ACTIVATIONS:
+        return ACTIVATIONS[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
