@@ -219,14 +219,17 @@ class MatrixForm:
         values, layers = self.weights()
         n, total = len(X), 0.0
         blocks = [np.zeros((nout, nin + 1)) for nout, nin in self.shapes]  # per neuron: dW row, then db
-        for start in range(0, n, CHUNK):  # the gradient of a sum is the sum of the chunks' gradients
-            part, grads = forward_backward(
-                layers, X[start : start + CHUNK], T[start : start + CHUNK], self.loss, 1.0 / n
-            )
-            total += part
-            for block, (dW, db) in zip(blocks, grads, strict=True):
-                block[:, :-1] += dW
-                block[:, -1] += db
+        # a blow-up shows as inf or nan in the loss, which fit reports (TrainingDiverged), as the
+        # scalar engine does: numpy's own overflow warnings would only repeat it, less clearly
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n, CHUNK):  # the gradient of a sum is the sum of the chunks' gradients
+                part, grads = forward_backward(
+                    layers, X[start : start + CHUNK], T[start : start + CHUNK], self.loss, 1.0 / n
+                )
+                total += part
+                for block, (dW, db) in zip(blocks, grads, strict=True):
+                    block[:, :-1] += dW
+                    block[:, -1] += db
         grad = np.concatenate([block.ravel() for block in blocks])
         loss = total / n
         if l2:  # l2 * sum(p**2): d/dp = 2 * l2 * p
