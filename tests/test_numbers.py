@@ -314,13 +314,14 @@ def test_division_by_zero_is_still_refused_everywhere() -> None:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: Value(10**400), r"Value data is too large for a float: the int given is about 1e\+400"),
-        (lambda: Value(-(10**400)), r"Value data is too large for a float: the int given is about -1e\+400"),
-        (lambda: Value(Fraction(10**500, 7)), r"the Fraction given is about 1e\+499"),
-        (lambda: Value(1.0) * 10**309, r"\* is too large for a float: the int given is about 1e\+309"),
+        (lambda: Value(2**1024), r"about 1\.80e\+308, beyond the largest float \(1\.7976931348623157e\+308\)"),
+        (lambda: Value(10**400), r"Value data is too large for a float: the int given is about 1\.00e\+400"),
+        (lambda: Value(-(10**400)), r"Value data is too large for a float: the int given is about -1\.00e\+400"),
+        (lambda: Value(Fraction(10**500, 7)), r"the Fraction given is about 1\.43e\+499"),
+        (lambda: Value(1.0) * 10**309, r"\* is too large for a float: the int given is about 1\.00e\+309"),
         (lambda: Value(1.0).backward(grad=10**400), r"grad is too large for a float"),
     ],
-    ids=["10**400", "-10**400", "Fraction", "x * 10**309", "backward(grad=10**400)"],
+    ids=["2**1024", "10**400", "-10**400", "Fraction", "x * 10**309", "backward(grad=10**400)"],
 )
 def test_a_number_beyond_the_float_range_is_a_value_error_naming_it(build: Callable[[], Any], message: str) -> None:
     with pytest.raises(ValueError, match=message + r".*scale it down .*or use float\('inf'\) for infinity"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 
 
 def exp(a: float) -> float:
@@ -112,9 +113,10 @@ def _too_large(x: object, what: str) -> str:
     numerator, denominator = getattr(x, "numerator", None), getattr(x, "denominator", 1)
     size = f"the {type(x).__name__} given is"
     if isinstance(numerator, int) and isinstance(denominator, int):  # an int or a Fraction: log10 takes any size
-        exponent = round(math.log10(abs(numerator)) - math.log10(denominator))
-        size += f" about {'-' if numerator < 0 else ''}1e+{exponent},"
+        log10 = math.log10(abs(numerator)) - math.log10(denominator)
+        exponent = math.floor(log10)  # 2**1024 is 1.8e+308: "1.8e+308", never "1e+308", below the largest
+        size += f" about {'-' if numerator < 0 else ''}{10 ** (log10 - exponent):.2f}e+{exponent},"
     return (
-        f"{what} is too large for a float: {size} beyond the largest float (about 1.8e+308); "
+        f"{what} is too large for a float: {size} beyond the largest float ({sys.float_info.max!r}); "
         "scale it down (divide by a power of 10), or use float('inf') for infinity"
     )
