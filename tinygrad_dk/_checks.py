@@ -465,6 +465,18 @@ def check_count(value: object, what: str, minimum: int = 1, why: str = "", maxim
     return count
 
 
+def check_at_most(count: int, limit: int, what: str, why: str) -> int:
+    """``count`` if it is at most ``limit``, else a ValueError naming the limit and (``why``) what it protects.
+
+    >>> check_at_most(10**12, 1_000_000, "make_moons: n_samples", " (MAX_SAMPLES)")
+    Traceback (most recent call last):
+    ValueError: make_moons: n_samples must be at most 1,000,000 (MAX_SAMPLES), got 1,000,000,000,000
+    """
+    if count > limit:
+        raise ValueError(f"{what} must be at most {limit:,}{why}, got {count:,}")
+    return count
+
+
 def check_op(row: Any, table: Mapping[str, Any]) -> None:
     """A new op-table row (`tinygrad_dk.define_op`): a fresh name, arity 1 or 2, functions, expression tuples."""
     if not isinstance(row.name, str) or not row.name.isidentifier():
