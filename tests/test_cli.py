@@ -13,10 +13,12 @@ import io
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
 import types
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from contextlib import redirect_stderr, redirect_stdout
@@ -26,15 +28,17 @@ from typing import Any, NamedTuple
 import pytest
 from support import need_program, need_wasm_graphviz
 
+import tinygrad_dk.cli
 import tinygrad_dk.demo
 import tinygrad_dk.explain
 import tinygrad_dk.explore
+import tinygrad_dk.modelfile
 import tinygrad_dk.viz
 from tinygrad_dk.cli import main
 from tinygrad_dk.data import make_moons
 from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.nn import MLP, load
-from tinygrad_dk.train import History, accuracy
+from tinygrad_dk.train import History, accuracy, fit
 from tinygrad_dk.viz import rendering
 
 SMALL = ["--samples", "40", "--epochs", "5", "--layers", "4", "--quiet"]  # a run of a second or two
@@ -1108,3 +1112,215 @@ def test_python_dash_m_runs_graph(tmp_path: Path) -> None:
     assert result.stdout == "wrote:\n  worked.dot\n"
     text = (tmp_path / "worked.dot").read_text(encoding="utf-8")
     assert text.startswith("digraph") and "data 0.2984" in text
+
+
+# --- sizes that cannot fit: refused before any work, naming the limit -------------------
+
+TOO_LARGE = [  # (argv, what the message says)
+    (["train", "--samples", str(10**30)], r"n_samples must be at most 1,000,000 \(MAX_SAMPLES"),
+    (["explore", "--samples", "1000001"], r"n_samples must be at most 1,000,000 \(MAX_SAMPLES"),
+    (["train", "--layers", "100000,100000"], r"at most MAX_NEURONS = 1,024 hidden neurons in all .* got 200,000"),
+    (["explore", "--layers", "1000,25"], r"at most MAX_NEURONS = 1,024 hidden neurons in all .* got 1,025"),
+    (  # three outputs at most (blobs, spiral): 3 * 128 + 129 * 128 + 129 * 3 = 17,283 weights
+        ["explore", "--layers", "128,128"],
+        r"at most EXPLORE_MAX_WEIGHTS = 5,000 weights .* up to 17,283",
+    ),
+    (["train", "--epochs", str(10**9)], r"--epochs: must be at most MAX_EPOCHS = 100,000"),
+    (["explore", "--epochs", "100001"], r"--epochs: must be at most MAX_EPOCHS = 100,000"),
+    (["graph", "--max-nodes", "1000000"], r"--max-nodes: must be at most MAX_GRAPH_NODES = 10,000"),
+    (["train", "--noise", "1e308"], r"--noise 1e\+308: make_moons: noise must be in \[0, 1e\+300\]"),
+    (["explore", "--dataset", "blobs", "--noise", "1e308"], r"make_blobs: std must be in \[0, 1e\+300\]"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), TOO_LARGE, ids=[" ".join(argv)[:40] for argv, _ in TOO_LARGE])
+def test_sizes_that_cannot_fit_are_refused_before_any_work(
+    argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # explorer.html, computation_graph.svg would land here
+    err = usage_error([*argv, "--quiet"] if argv[0] != "graph" else argv, capsys)
+    assert re.search(message, err), err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("samples", "engine"),
+    [
+        (296, "compiled graph of Values, 296 samples x 337 weights"),
+        (297, "matrices, 297 samples x 337 weights > 100,000"),
+    ],
+)
+def test_a_graph_too_large_to_compile_trains_as_matrices(
+    samples: int, engine: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MLP(2, [16, 16, 1]) has 3 * 16 + 17 * 16 + 17 = 337 weights; compiling a full batch of them for 297 samples
+    # (100,089 > 100,000) took 700 MB, and 1,999 samples of 64,64 more than 13 GB
+    engines = []
+
+    def record(*args: Any, engine: str, **kwargs: Any) -> History:  # the engine chosen; matrices are quick
+        engines.append(engine)
+        return fit(*args, engine="matrix", **kwargs)
+
+    monkeypatch.setattr(tinygrad_dk.cli, "fit", record)
+    result = run(["train", "--samples", str(samples), "--epochs", "1", "--quiet"], capsys)
+    assert result.code == 0, result.err
+    assert f"engine: {'compiled' if samples == 296 else 'matrix'} ({engine})" in result.out
+    assert engines == ["compiled" if samples == 296 else "matrix"]
+
+
+# --- failures, warnings and signals: one line each ---------------------------------------
+
+
+def one_line(result: Result, command: str) -> str:
+    """The one line a failed command printed on stderr, after checking it is one line and no traceback."""
+    assert result.code == 1, result
+    assert result.err.startswith(f"tinygrad-dk {command}: ") and result.err.count("\n") == 1, result.err
+    return result.err
+
+
+def test_a_training_run_that_fails_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # learning rate 1e6 on the blobs: the scores overflow (a ValueError from deep inside the run, or TrainingDiverged)
+    argv = ["--dataset", "blobs", "--lr", "1e6", "--epochs", "20", "--layers", "4", "--samples", "30", "--quiet"]
+    for command, out in (("train", []), ("explore", ["--out", str(tmp_path / "e.html")])):
+        err = one_line(run([command, *argv, *out], capsys), command)
+        assert re.match(rf"tinygrad-dk {command}: (training failed|training diverged)", err), err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["train", "explore"])
+def test_a_value_error_inside_training_is_one_line(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("log is undefined at 0.0: its input must be > 0")
+
+    monkeypatch.setattr(tinygrad_dk.cli, "fit", failing)
+    monkeypatch.setattr(tinygrad_dk.explore, "explore", failing)
+    result = run([command, *SMALL, *(["--out", str(tmp_path / "e.html")] if command == "explore" else [])], capsys)
+    assert one_line(result, command) == (
+        f"tinygrad-dk {command}: training failed: log is undefined at 0.0: its input must be > 0\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_running_out_of_memory_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def exhausted(*args: Any, **kwargs: Any) -> History:
+        raise MemoryError
+
+    monkeypatch.setattr(tinygrad_dk.cli, "fit", exhausted)
+    err = one_line(run(["train", *SMALL], capsys), "train")
+    assert err == "tinygrad-dk train: out of memory; try fewer --samples or smaller --layers\n"
+
+
+@pytest.fixture
+def advising_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fit, warning as TrainingWarning will: a UserWarning with the learner's message."""
+
+    def advising(*args: Any, **kwargs: Any) -> History:
+        warnings.warn("the loss rose in 3 of the last 5 epochs:\ntry a smaller --lr", UserWarning, stacklevel=2)
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(tinygrad_dk.cli, "fit", advising)
+
+
+@pytest.mark.usefixtures("advising_fit")
+def test_warnings_print_as_a_clean_block(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(["train", *SMALL], capsys)
+    assert result.code == 0, result.err
+    assert result.err == "warning: the loss rose in 3 of the last 5 epochs:\ntry a smaller --lr\n"  # no file:line
+
+
+@pytest.mark.usefixtures("advising_fit")
+def test_no_warnings_silences_them(capsys: pytest.CaptureFixture[str]) -> None:
+    before = list(warnings.filters)
+    result = run(["train", *SMALL, "--no-warnings"], capsys)
+    assert result.code == 0 and result.err == ""
+    assert warnings.filters == before  # for the command only
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            '{"format": "tinygrad_dk.model", "version": 1, "class": "MLP", "config": {"nin": 2, "nouts": '
+            '[100000, 100000, 1], "activation": "relu", "output_activation": "linear", "init": "uniform", '
+            '"seed": 0}, "state": {}}',
+            "its config implies 10,000,500,001 weights but its state holds 0",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "its JSON nests too deep"),
+        ('{"version": ' + "1" * 5000 + "}", "it holds an integer of 5000 digits"),
+    ],
+    ids=["209-bytes", "nested", "digits"],
+)
+def test_a_hostile_model_file_is_one_line(
+    text: str, problem: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Unbuildable(MLP):  # if the check failed, fail at once rather than after 37 s and 10 GB
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise AssertionError("load built the model")
+
+    monkeypatch.setitem(tinygrad_dk.modelfile._CLASSES, "MLP", Unbuildable)
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    for argv in (
+        ["graph", "--model", str(path), "--out", str(tmp_path / "g.svg")],
+        ["export", str(path), "--to", str(tmp_path / "m.pt")],
+    ):
+        err = one_line(run(argv, capsys), argv[0])
+        assert f"cannot load {path}: " in err and problem in err
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link", "folder"])
+def test_save_onto_what_is_not_a_regular_file_fails_before_training(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "model.json"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "link":
+        (tmp_path / "real.json").write_text("kept")
+        target.symlink_to(tmp_path / "real.json")
+    else:
+        target.mkdir()
+    what = {"fifo": "a named pipe", "link": "a symbolic link", "folder": "a folder"}[kind]
+    result = run(["train", *SMALL, "--save", str(target)], capsys)
+    assert one_line(result, "train").startswith(f"tinygrad-dk train: --save: cannot write {target}: it is {what}")
+    assert "full batch:" not in result.out  # refused before training
+    assert (
+        stat.S_IFMT(os.lstat(target).st_mode)
+        == {"fifo": stat.S_IFIFO, "link": stat.S_IFLNK, "folder": stat.S_IFDIR}[kind]
+    )
+
+
+def started(argv: list[str], **kwargs: Any) -> subprocess.Popen[str]:
+    """``python -m tinygrad_dk argv`` in a process of its own, its output unbuffered."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen([sys.executable, "-m", "tinygrad_dk", *argv], text=True, env=env, **kwargs)
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path: Path) -> None:
+    plots = tmp_path / "plots"
+    child = started(
+        ["train", "--epochs", "100000", "--quiet", "--plot", str(plots)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().startswith("engine: ")  # training has begun
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 130
+    assert err == "tinygrad-dk train: interrupted\n"
+    assert list(tmp_path.iterdir()) == []  # the plot folder it had made is gone again
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path) -> None:
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first line, as `| head -0` does
+    child = started(["explain", "--samples", "20"], stdout=write, stderr=subprocess.PIPE, cwd=tmp_path)
+    os.close(write)
+    _, err = child.communicate(timeout=120)
+    assert err == ""
+    assert child.returncode == 141  # 128 + SIGPIPE: what a shell reports for `yes | head`

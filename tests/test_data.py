@@ -9,7 +9,16 @@ from typing import Any, cast
 
 import pytest
 
-from tinygrad_dk.data import make_blobs, make_circles, make_moons, make_spiral, make_xor, train_test_split
+from tinygrad_dk.data import (
+    MAX_NOISE,
+    MAX_SAMPLES,
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spiral,
+    make_xor,
+    train_test_split,
+)
 
 MAKERS = [  # (function, extra arguments, number of classes)
     (make_moons, {}, 2),
@@ -153,23 +162,23 @@ def test_train_test_split_partitions_the_data() -> None:
         (lambda: make_moons(0), ValueError, r"make_moons: n_samples must be >= 2"),
         (lambda: make_moons(10.0), TypeError, r"make_moons: n_samples must be an int, not float"),  # type: ignore[arg-type]
         (lambda: make_moons(True), TypeError, r"make_moons: n_samples must be an int, not bool"),
-        (lambda: make_moons(10, noise=-0.1), ValueError, r"make_moons: noise must be >= 0, got -0.1"),
+        (lambda: make_moons(10, noise=-0.1), ValueError, r"make_moons: noise must be in \[0, 1e\+300\], got -0.1"),
         (
             lambda: make_moons(10, noise=math.nan),
             ValueError,
-            r"make_moons: noise must be a finite number >= 0, got nan",
+            r"make_moons: noise must be a finite number in \[0, 1e\+300\], got nan",
         ),
         (lambda: make_moons(10, noise="a"), TypeError, r"make_moons: noise must be a number, not str"),  # type: ignore[arg-type]
         (lambda: make_circles(1), ValueError, r"make_circles: n_samples must be >= 2 \(one per circle\)"),
-        (lambda: make_circles(10, noise=-1), ValueError, r"make_circles: noise must be >= 0, got -1"),
+        (lambda: make_circles(10, noise=-1), ValueError, r"make_circles: noise must be in \[0, 1e\+300\], got -1"),
         (lambda: make_blobs(2, 3), ValueError, r"make_blobs: n_samples must be >= 3 \(at least one per centre"),
         (lambda: make_blobs(10, 0), ValueError, r"make_blobs: centers must be >= 1, got 0"),
-        (lambda: make_blobs(10, std=-1.0), ValueError, r"make_blobs: std must be >= 0, got -1.0"),
+        (lambda: make_blobs(10, std=-1.0), ValueError, r"make_blobs: std must be in \[0, 1e\+300\], got -1.0"),
         (lambda: make_xor(3), ValueError, r"make_xor: n_samples must be >= 4 \(one per corner\), got 3"),
-        (lambda: make_xor(10, noise=-0.2), ValueError, r"make_xor: noise must be >= 0, got -0.2"),
+        (lambda: make_xor(10, noise=-0.2), ValueError, r"make_xor: noise must be in \[0, 1e\+300\], got -0.2"),
         (lambda: make_spiral(2, 3), ValueError, r"make_spiral: n_samples must be >= 3 \(at least one per class"),
         (lambda: make_spiral(10, 1), ValueError, r"make_spiral: classes must be >= 2, got 1"),
-        (lambda: make_spiral(10, noise=-0.01), ValueError, r"make_spiral: noise must be >= 0, got -0.01"),
+        (lambda: make_spiral(10, noise=-0.01), ValueError, r"make_spiral: noise must be in \[0, 1e\+300\], got -0.01"),
         (
             lambda: make_circles(10, factor=cast(Any, "0.5")),
             TypeError,
@@ -198,3 +207,28 @@ def test_train_test_split_partitions_the_data() -> None:
 def test_bad_arguments(call: Any, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         call()
+
+
+# --- sizes that cannot fit: refused where they enter ---
+
+NOISE_NAMES = {make_blobs: "std"}  # the others call their noise "noise"
+
+
+@pytest.mark.parametrize(("make", "kwargs", "k"), MAKERS, ids=IDS)
+def test_more_samples_than_fit_in_memory_are_refused_at_once(make: Any, kwargs: dict[str, Any], k: int) -> None:
+    with pytest.raises(ValueError, match=rf"{make.__name__}: n_samples must be at most 1,000,000 \(MAX_SAMPLES"):
+        make(MAX_SAMPLES + 1, **kwargs)
+    with pytest.raises(ValueError, match=r"got 1,000,000,000,000,000,000,000,000,000,000$"):
+        make(10**30, **kwargs)  # before a single point is made: this once took 24 GB
+
+
+@pytest.mark.parametrize(("make", "kwargs", "k"), MAKERS, ids=IDS)
+def test_noise_up_to_the_limit_keeps_every_coordinate_finite(make: Any, kwargs: dict[str, Any], k: int) -> None:
+    noise = NOISE_NAMES.get(make, "noise")
+    for seed in range(5):
+        X, _ = make(1000, **kwargs, **{noise: MAX_NOISE}, seed=seed)
+        assert all(math.isfinite(v) for row in X for v in row)
+    with pytest.raises(
+        ValueError, match=rf"{make.__name__}: {noise} must be in \[0, 1e\+300\], got 1e\+308 \(MAX_NOISE"
+    ):
+        make(100, **kwargs, **{noise: 1e308})  # once: infinite coordinates, found only when training

@@ -889,16 +889,16 @@ BAD_FILES = [  # (how to write the bad file, the problem load names)
     (_edit(lambda d: d["config"].update(nin=0)), "does not build a MLP: MLP nin must be >= 1"),
     (_edit(lambda d: d.update(state=None)), "its state is NoneType, not an object"),
     (
-        _edit(lambda d: d["state"].pop("layers.1.neurons.0.b")),
+        _edit(lambda d: d["state"].update({"layers.1.neurons.0.bias": d["state"].pop("layers.1.neurons.0.b")})),
         r"its state does not fit MLP\(3, \[4, 1\].*parameter 'layers.1.neurons.0.b' is missing",
     ),
-    (
+    (  # MLP(3, [4, 1]) has 4 * 4 + 5 * 1 = 21 weights
         _edit(lambda d: d["state"].update({"layers.1.neurons.0.w.4": 1.0})),
-        "unexpected parameter 'layers.1.neurons.0.w.4'",
+        "its config implies 21 weights but its state holds 22: the file was damaged or edited",
     ),
-    (
-        _edit(lambda d: d["config"].update(nouts=[4, 2])),  # the state is for one output, the config says two
-        "parameter 'layers.1.neurons.1.w.0' is missing",
+    (  # the state is for one output, the config says two: 4 * 4 + 5 * 2 = 26
+        _edit(lambda d: d["config"].update(nouts=[4, 2])),
+        "its config implies 26 weights but its state holds 21",
     ),
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": "0.0"})), "must be a number, not str"),
     (_edit(lambda d: d["state"].update({"layers.0.neurons.0.b": None})), "must be a number, not NoneType"),

@@ -8,6 +8,7 @@ and the engine only.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import random
@@ -281,6 +282,15 @@ def check_rng(rng: object, what: str) -> random.Random:
     return rng
 
 
+def layer_weights(sizes: Sequence[int]) -> int:
+    """The weights and biases of fully connected layers of ``sizes`` (inputs first): sum of ``(fan_in + 1) * fan_out``.
+
+    >>> layer_weights([2, 16, 16, 1])  # MLP(2, [16, 16, 1]): 3 * 16 + 17 * 16 + 17 * 1
+    337
+    """
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+
+
 def check_sizes(sizes: object, what: str) -> list[int]:
     """Layer sizes such as ``[16, 16, 1]``: a non-empty list of ints >= 1."""
     if isinstance(sizes, (str, bytes, Mapping)) or not isinstance(sizes, Iterable):
@@ -369,12 +379,19 @@ def check_state(state: object, names: Sequence[str], owner: object) -> list[floa
         v = state[name]
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise ValueError(f"load_state_dict: parameter {name!r} must be a number, not {type(v).__name__}: {v!r}")
-        if not math.isfinite(v):
+        try:
+            number = float(v)
+        except OverflowError:  # an int beyond the largest float: no weight a training makes
+            raise ValueError(
+                f"load_state_dict: parameter {name!r} is an integer beyond the float range (about 1.8e308): "
+                "weights must be finite numbers"
+            ) from None
+        if not math.isfinite(number):
             raise ValueError(
                 f"load_state_dict: parameter {name!r} is {v}: weights must be finite "
                 "(the training that made them diverged; lower the learning rate)"
             )
-        values.append(float(v))
+        values.append(number)
     return values
 
 
@@ -462,6 +479,18 @@ def check_count(value: object, what: str, minimum: int = 1, why: str = "", maxim
         raise ValueError(f"{what} must be from {minimum} to {maximum}{why}, got {value!r}")
     if count < minimum:
         raise ValueError(f"{what} must be >= {minimum}{why}, got {value!r}")
+    return count
+
+
+def check_at_most(count: int, limit: int, what: str, why: str) -> int:
+    """``count`` if it is at most ``limit``, else a ValueError naming the limit and (``why``) what it protects.
+
+    >>> check_at_most(10**12, 1_000_000, "make_moons: n_samples", " (MAX_SAMPLES)")
+    Traceback (most recent call last):
+    ValueError: make_moons: n_samples must be at most 1,000,000 (MAX_SAMPLES), got 1,000,000,000,000
+    """
+    if count > limit:
+        raise ValueError(f"{what} must be at most {limit:,}{why}, got {count:,}")
     return count
 
 

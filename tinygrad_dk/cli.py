@@ -9,23 +9,32 @@
 demo, graph, train, explain and explore take --lang en|da (default: $TINYGRAD_DK_LANG, else en): demo's
 lines, explain's text and the pictures and pages they write come in that language, with the same numbers.
 
-Bad flags or values print a usage message and exit with status 2; an output folder that
-cannot be written prints why and exits with status 1, leaving nothing half-written.
+Bad flags or values print a usage message and exit with status 2, among them sizes that
+cannot fit (`MAX_EPOCHS`, `MAX_NEURONS`, `EXPLORE_MAX_WEIGHTS`, `MAX_GRAPH_NODES`,
+`tinygrad_dk.data.MAX_SAMPLES`), refused before any work. An output folder that cannot be
+written, a model file that cannot be read or a training run that fails prints why in one
+line and exits with status 1, leaving nothing half-written. Warnings print as
+``warning: ...`` on stderr (``--no-warnings`` silences them in train and explore); Ctrl-C
+prints one line and exits with status 130; a reader that closes the pipe early (``| head``)
+ends the command quietly with status 141, as a Unix tool killed by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, ExitStack
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from tinygrad_dk import data
-from tinygrad_dk._files import nearest_existing, staged
+from tinygrad_dk._checks import layer_weights
+from tinygrad_dk._files import check_replaceable, nearest_existing, staged
 from tinygrad_dk._lang import LANG_ENV, LANGUAGES, check_lang
 from tinygrad_dk.nn import ACTIVATIONS, MLP, ModelFileError, Module, load
 from tinygrad_dk.train import LOSSES, OPTIMIZERS, History, TrainingDiverged, fit, task_for
@@ -54,6 +63,16 @@ class UsageError(Exception):
     """Flag values the parser accepts one by one but not together: a usage message and status 2."""
 
 
+# --- sizes a command line can ask for without taking the machine down (measured: docs/api.md) ---
+
+MAX_EPOCHS = 100_000  # a run keeps a few numbers per epoch (about 13 MB per 100,000) and the explorer's page them all
+MAX_NEURONS = 1_024  # hidden neurons in all: matrices hold 65,536 samples x the neurons, 4 times (2.2 GB at 1,024)
+EXPLORE_MAX_WEIGHTS = 5_000  # the explorer's page keeps every weight of 200 samples' graphs: 15 MB at 4,417 a run
+MAX_GRAPH_NODES = 10_000  # Graphviz took 2.5 minutes for 3,491 nodes, 140 MB for 13,123, and grows faster than them
+MATRIX_FROM = 2_000  # samples: from here on train and explore train with matrices, below compiled graphs ...
+COMPILED_UP_TO = 100_000  # ... up to this many samples x weights (a full batch compiles to about 7 KB for each)
+
+
 # --- argument types: a bad value becomes a usage message with status 2 ---
 
 
@@ -65,6 +84,22 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _at_most(limit: int, name: str, why: str) -> Callable[[str], int]:
+    """An argument type: a whole number from 1 to ``limit``, the constant ``name``; ``why`` says what it protects."""
+
+    def bounded(text: str) -> int:
+        value = _positive_int(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"must be at most {name} = {limit:,} ({why}), got {value:,}")
+        return value
+
+    return bounded
+
+
+_epochs = _at_most(MAX_EPOCHS, "MAX_EPOCHS", "a run keeps numbers for every epoch")
+_max_nodes = _at_most(MAX_GRAPH_NODES, "MAX_GRAPH_NODES", "Graphviz takes minutes for thousands of nodes")
 
 
 def _float(text: str) -> float:
@@ -95,6 +130,11 @@ def _layers(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected hidden layer sizes like 16,16, got {text!r}") from None
     if any(size < 1 for size in sizes):
         raise argparse.ArgumentTypeError(f"every layer needs at least 1 neuron, got {text!r}")
+    if sum(sizes) > MAX_NEURONS:
+        raise argparse.ArgumentTypeError(
+            f"at most MAX_NEURONS = {MAX_NEURONS:,} hidden neurons in all (training holds numbers for each neuron "
+            f"of tens of thousands of samples at once), got {sum(sizes):,} in {text!r}"
+        )
     return sizes
 
 
@@ -130,8 +170,12 @@ def _check_folder(folder: Path, flag: str) -> None:
 
 
 def _check_file_target(path: Path, flag: str) -> None:
-    """`_check_folder` for the folder of the file ``path``."""
+    """`_check_folder` for the folder of the file ``path``, and the file: only a regular file is replaced."""
     _check_folder(path.parent, flag)
+    try:
+        check_replaceable(path)
+    except (OSError, ValueError) as error:
+        raise CommandError(f"{flag}: {error}") from error
 
 
 def _staged(out: Path, flag: str = "--out") -> AbstractContextManager[Path]:
@@ -168,7 +212,8 @@ def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
     try:
         return make(args.samples, **kwargs)
     except ValueError as error:
-        raise UsageError(f"--dataset {args.dataset} --samples {args.samples}: {error}") from error
+        noise = "" if args.noise is None else f" --noise {args.noise:g}"
+        raise UsageError(f"--dataset {args.dataset} --samples {args.samples}{noise}: {error}") from error
 
 
 def _model_for(args: argparse.Namespace, classes: int) -> MLP:
@@ -198,20 +243,30 @@ def _run_name(batch_size: int | None, lang: str = "en") -> str:
     return words["sgd"] if batch_size == 1 else words["mini"].format(k=batch_size)
 
 
-MATRIX_FROM = 2_000  # samples: from here on train and explore train with matrices, below compiled graphs
-
-
-def _engine_for(args: argparse.Namespace) -> str:
+def _engine_for(args: argparse.Namespace, classes: int) -> str:
     """The engine `fit` trains with, by size, said aloud: compiled graphs where a learner looks at nodes, matrices for
-    large data (the graph of a batch grows with every sample; a matrix product does not care)."""
-    engine = "matrix" if args.samples >= MATRIX_FROM else "compiled"
-    why = (
-        f"matrices, {args.samples:,} samples >= {MATRIX_FROM:,}"
-        if engine == "matrix"
-        else f"compiled graph of Values, {args.samples:,} samples < {MATRIX_FROM:,}"
-    )
+    large data or large networks (the graph of a batch grows with every sample and every weight, and compiling it
+    takes memory for each; a matrix product does not care)."""
+    samples, weights = args.samples, layer_weights([2, *args.layers, 1 if classes == 2 else classes])
+    if samples >= MATRIX_FROM:
+        engine, why = "matrix", f"matrices, {samples:,} samples >= {MATRIX_FROM:,}"
+    elif samples * weights > COMPILED_UP_TO:
+        engine, why = "matrix", f"matrices, {samples:,} samples x {weights:,} weights > {COMPILED_UP_TO:,}"
+    else:
+        engine, why = "compiled", f"compiled graph of Values, {samples:,} samples x {weights:,} weights"
     print(f"engine: {engine} ({why})")
     return engine
+
+
+@contextmanager
+def _training() -> Iterator[None]:
+    """Around a training run: a ValueError from it (its numbers failing: the flags were checked) is a one-line error."""
+    try:
+        yield
+    except TrainingDiverged:
+        raise
+    except ValueError as error:
+        raise CommandError(f"training failed: {error}") from error
 
 
 def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int]]:
@@ -219,25 +274,26 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
     X, y = _dataset(args)
     classes, loss = len(set(y)), _loss_for(args, X, y)
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
-    runs, engine = [], _engine_for(args)
+    runs, engine = [], _engine_for(args, classes)
     for batch_size in batch_sizes:
         model = _model_for(args, classes)  # same seed: every run starts from the same weights
         name = _run_name(batch_size)
-        history = fit(
-            model,
-            X,
-            y,
-            loss=loss,
-            optimizer=args.optimizer,
-            lr=args.lr,
-            epochs=args.epochs,
-            batch_size=batch_size,
-            seed=args.seed,
-            l2=args.l2,
-            progress=not args.quiet,
-            label=name,
-            engine=engine,
-        )
+        with _training():
+            history = fit(
+                model,
+                X,
+                y,
+                loss=loss,
+                optimizer=args.optimizer,
+                lr=args.lr,
+                epochs=args.epochs,
+                batch_size=batch_size,
+                seed=args.seed,
+                l2=args.l2,
+                progress=not args.quiet,
+                label=name,
+                engine=engine,
+            )
         print(
             f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
             f"after {history.epochs} epochs ({sum(history.updates)} updates)"
@@ -386,26 +442,35 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--out {str(args.out)!r}: the explorer is a web page: name the file .html")
     lang = _lang(args, "explore")
+    weights = layer_weights([2, *args.layers, 3])  # at most 3 classes: an upper bound, known before the data
+    if weights > EXPLORE_MAX_WEIGHTS:
+        raise UsageError(
+            f"--layers {','.join(map(str, args.layers))}: the explorer draws at most EXPLORE_MAX_WEIGHTS = "
+            f"{EXPLORE_MAX_WEIGHTS:,} weights (its page keeps each of them for hundreds of graphs), "
+            f"this network has up to {weights:,}; train it with tinygrad-dk train"
+        )
     _check_file_target(args.out, "--out")
     X, y = _dataset(args)
     classes = len(set(y))
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
-    path = explore(
-        _model_for(args, classes),
-        X,
-        y,
-        out=args.out,
-        batch_sizes=batch_sizes,
-        loss=_loss_for(args, X, y),
-        optimizer=args.optimizer,
-        lr=args.lr,
-        epochs=args.epochs,
-        seed=args.seed,
-        l2=args.l2,
-        progress=not args.quiet,
-        lang=lang,
-        engine=_engine_for(args),
-    )
+    loss, engine = _loss_for(args, X, y), _engine_for(args, classes)
+    with _training():
+        path = explore(
+            _model_for(args, classes),
+            X,
+            y,
+            out=args.out,
+            batch_sizes=batch_sizes,
+            loss=loss,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            epochs=args.epochs,
+            seed=args.seed,
+            l2=args.l2,
+            progress=not args.quiet,
+            lang=lang,
+            engine=engine,
+        )
     _written([path])
     return 0
 
@@ -464,14 +529,24 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help="toy data set (default moons)")
-    parser.add_argument("--samples", type=_positive_int, default=100, help="number of samples (default 100)")
+    parser.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=100,
+        help=f"number of samples (default 100, at most {data.MAX_SAMPLES:,})",
+    )
     parser.add_argument(
         "--noise",
         type=_nonnegative_float,
         default=None,
         help="noise of the data set (default: the data set's own, e.g. 0.1 for moons)",
     )
-    parser.add_argument("--layers", type=_layers, default=[16, 16], help="hidden layer sizes (default 16,16)")
+    parser.add_argument(
+        "--layers",
+        type=_layers,
+        default=[16, 16],
+        help=f"hidden layer sizes (default 16,16; at most {MAX_NEURONS:,} neurons in all)",
+    )
     parser.add_argument(
         "--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden activation (default relu)"
     )
@@ -482,7 +557,7 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lr", type=_positive_float, default=None, help="learning rate (default 0.1 for sgd, 0.01 for adam and adamw)"
     )
-    parser.add_argument("--epochs", type=_positive_int, default=100, help="epochs (default 100)")
+    parser.add_argument("--epochs", type=_epochs, default=100, help=f"epochs (default 100, at most {MAX_EPOCHS:,})")
     parser.add_argument(
         "--batch-size",
         type=_batch_size,
@@ -501,6 +576,7 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         help="the mini-batch size --compare uses (default 16)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--no-warnings", action="store_true", help="print no warnings (advice on the training)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -557,9 +633,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument(
         "--max-nodes",
-        type=_positive_int,
+        type=_max_nodes,
         default=None,
-        help="refuse larger graphs (default: draw_dot's limit, 500); --condensed draws fewer nodes",
+        help=f"refuse larger graphs (default: draw_dot's limit, 500; at most {MAX_GRAPH_NODES:,}); "
+        "--condensed draws fewer nodes",
     )
     graph.add_argument(
         "--lang",
@@ -627,22 +704,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None
+) -> None:
+    """A warning as the command line shows it: ``warning: <message>`` on stderr, without file and line."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _quiet_on_a_closed_pipe() -> int:
+    """The reader of stdout went away (``| head``): stop quietly, as a Unix tool killed by SIGPIPE, status 141.
+
+    What Python still holds for stdout goes to devnull, so the exit does not complain either.
+    """
+    with contextlib.suppress(OSError, ValueError):  # no file descriptor (under a test's capture): nothing to redirect
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 128 + 13  # SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `tinygrad-dk` with ``argv`` (default: the command line); return the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            if getattr(args, "no_warnings", False):
+                warnings.simplefilter("ignore")
+            status = int(args.run(args))
+        sys.stdout.flush()  # here, where a closed pipe can still be handled, not at the interpreter's exit
+        return status
     except (CommandError, TrainingDiverged) as error:
         print(f"tinygrad-dk {args.command}: {error}", file=sys.stderr)
         return 1
     except UsageError as error:
         parser: argparse.ArgumentParser = args.parser
         parser.error(str(error))  # exits with status 2
+    except KeyboardInterrupt:
+        print(f"tinygrad-dk {args.command}: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+    except BrokenPipeError:
+        return _quiet_on_a_closed_pipe()
+    except MemoryError:  # the size checks keep runs far from this; a machine with little free memory can still get here
+        print(f"tinygrad-dk {args.command}: out of memory; try fewer --samples or smaller --layers", file=sys.stderr)
+        return 1
     except OSError as error:
-        print(
-            f"tinygrad-dk {args.command}: could not write {error.filename or 'a file'}: {error.strerror or error}",
-            file=sys.stderr,
-        )
+        if error.strerror is None:  # our own message, naming the file and what to do
+            print(f"tinygrad-dk {args.command}: {error}", file=sys.stderr)
+        else:
+            print(
+                f"tinygrad-dk {args.command}: could not write {error.filename or 'a file'}: {error.strerror}",
+                file=sys.stderr,
+            )
         return 1
 
 
