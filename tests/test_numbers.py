@@ -133,9 +133,9 @@ def test_compiled_batched_and_matrix_forms_keep_nan(activation: str) -> None:
     assert math.isnan(MatrixForm(model, "mse").scores(np.array([[NAN]]))[0, 0])
 
 
-def nan_score_network() -> MLP:
-    """The issue's network: hidden layers of 1 and 2e200, output weights +-1e200, so the score is inf - inf = NaN."""
-    model = MLP(2, [2, 2, 1], seed=0)
+def nan_score_network(outputs: int = 1) -> MLP:
+    """The issue's network: hidden layers of 1 and 2e200, output weights +-1e200, so each score is inf - inf = NaN."""
+    model = MLP(2, [2, 2, outputs], seed=0)
     first, second, output = model.layers
     for neuron in first.neurons:
         for w in neuron.w:
@@ -144,7 +144,8 @@ def nan_score_network() -> MLP:
     for neuron in second.neurons:
         for w in neuron.w:
             w.data = 1e200
-    output.neurons[0].w[0].data, output.neurons[0].w[1].data = 1e200, -1e200
+    for neuron in output.neurons:
+        neuron.w[0].data, neuron.w[1].data = 1e200, -1e200
     return model
 
 
@@ -162,6 +163,24 @@ def test_fit_stops_on_the_nan_hinge_loss(engine: str) -> None:
     with pytest.raises(TrainingDiverged, match=r"the loss is (nan|inf)"):  # matrix products: inf before inf - inf
         fit(model, [[0.5, -0.5], [1.0, 1.0]], [0, 1], loss="hinge", epochs=2, progress=False, engine=engine)
     assert [p.data for p in model.parameters()] == before
+
+
+@pytest.mark.parametrize("engine", ["scalar", "compiled", "matrix"])
+def test_fit_stops_on_nan_logits_as_divergence_not_a_bad_argument(engine: str) -> None:
+    # cross_entropy refused a nan logit Value as bad input (a ValueError), so the eager engines
+    # called a diverging run a user's mistake while the matrix engine called it divergence
+    logits = nan_score_network(outputs=2)([0.5, -0.5])
+    assert isinstance(logits, list) and math.isnan(cross_entropy(logits, 0).data)  # as torch: nan in, nan out
+    with pytest.raises(TrainingDiverged, match=r"the loss is (nan|inf)"):
+        fit(
+            nan_score_network(outputs=2),
+            [[0.5, -0.5], [1.0, 1.0]],
+            [0, 1],
+            loss="cross_entropy",
+            epochs=2,
+            progress=False,
+            engine=engine,
+        )
 
 
 def test_matrix_hinge_gradient_keeps_nan() -> None:

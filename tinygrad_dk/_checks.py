@@ -228,15 +228,18 @@ def _class_index(t: object, k: int) -> int:
 
 
 def _logit_row(row: Any, t: object) -> tuple[list[Value], int]:
-    """One sample's logits as finite Values, and its class index."""
+    """One sample's logits as Values, and its class index.
+
+    A number given as a logit must be finite; a Value (a model's output) may be nan or inf, which
+    then runs through the loss as through every other, for `fit` to report as divergence.
+    """
     if len(row) == 0:
         raise ValueError("cross_entropy: a sample has no logits: give one logit per class")
     index = _class_index(t, len(row))
-    logits = [check_value(v, "cross_entropy: each logit") for v in row]
-    bad = next((v.data for v in logits if not math.isfinite(v.data)), None)
+    bad = next((v for v in row if not isinstance(v, Value) and _is_number(v) and not math.isfinite(v)), None)
     if bad is not None:
-        raise ValueError(f"cross_entropy: a logit is {bad!r}: logits must be finite")
-    return logits, index
+        raise ValueError(f"cross_entropy: a logit is {bad!r}: a number given as a logit must be finite")
+    return [check_value(v, "cross_entropy: each logit") for v in row], index
 
 
 def check_logits(logits: Any, target_index: Any) -> list[tuple[list[Value], int]]:

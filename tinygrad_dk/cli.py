@@ -269,8 +269,8 @@ def _training() -> Iterator[None]:
         raise CommandError(f"training failed: {error}") from error
 
 
-def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int]]:
-    """Train once per batch size asked for; also the data."""
+def _train_runs(args: argparse.Namespace, lang: str) -> tuple[list[tuple[MLP, History]], list[list[float]], list[int]]:
+    """Train once per batch size asked for, fit's warnings to the learner in ``lang``; also the data."""
     X, y = _dataset(args)
     classes, loss = len(set(y)), _loss_for(args, X, y)
     batch_sizes = [None, args.compare_batch, 1] if args.compare else [args.batch_size]
@@ -293,6 +293,8 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
                 progress=not args.quiet,
                 label=name,
                 engine=engine,
+                warn=not args.no_warnings,
+                lang=lang,
             )
         print(
             f"{name}: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%} "
@@ -304,7 +306,7 @@ def _train_runs(args: argparse.Namespace) -> tuple[list[tuple[MLP, History]], li
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train on a toy data set; save the model and plot the run(s) if asked, in the language of --lang."""
-    lang = _lang(args, "train") if args.plot is not None else "en"
+    lang = _lang(args, "train")  # of the plots and of fit's warnings
     if args.save is not None:
         if args.save.suffix.lower() != ".json":
             raise UsageError(f"--save {str(args.save)!r}: a model file is JSON: name it .json")
@@ -312,7 +314,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     written: list[Path] = []
     with ExitStack() as stack:  # the plot folder is checked (staged) before the training starts
         stage = stack.enter_context(_staged(args.plot, "--plot")) if args.plot is not None else None
-        runs, X, y = _train_runs(args)
+        runs, X, y = _train_runs(args, lang)
         if stage is not None:
             from tinygrad_dk.viz import plot_decision_boundary, plot_history
 
@@ -470,6 +472,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             lang=lang,
             engine=engine,
+            warn=not args.no_warnings,  # printed here as well as shown on the page at their epochs
         )
     _written([path])
     return 0
