@@ -1,11 +1,14 @@
-"""Shared test set-up: Hypothesis profiles (fast `dev`, derandomized `ci`)."""
+"""Shared test set-up: Hypothesis profiles (fast `dev`, derandomized `ci`), and fixtures that restore shared state."""
 
 import os
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tinygrad_dk.ops import OPS
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
@@ -25,3 +28,12 @@ def global_random() -> Iterator[None]:
     saved = random.getstate()
     yield
     random.setstate(saved)
+
+
+@pytest.fixture
+def table() -> Iterator[dict[str, Any]]:
+    """The op table, restored after the test: rows a test defines do not leak into others."""
+    before = dict(OPS)
+    yield OPS
+    OPS.clear()
+    OPS.update(before)

@@ -11,7 +11,7 @@ import math
 import pickle
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -39,15 +39,6 @@ def same(x: float, y: float) -> bool:
 @pytest.fixture
 def torch() -> Any:
     return need_module("torch")
-
-
-@pytest.fixture
-def table() -> Iterator[dict[str, Any]]:
-    """The op table, restored after the test."""
-    before = dict(OPS)
-    yield OPS
-    OPS.clear()
-    OPS.update(before)
 
 
 # --- 1. NaN goes through every op ---------------------------------------------------------

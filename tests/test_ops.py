@@ -6,7 +6,7 @@ import json
 import math
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,15 +19,6 @@ from tinygrad_dk.explore import page_activations, record_run, render_html
 from tinygrad_dk.nn import ACTIVATIONS, MLP
 from tinygrad_dk.ops import OPS, activation_rows
 from tinygrad_dk.viz import draw_dot
-
-
-@pytest.fixture
-def table() -> Iterator[dict[str, Any]]:
-    """The op table, restored after the test: rows a test defines do not leak into others."""
-    before = dict(OPS)
-    yield OPS
-    OPS.clear()
-    OPS.update(before)
 
 
 def cube_op() -> Callable[..., Any]:
