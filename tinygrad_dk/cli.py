@@ -70,7 +70,7 @@ MAX_NEURONS = 1_024  # hidden neurons in all: matrices hold 65,536 samples x the
 EXPLORE_MAX_WEIGHTS = 5_000  # the explorer's page keeps every weight of 200 samples' graphs: 15 MB at 4,417 a run
 MAX_GRAPH_NODES = 10_000  # Graphviz took 2.5 minutes for 3,491 nodes, 140 MB for 13,123, and grows faster than them
 MATRIX_FROM = 2_000  # samples: from here on train and explore train with matrices, below compiled graphs ...
-COMPILED_UP_TO = 100_000  # ... up to this many samples x weights (a full batch compiles to about 7 KB for each)
+COMPILED_UP_TO = 100_000  # ... up to this many samples x weights: beyond, an epoch as matrices is 100s of times faster
 
 
 # --- argument types: a bad value becomes a usage message with status 2 ---
@@ -245,8 +245,8 @@ def _run_name(batch_size: int | None, lang: str = "en") -> str:
 
 def _engine_for(args: argparse.Namespace, classes: int) -> str:
     """The engine `fit` trains with, by size, said aloud: compiled graphs where a learner looks at nodes, matrices for
-    large data or large networks (the graph of a batch grows with every sample and every weight, and compiling it
-    takes memory for each; a matrix product does not care)."""
+    large data or large networks (the graph of a batch grows with every sample and every weight, and the compiled
+    programs run through all of it each epoch; a matrix product does the same sums hundreds of times faster)."""
     samples, weights = args.samples, layer_weights([2, *args.layers, 1 if classes == 2 else classes])
     if samples >= MATRIX_FROM:
         engine, why = "matrix", f"matrices, {samples:,} samples >= {MATRIX_FROM:,}"
