@@ -1,5 +1,6 @@
 """tinygrad_dk: understand neural networks by building them from scalars you can see."""
 
+from tinygrad_dk import _graphs  # noqa: F401  registers how Values copy and pickle (any depth, no recursion)
 from tinygrad_dk.advice import (
     DeadUnitsWarning,
     GradientNormWarning,

@@ -2,7 +2,8 @@
 
 Python's default would copy a node by copying its children first, recursing once per level,
 so a chain of a few hundred nodes hits the recursion limit; and a node's op-table row holds
-functions, which pickle cannot store. Instead `Value.__reduce_ex__` hands `pickle` and
+functions, which pickle cannot store. Instead `reduce`, registered with `copyreg` for `Value`
+(the package imports this module, so it holds wherever Value does), hands `pickle` and
 `copy.deepcopy` the list `flatten` makes: the graph in topological order, each leaf as
 itself (copied the usual way, once, so a leaf shared with a model stays shared:
 ``copy.deepcopy((model, loss))`` gives a loss over the copied model's parameters) and each
@@ -11,26 +12,24 @@ list. `rebuild` makes the nodes again, in order, looking the rows up in `tinygra
 
 Each op node copied on its own is rebuilt with its own graph: two op nodes of one graph copied
 together share their leaves, not the nodes between. A node made by hand, micrograd's way,
-is refused: its chain rule is a closure over the original nodes. Imports only the op table.
+is refused: its chain rule is a closure over the original nodes. Imports the engine and the op
+table; the engine does not import it.
 """
 
 from __future__ import annotations
 
+import copyreg
 import sys
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
+from tinygrad_dk.engine import Value, topological_order
 from tinygrad_dk.ops import OPS, Op
 
-if TYPE_CHECKING:
-    from tinygrad_dk.engine import Value  # the engine imports this module (on first use), not the other way round
 
-
-def reduce(node: Value, protocol: int) -> str | tuple[Any, ...]:
+def reduce(node: Value) -> str | tuple[Any, ...]:
     """What `pickle` and `copy.deepcopy` store for ``node``: a leaf as any object, an op node as its flat graph."""
     if node._left is None:
-        return object.__reduce_ex__(node, max(protocol, 2))  # slots and a user's dict, at any protocol
-    from tinygrad_dk.engine import topological_order
-
+        return object.__reduce_ex__(node, 2)  # slots and a user's dict, at any pickle protocol
     return rebuild, (type(node), flatten(topological_order(node)))
 
 
@@ -100,3 +99,6 @@ def _cannot_copy(row: Op) -> str:
         f"a node made by op {row.name!r} cannot be copied or pickled: its row is no longer the op table's "
         f"row {row.name!r} (tinygrad_dk.ops.OPS); build the graph again with the current row"
     )
+
+
+copyreg.pickle(Value, reduce)  # pickle and copy.deepcopy ask copyreg first: every Value goes through `reduce`

@@ -6,8 +6,8 @@ derivative ``d self / d child`` along each child edge, computed once when the op
 nodes is fine) and applies the chain rule along every edge: ``child.grad += local * grad``.
 A node refers only to its children, so a dropped graph is freed by reference counting; the
 float functions the op rows call, careful at the edges (domain errors, overflow), are in `_floats`.
-`copy.deepcopy` and `pickle` take a graph of any depth: a node made by an op as its whole graph
-in one flat list (`_graphs`), leaves as themselves. Threads: see `Value.backward`.
+`copy.deepcopy` and `pickle` take a graph of any depth, without recursion: `_graphs` registers
+how (a node made by an op as its whole graph in one flat list). Threads: see `Value.backward`.
 """
 
 from __future__ import annotations
@@ -196,11 +196,6 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
-
-    def __reduce_ex__(self, protocol: Any) -> Any:  # pickle and copy.deepcopy: an op node as its whole graph, flat
-        from tinygrad_dk._graphs import reduce  # imported when first used: a tool beside the lesson
-
-        return reduce(self, protocol)
 
     def backward(self, grad: float = 1.0) -> None:
         """Add ``d self / d leaf * grad`` to the ``grad`` of every leaf below this node.
