@@ -255,9 +255,9 @@ def test_warn_false_is_quiet_and_records_the_same_warnings() -> None:
     X, y = MOONS
     with warnings.catch_warnings():
         warnings.simplefilter("error", TrainingWarning)
-        quiet = fit(MLP(2, [16, 16, 1], seed=0), X, y, lr=5.0, epochs=60, progress=False, warn=False)
+        quiet = fit(MLP(2, [16, 16, 1], seed=0), X, y, lr=5.0, epochs=60, progress=False, warn=False, compile=True)
     with pytest.warns(TrainingWarning) as caught:
-        loud = fit(MLP(2, [16, 16, 1], seed=0), X, y, lr=5.0, epochs=60, progress=False)
+        loud = fit(MLP(2, [16, 16, 1], seed=0), X, y, lr=5.0, epochs=60, progress=False, compile=True)
     assert quiet.warnings == loud.warnings == [c.message for c in caught if isinstance(c.message, TrainingWarning)]
     assert causes(loud) == [("dead_relu", 2), ("loss_not_falling", 21)]  # each cause once in 60 epochs
     assert quiet == loud
@@ -281,9 +281,11 @@ def test_warnings_are_plain_data_copies_and_package_names() -> None:
 def test_the_warnings_speak_danish(monkeypatch: pytest.MonkeyPatch) -> None:
     X, y = MOONS
     monkeypatch.setenv("TINYGRAD_DK_LANG", "da")
-    history = fit(MLP(2, [16, 16, 1], seed=0), X, y, lr=1e-9, epochs=21, progress=False, warn=False)
+    history = fit(MLP(2, [16, 16, 1], seed=0), X, y, lr=1e-9, epochs=21, progress=False, warn=False, compile=True)
     assert str(history.warnings[0]).startswith("Tabet falder ikke: ")
-    english = fit(MLP(2, [16, 16, 1], seed=0), X, y, lr=1e-9, epochs=21, progress=False, warn=False, lang="en")
+    english = fit(
+        MLP(2, [16, 16, 1], seed=0), X, y, lr=1e-9, epochs=21, progress=False, warn=False, lang="en", compile=True
+    )
     assert str(english.warnings[0]).startswith("The loss is not falling: ")
 
 
