@@ -48,6 +48,7 @@ from tinygrad_dk._checks import (
     check_rng,
     check_sizes,
     check_state,
+    layer_weights,
 )
 from tinygrad_dk.engine import Value
 from tinygrad_dk.ops import Op, activation_rows
@@ -377,9 +378,7 @@ class MLP(Module):
         self.nin = check_count(nin, "MLP nin")
         self.nouts = check_sizes(nouts, "MLP nouts")
         sizes = [self.nin, *self.nouts]
-        _check_parameter_count(
-            sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(self.nouts))), f"MLP({self.nin}, {self.nouts})"
-        )
+        _check_parameter_count(layer_weights(sizes), f"MLP({self.nin}, {self.nouts})")
         self.activation, hidden = check_activation(activation, True, ACTIVATIONS)
         self.output_activation, output = check_activation(output_activation, True, ACTIVATIONS)
         self.init = check_choice(init, INITS, "init")
